@@ -1,0 +1,15 @@
+"""Errors that mean "this input cannot be used": the command line turns them into exit code 2."""
+
+from __future__ import annotations
+
+
+class UnusableInputError(Exception):
+    """A file or argument that cannot be read or understood.
+
+    The message is one line that names the file (or option) and the problem; the CLI prints it
+    as is, so it must make sense without a traceback.
+    """
+
+
+class ManifestError(UnusableInputError):
+    """A manifest that cannot be parsed, is of an unknown schema, or has the wrong shape."""

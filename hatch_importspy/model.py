@@ -1,0 +1,238 @@
+"""The SpyModel: one description of a distribution's modules, files and constraints.
+
+Everything else in hatch-importspy either produces these objects (the static extractor, the
+manifest loader, the wheel and installed-distribution readers) or consumes them (the comparison
+functions).  They are frozen so that a model read from one place can be handed anywhere without
+anyone changing it underneath, and comparable so that "the same structure" is plain ``==``.
+
+Line numbers are carried for reports only: they are excluded from equality, so moving a function
+down a file is not a structural change.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = "1"
+"""The manifest schema this version writes and reads.  Bumped on any incompatible change."""
+
+
+class ParameterKind(str, enum.Enum):
+    """How an argument binds to a parameter; names follow :class:`inspect.Parameter` kinds."""
+
+    POSITIONAL_ONLY = "positional-only"
+    POSITIONAL_OR_KEYWORD = "positional-or-keyword"
+    VAR_POSITIONAL = "var-positional"
+    KEYWORD_ONLY = "keyword-only"
+    VAR_KEYWORD = "var-keyword"
+
+
+class FunctionKind(str, enum.Enum):
+    """What calling the object looks like: the decorators that change the call shape."""
+
+    FUNCTION = "function"
+    METHOD = "method"
+    STATICMETHOD = "staticmethod"
+    CLASSMETHOD = "classmethod"
+    PROPERTY = "property"
+
+
+class AttributeScope(str, enum.Enum):
+    """Where an attribute of a class lives: on the class itself, or assigned on ``self``."""
+
+    CLASS = "class"
+    INSTANCE = "instance"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a callable, as written in its signature."""
+
+    name: str
+    kind: ParameterKind
+    annotation: str | None = None
+    has_default: bool = False
+    default: str | None = None
+    """Source text of the default (``ast.unparse``), for reports; presence is ``has_default``."""
+
+
+@dataclass(frozen=True)
+class Function:
+    """A function or method and its call shape."""
+
+    name: str
+    parameters: tuple[Parameter, ...] = ()
+    returns: str | None = None
+    is_async: bool = False
+    kind: FunctionKind = FunctionKind.FUNCTION
+    decorators: tuple[str, ...] = ()
+    conditional: bool = False
+    """Defined under an ``if``/``try`` whose branch cannot be known statically."""
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Variable:
+    """A module-level name bound by assignment."""
+
+    name: str
+    annotation: str | None = None
+    conditional: bool = False
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Attribute:
+    """A class attribute, or an instance attribute assigned on ``self`` in a method."""
+
+    name: str
+    scope: AttributeScope = AttributeScope.CLASS
+    annotation: str | None = None
+    conditional: bool = False
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class Class:
+    """A class: its bases, methods, attributes and nested classes."""
+
+    name: str
+    bases: tuple[str, ...] = ()
+    methods: tuple[Function, ...] = ()
+    attributes: tuple[Attribute, ...] = ()
+    classes: tuple[Class, ...] = ()
+    decorators: tuple[str, ...] = ()
+    conditional: bool = False
+    line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
+class ModuleStructure:
+    """What a module defines: the part of a module that hashing alone cannot explain."""
+
+    variables: tuple[Variable, ...] = ()
+    functions: tuple[Function, ...] = ()
+    classes: tuple[Class, ...] = ()
+    all: tuple[str, ...] | None = None
+    """The literal ``__all__`` when the module declares one statically, else ``None``."""
+
+
+@dataclass(frozen=True)
+class Module:
+    """A Python module shipped in the wheel: where it is, its digest and its structure."""
+
+    name: str
+    """Dotted import name, e.g. ``pkg.sub.mod`` (``pkg`` for ``pkg/__init__.py``)."""
+    path: str
+    """Path inside the wheel with ``/`` separators; equal to the path relative to site-packages."""
+    sha256: str
+    structure: ModuleStructure = ModuleStructure()
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A shipped file that is not a described module: data, ``.pth``, stubs, extensions."""
+
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class EnvironmentConstraints:
+    """Where the distribution is meant to run.  Empty tuples and ``None`` mean "any"."""
+
+    python: str | None = None
+    """A PEP 440 specifier set, e.g. ``>=3.10,<3.14``."""
+    platforms: tuple[str, ...] = ()
+    """``sys.platform`` values."""
+    machines: tuple[str, ...] = ()
+    """Normalised ``platform.machine()`` values (see :mod:`hatch_importspy.environment`)."""
+    implementations: tuple[str, ...] = ()
+    """``sys.implementation.name`` values."""
+    env: tuple[str, ...] = ()
+    """Names of environment variables that must be set; never their values."""
+
+
+@dataclass(frozen=True)
+class CallShape:
+    """How the package calls an external callable: enough to tell whether it still fits."""
+
+    positional: int = 0
+    keywords: tuple[str, ...] = ()
+    star_args: bool = False
+    """The call spreads ``*args``: the positional count is a lower bound."""
+    star_kwargs: bool = False
+    """The call spreads ``**kwargs``: keyword names beyond ``keywords`` are unknown."""
+
+
+@dataclass(frozen=True)
+class ExpectedName:
+    """One name the package relies on in an external module, and how it uses it."""
+
+    name: str
+    """Dotted path inside the module, e.g. ``Session.get``."""
+    kind: str = "any"
+    """``any``, ``module``, ``class``, ``function``, ``callable`` or ``variable``."""
+    calls: tuple[CallShape, ...] = ()
+    function: Function | None = None
+    """A full expected signature, when a contract states one."""
+    cls: Class | None = None
+    """An expected class shape (bases, attributes, methods), when a contract states one."""
+    variable: Variable | None = None
+    """An expected variable (annotation), when a contract states one."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """One acceptable place to run, from a contract's ``deployments``: all listed must hold."""
+
+    machine: str | None = None
+    platform: str | None = None
+    env: tuple[str, ...] = ()
+    pythons: tuple[str, ...] = ()
+    """Python versions as written (``3.11`` matches any ``3.11.x``)."""
+    interpreters: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What the package needs from one external module."""
+
+    module: str
+    distribution: str | None = None
+    """The distribution expected to provide the module, when known (canonical name)."""
+    origin: str = "inferred"
+    """``inferred``, or the contract file (relative to the project root) that stated it."""
+    names: tuple[ExpectedName, ...] = ()
+    deployments: tuple[Deployment, ...] = ()
+
+
+@dataclass(frozen=True)
+class SpyModel:
+    """The whole manifest: one distribution, as built."""
+
+    name: str
+    version: str
+    environment: EnvironmentConstraints = EnvironmentConstraints()
+    requires: tuple[str, ...] = ()
+    """``Requires-Dist`` values as written in the metadata, markers included."""
+    modules: tuple[Module, ...] = ()
+    files: tuple[FileEntry, ...] = ()
+    expects: tuple[Expectation, ...] = ()
+    private: bool = False
+    """Whether ``_private`` names were described; verification re-extracts with the same rule."""
+    schema: str = SCHEMA_VERSION
+    generator: str = ""
+    """``hatch-importspy <version>``; informational, not compared."""
+
+    def module_by_path(self) -> dict[str, Module]:
+        """Index modules by wheel path, the key shared with RECORD."""
+        return {module.path: module for module in self.modules}
+
+    def file_digests(self) -> dict[str, str]:
+        """Every shipped file the manifest vouches for, module or not, by path."""
+        digests = {entry.path: entry.sha256 for entry in self.files}
+        digests.update((module.path, module.sha256) for module in self.modules)
+        return digests
