@@ -36,62 +36,142 @@ E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
 
 CODES: dict[str, Code] = _codes(
     # ISP1xx environment: the place it runs.
-    Code("ISP101", "Python version outside the declared range", E,
-         "The interpreter's version does not satisfy the manifest's `python` specifier."),
-    Code("ISP102", "platform not supported", E,
-         "`sys.platform` is not one of the manifest's `platforms`."),
-    Code("ISP103", "machine not supported", E,
-         "The normalised `platform.machine()` is not one of the manifest's `machines`."),
-    Code("ISP104", "interpreter implementation not supported", E,
-         "`sys.implementation.name` is not one of the manifest's `implementations`."),
-    Code("ISP105", "required environment variable not set", E,
-         "A variable named in the manifest's `env` is not set; only its name is reported."),
+    Code(
+        "ISP101",
+        "Python version outside the declared range",
+        E,
+        "The interpreter's version does not satisfy the manifest's `python` specifier.",
+    ),
+    Code(
+        "ISP102",
+        "platform not supported",
+        E,
+        "`sys.platform` is not one of the manifest's `platforms`.",
+    ),
+    Code(
+        "ISP103",
+        "machine not supported",
+        E,
+        "The normalised `platform.machine()` is not one of the manifest's `machines`.",
+    ),
+    Code(
+        "ISP104",
+        "interpreter implementation not supported",
+        E,
+        "`sys.implementation.name` is not one of the manifest's `implementations`.",
+    ),
+    Code(
+        "ISP105",
+        "required environment variable not set",
+        E,
+        "A variable named in the manifest's `env` is not set; only its name is reported.",
+    ),
     # ISP2xx structure: the code as installed against the manifest.
-    Code("ISP201", "object missing", E,
-         "A module-level function, class or variable, a method, an attribute or a nested class that "
-         "the manifest describes is not in the installed module."),
-    Code("ISP202", "object added", W,
-         "The installed module defines an object the manifest does not describe."),
-    Code("ISP203", "signature changed", E,
-         "A parameter was removed, added, renamed or reordered, changed kind, or gained or lost "
-         "its default."),
-    Code("ISP204", "annotation changed", E,
-         "A parameter, return, variable or attribute annotation differs from the manifest."),
-    Code("ISP205", "kind changed", E,
-         "An object changed kind: function/class/variable, sync/async, method/property/"
-         "staticmethod/classmethod, or its decorators."),
+    Code(
+        "ISP201",
+        "object missing",
+        E,
+        "A module-level function, class or variable, a method, an attribute or a nested "
+        "class that "
+        "the manifest describes is not in the installed module.",
+    ),
+    Code(
+        "ISP202",
+        "object added",
+        W,
+        "The installed module defines an object the manifest does not describe.",
+    ),
+    Code(
+        "ISP203",
+        "signature changed",
+        E,
+        "A parameter was removed, added, renamed or reordered, changed kind, or gained or lost "
+        "its default.",
+    ),
+    Code(
+        "ISP204",
+        "annotation changed",
+        E,
+        "A parameter, return, variable or attribute annotation differs from the manifest.",
+    ),
+    Code(
+        "ISP205",
+        "kind changed",
+        E,
+        "An object changed kind: function/class/variable, sync/async, method/property/"
+        "staticmethod/classmethod, or its decorators.",
+    ),
     Code("ISP206", "bases changed", E, "A class's base classes differ from the manifest."),
     Code("ISP207", "__all__ changed", E, "The module's `__all__` differs from the manifest."),
-    Code("ISP208", "module does not parse", E,
-         "An installed module the manifest describes is not valid Python source."),
+    Code(
+        "ISP208",
+        "module does not parse",
+        E,
+        "An installed module the manifest describes is not valid Python source.",
+    ),
     # ISP3xx integrity: the files.
-    Code("ISP301", "file modified", E,
-         "An installed file's sha256 differs from the manifest's."),
+    Code("ISP301", "file modified", E, "An installed file's sha256 differs from the manifest's."),
     Code("ISP302", "file missing", E, "A file the manifest lists is not installed."),
-    Code("ISP303", "file added", E,
-         "A file inside one of the distribution's package directories is owned by no installed "
-         "distribution."),
-    Code("ISP304", "file not in the manifest", E,
-         "RECORD lists a file that the manifest does not: the wheel was changed after it was built."),
-    Code("ISP305", "manifest file not in RECORD", E,
-         "The manifest lists a file that RECORD does not: manifest and RECORD disagree."),
-    Code("ISP306", "RECORD hash disagrees with the manifest", E,
-         "RECORD's hash for a file differs from the manifest's sha256."),
-    Code("ISP307", "unowned startup code", E,
-         "A `.pth` file with executable lines, or a `sitecustomize`/`usercustomize` module, is "
-         "owned by no installed distribution."),
-    Code("ISP308", "startup code in a distribution without a manifest", W,
-         "An executable `.pth` line shipped by a distribution that carries no manifest; known "
-         "harmless files are allowed by a documented list."),
-    Code("ISP309", "manifest unusable", E,
-         "The embedded manifest cannot be read, has an unknown schema, or does not match the "
-         "distribution's name and version."),
+    Code(
+        "ISP303",
+        "file added",
+        E,
+        "A file inside one of the distribution's package directories is owned by no installed "
+        "distribution.",
+    ),
+    Code(
+        "ISP304",
+        "file not in the manifest",
+        E,
+        "RECORD lists a file that the manifest does not: the wheel was changed after it was built.",
+    ),
+    Code(
+        "ISP305",
+        "manifest file not in RECORD",
+        E,
+        "The manifest lists a file that RECORD does not: manifest and RECORD disagree.",
+    ),
+    Code(
+        "ISP306",
+        "RECORD hash disagrees with the manifest",
+        E,
+        "RECORD's hash for a file differs from the manifest's sha256.",
+    ),
+    Code(
+        "ISP307",
+        "unowned startup code",
+        E,
+        "A `.pth` file with executable lines, or a `sitecustomize`/`usercustomize` module, is "
+        "owned by no installed distribution.",
+    ),
+    Code(
+        "ISP308",
+        "startup code in a distribution without a manifest",
+        W,
+        "An executable `.pth` line shipped by a distribution that carries no manifest; known "
+        "harmless files are allowed by a documented list.",
+    ),
+    Code(
+        "ISP309",
+        "manifest unusable",
+        E,
+        "The embedded manifest cannot be read, has an unknown schema, or does not match the "
+        "distribution's name and version.",
+    ),
     Code("ISP310", "RECORD unusable", E, "The distribution's RECORD is missing or unreadable."),
     # ISP4xx dependencies: other distributions.
-    Code("ISP401", "requirement not installed", E,
-         "A `Requires-Dist` whose markers apply names a distribution that is not installed."),
-    Code("ISP402", "requirement version out of range", E,
-         "An installed requirement's version is outside the `Requires-Dist` specifier."),
+    Code(
+        "ISP401",
+        "requirement not installed",
+        E,
+        "A `Requires-Dist` whose markers apply names a distribution that is not installed.",
+    ),
+    Code(
+        "ISP402",
+        "requirement version out of range",
+        E,
+        "An installed requirement's version is outside the `Requires-Dist` specifier.",
+    ),
 )
 
 

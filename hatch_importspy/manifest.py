@@ -270,9 +270,7 @@ class _Reader:
         default = self.optional_string(data, "default", where)
         return Parameter(
             name=self.string(data, "name", where),
-            kind=self.enum(
-                data, "kind", where, ParameterKind, ParameterKind.POSITIONAL_OR_KEYWORD
-            ),
+            kind=self.enum(data, "kind", where, ParameterKind, ParameterKind.POSITIONAL_OR_KEYWORD),
             annotation=self.optional_string(data, "annotation", where),
             has_default=self.boolean(data, "has_default", where) or default is not None,
             default=default,
@@ -387,7 +385,9 @@ class _Reader:
     def model(self, data: Mapping[str, Any]) -> SpyModel:
         schema = data.get("schema")
         if schema != SCHEMA_VERSION:
-            raise self.fail("schema", f"unsupported schema {schema!r} (expected {SCHEMA_VERSION!r})")
+            raise self.fail(
+                "schema", f"unsupported schema {schema!r} (expected {SCHEMA_VERSION!r})"
+            )
         environment = self.mapping(data.get("environment", {}), "environment")
         return SpyModel(
             schema=SCHEMA_VERSION,

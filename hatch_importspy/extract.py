@@ -1,0 +1,442 @@
+"""The static extractor: Python source in, :class:`~hatch_importspy.model.ModuleStructure` out.
+
+It parses with :mod:`ast` and never imports or runs the code, so describing a package at build time
+and re-describing a modified file at verify time are both safe on untrusted input.
+
+What it describes, and the rules for what static reading cannot know (also in the README):
+
+- A module's names form one namespace: a later *unconditional* binding of a name replaces an earlier
+  one, as it would at run time.
+- Definitions under control flow (``if``, ``try``, ``with``, loops, ``match``) are described and
+  flagged ``conditional``.  If such a definition binds a name that is already bound, the first one
+  is kept: for ``if sys.version_info >= (3, 11): ... else: ...`` and for ``try``/``except
+  ImportError`` fallbacks the first branch is the one described.
+- ``if TYPE_CHECKING:`` bodies are skipped (they do not exist at run time); their ``else`` branch
+  is described as if unconditional.  ``if __name__ == "__main__":`` bodies are skipped too.
+- Imports are not described as objects of the module (re-exports are covered by a literal
+  ``__all__``), but they do bind their names: a ``try: from fast import f`` / ``except ImportError:
+  def f(...)`` fallback is therefore not described, since at run time ``f`` is usually the import.
+- ``@typing.overload`` stubs are skipped in favour of the implementation; ``@x.setter``,
+  ``@x.getter`` and ``@x.deleter`` refine the property ``x`` rather than replace it.
+- Instance attributes are the ``self.NAME = ...`` assignments found in the statements of a
+  class's methods (not inside nested functions or classes).
+- ``__all__`` is recorded when it is a literal list or tuple of strings, extended only by literal
+  ``+=``, ``.append`` or ``.extend``; anything else makes it unknown (``None``).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from .errors import UnusableInputError
+from .model import (
+    Attribute,
+    AttributeScope,
+    Class,
+    Function,
+    FunctionKind,
+    ModuleStructure,
+    Parameter,
+    ParameterKind,
+    Variable,
+)
+
+_CALL_SHAPE_DECORATORS = {
+    "staticmethod": FunctionKind.STATICMETHOD,
+    "classmethod": FunctionKind.CLASSMETHOD,
+    "property": FunctionKind.PROPERTY,
+    "cached_property": FunctionKind.PROPERTY,
+}
+_PROPERTY_REFINERS = frozenset({"setter", "getter", "deleter"})
+
+Definition = Function | Class | Variable | Attribute
+
+
+class ExtractionError(UnusableInputError):
+    """The source is not valid Python for this interpreter."""
+
+
+def module_name(path: str) -> str | None:
+    """The dotted import name of a wheel path, or ``None`` when it is not an importable module.
+
+    ``pkg/sub/mod.py`` is ``pkg.sub.mod`` and ``pkg/__init__.py`` is ``pkg``; paths whose parts are
+    not identifiers (``pkg-1.0.data/...``, ``my-scripts/x.py``) cannot be imported and are ``None``.
+    """
+    if not path.endswith(".py"):
+        return None
+    parts = path[: -len(".py")].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+def is_public(name: str) -> bool:
+    """Public names do not start with ``_``; dunders such as ``__init__`` are public protocol."""
+    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+
+
+def parse(source: bytes, filename: str) -> ast.Module:
+    """Parse source, turning every way it can fail into one :class:`ExtractionError` line."""
+    try:
+        return ast.parse(source, filename=filename)
+    except SyntaxError as error:
+        line = f"line {error.lineno}" if error.lineno else "source"
+        raise ExtractionError(f"{filename}: {line}: {error.msg}") from None
+    except (ValueError, RecursionError, MemoryError) as error:
+        raise ExtractionError(f"{filename}: cannot parse: {error}") from None
+
+
+def extract_structure(source: bytes, *, filename: str, private: bool = False) -> ModuleStructure:
+    """Describe the module in ``source``; ``filename`` is used for error messages only."""
+    return structure_of(parse(source, filename), private=private)
+
+
+def structure_of(tree: ast.Module, *, private: bool = False) -> ModuleStructure:
+    """Describe an already parsed module (lets callers that need the tree parse once)."""
+    scope = _Scope(private=private, in_class=False)
+    scope.visit(tree.body, conditional=False)
+    definitions = scope.sorted()
+    return ModuleStructure(
+        variables=tuple(d for d in definitions if isinstance(d, Variable)),
+        functions=tuple(d for d in definitions if isinstance(d, Function)),
+        classes=tuple(d for d in definitions if isinstance(d, Class)),
+        all=scope.all_names(),
+    )
+
+
+def _text(node: ast.expr | None) -> str | None:
+    return None if node is None else ast.unparse(node)
+
+
+def _last_name(node: ast.expr) -> str | None:
+    """``functools.cached_property`` -> ``cached_property``; calls use their callee."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Name):
+        return node.id
+    return None
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return _last_name(test) == "TYPE_CHECKING"
+
+
+def _is_main_guard(test: ast.expr) -> bool:
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _string_list(node: ast.expr | None) -> list[str] | None:
+    if isinstance(node, (ast.List, ast.Tuple)) and all(
+        isinstance(element, ast.Constant) and isinstance(element.value, str)
+        for element in node.elts
+    ):
+        return [element.value for element in node.elts]  # type: ignore[attr-defined]
+    return None
+
+
+def _target_names(target: ast.expr) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_names(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+def _parameters(arguments: ast.arguments) -> tuple[Parameter, ...]:
+    positional = [*arguments.posonlyargs, *arguments.args]
+    first_default = len(positional) - len(arguments.defaults)
+    parameters: list[Parameter] = []
+    for index, argument in enumerate(positional):
+        default = arguments.defaults[index - first_default] if index >= first_default else None
+        kind = (
+            ParameterKind.POSITIONAL_ONLY
+            if index < len(arguments.posonlyargs)
+            else ParameterKind.POSITIONAL_OR_KEYWORD
+        )
+        parameters.append(_parameter(argument, kind, default))
+    if arguments.vararg is not None:
+        parameters.append(_parameter(arguments.vararg, ParameterKind.VAR_POSITIONAL, None))
+    for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
+        parameters.append(_parameter(argument, ParameterKind.KEYWORD_ONLY, default))
+    if arguments.kwarg is not None:
+        parameters.append(_parameter(arguments.kwarg, ParameterKind.VAR_KEYWORD, None))
+    return tuple(parameters)
+
+
+def _parameter(argument: ast.arg, kind: ParameterKind, default: ast.expr | None) -> Parameter:
+    return Parameter(
+        name=argument.arg,
+        kind=kind,
+        annotation=_text(argument.annotation),
+        has_default=default is not None,
+        default=_text(default),
+    )
+
+
+@dataclass
+class _Scope:
+    """Collects the bindings of one namespace (a module or a class body) in source order."""
+
+    private: bool
+    in_class: bool
+    bindings: dict[str, Definition | None] = field(default_factory=dict)
+    """``None`` marks a name bound by an import: known, but not described."""
+    all: list[str] | None = None
+    all_known: bool = True
+
+    def sorted(self) -> list[Definition]:
+        return [d for _, d in sorted(self.bindings.items()) if d is not None]
+
+    def all_names(self) -> tuple[str, ...] | None:
+        if self.all is None or not self.all_known:
+            return None
+        return tuple(self.all)
+
+    def bind(self, definition: Definition, *, conditional: bool) -> None:
+        self.bind_name(definition.name, definition, conditional=conditional)
+
+    def bind_name(self, name: str, definition: Definition | None, *, conditional: bool) -> None:
+        if not (self.private or is_public(name)):
+            return
+        if conditional and name in self.bindings:
+            return
+        self.bindings[name] = definition
+
+    # -- statements
+
+    def visit(self, body: Iterable[ast.stmt], *, conditional: bool) -> None:
+        for statement in body:
+            self.statement(statement, conditional=conditional)
+
+    def statement(self, node: ast.stmt, *, conditional: bool) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.function(node, conditional=conditional)
+        elif isinstance(node, ast.ClassDef):
+            self.bind(self.cls(node, conditional=conditional), conditional=conditional)
+        elif isinstance(node, ast.Assign):
+            self.assignment(node.targets, node.value, None, node.lineno, conditional=conditional)
+        elif isinstance(node, ast.AnnAssign):
+            self.assignment(
+                [node.target], node.value, node.annotation, node.lineno, conditional=conditional
+            )
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    name = alias.asname or alias.name.partition(".")[0]
+                    self.bind_name(name, None, conditional=conditional)
+        elif isinstance(node, ast.AugAssign):
+            self.augmented_all(node)
+        elif isinstance(node, ast.Expr):
+            self.all_method_call(node.value)
+        elif isinstance(node, ast.If):
+            self.branch(node)
+        elif isinstance(node, ast.Try) or type(node).__name__ == "TryStar":
+            for block in self.try_blocks(node):
+                self.visit(block, conditional=True)
+        elif isinstance(node, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            self.visit(node.body, conditional=True)
+            self.visit(getattr(node, "orelse", []), conditional=True)
+        elif isinstance(node, ast.Match):
+            for case in node.cases:
+                self.visit(case.body, conditional=True)
+
+    @staticmethod
+    def try_blocks(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+        yield node.body  # type: ignore[attr-defined]
+        for handler in node.handlers:  # type: ignore[attr-defined]
+            yield handler.body
+        yield node.orelse  # type: ignore[attr-defined]
+        yield node.finalbody  # type: ignore[attr-defined]
+
+    def branch(self, node: ast.If) -> None:
+        if _is_type_checking(node.test):
+            self.visit(node.orelse, conditional=False)
+        elif (
+            isinstance(node.test, ast.UnaryOp)
+            and isinstance(node.test.op, ast.Not)
+            and (_is_type_checking(node.test.operand))
+        ):
+            self.visit(node.body, conditional=False)
+        elif _is_main_guard(node.test):
+            self.visit(node.orelse, conditional=True)
+        else:
+            self.visit(node.body, conditional=True)
+            self.visit(node.orelse, conditional=True)
+
+    def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, *, conditional: bool) -> None:
+        decorator_names = [_last_name(d) for d in node.decorator_list]
+        if "overload" in decorator_names:
+            return
+        for decorator in node.decorator_list:
+            if (
+                isinstance(decorator, ast.Attribute)
+                and decorator.attr in _PROPERTY_REFINERS
+                and isinstance(decorator.value, ast.Name)
+                and decorator.value.id == node.name
+                and node.name in self.bindings
+            ):
+                return
+        kind = FunctionKind.FUNCTION
+        if self.in_class:
+            kind = FunctionKind.METHOD
+            for name in decorator_names:
+                if name in _CALL_SHAPE_DECORATORS:
+                    kind = _CALL_SHAPE_DECORATORS[name]
+        function = Function(
+            name=node.name,
+            parameters=_parameters(node.args),
+            returns=_text(node.returns),
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            kind=kind,
+            decorators=tuple(ast.unparse(d) for d in node.decorator_list),
+            conditional=conditional,
+            line=node.lineno,
+        )
+        self.bind(function, conditional=conditional)
+
+    def cls(self, node: ast.ClassDef, *, conditional: bool) -> Class:
+        body = _Scope(private=self.private, in_class=True)
+        body.visit(node.body, conditional=False)
+        for attribute in _instance_attributes(node):
+            if attribute.name not in body.bindings:
+                body.bind(attribute, conditional=False)
+        members = body.sorted()
+        bases = [ast.unparse(base) for base in node.bases]
+        bases += [f"{keyword.arg}={ast.unparse(keyword.value)}" for keyword in node.keywords]
+        return Class(
+            name=node.name,
+            bases=tuple(bases),
+            methods=tuple(m for m in members if isinstance(m, Function)),
+            attributes=tuple(m for m in members if isinstance(m, Attribute)),
+            classes=tuple(m for m in members if isinstance(m, Class)),
+            decorators=tuple(ast.unparse(d) for d in node.decorator_list),
+            conditional=conditional,
+            line=node.lineno,
+        )
+
+    def assignment(
+        self,
+        targets: list[ast.expr],
+        value: ast.expr | None,
+        annotation: ast.expr | None,
+        line: int,
+        *,
+        conditional: bool,
+    ) -> None:
+        annotation_text = _text(annotation)
+        for target in targets:
+            for name in _target_names(target):
+                if name == "__all__" and not self.in_class:
+                    self.all = _string_list(value)
+                    self.all_known = self.all is not None
+                    continue
+                definition: Definition
+                if self.in_class:
+                    definition = Attribute(
+                        name, AttributeScope.CLASS, annotation_text, conditional, line
+                    )
+                else:
+                    definition = Variable(name, annotation_text, conditional, line)
+                self.bind(definition, conditional=conditional)
+
+    def augmented_all(self, node: ast.AugAssign) -> None:
+        if isinstance(node.target, ast.Name) and node.target.id == "__all__" and not self.in_class:
+            self.extend_all(_string_list(node.value))
+
+    def all_method_call(self, node: ast.expr) -> None:
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "__all__"
+            and not self.in_class
+        ):
+            return
+        if node.func.attr == "extend" and len(node.args) == 1:
+            self.extend_all(_string_list(node.args[0]))
+        elif node.func.attr == "append" and len(node.args) == 1:
+            argument = node.args[0]
+            is_name = isinstance(argument, ast.Constant) and isinstance(argument.value, str)
+            self.extend_all([argument.value] if is_name else None)  # type: ignore[attr-defined]
+        else:
+            self.all_known = False
+
+    def extend_all(self, names: list[str] | None) -> None:
+        if names is None or self.all is None:
+            self.all_known = False
+        else:
+            self.all.extend(names)
+
+
+def _instance_attributes(node: ast.ClassDef) -> Iterator[Attribute]:
+    """``self.NAME`` bindings in the statements of the class's own methods, first one wins."""
+    seen: set[str] = set()
+    for method in node.body:
+        if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        decorators = {_last_name(d) for d in method.decorator_list}
+        arguments = [*method.args.posonlyargs, *method.args.args]
+        if not arguments or decorators & {"staticmethod", "classmethod"}:
+            continue
+        self_name = arguments[0].arg
+        for statement in _statements(method.body):
+            for target, annotation in _assignment_targets(statement):
+                if (
+                    isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == self_name
+                    and target.attr not in seen
+                ):
+                    seen.add(target.attr)
+                    yield Attribute(
+                        target.attr,
+                        AttributeScope.INSTANCE,
+                        _text(annotation),
+                        False,
+                        statement.lineno,
+                    )
+
+
+def _assignment_targets(statement: ast.stmt) -> Iterator[tuple[ast.expr, ast.expr | None]]:
+    if isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                for element in target.elts:
+                    yield element, None
+            else:
+                yield target, None
+    elif isinstance(statement, ast.AnnAssign):
+        yield statement.target, statement.annotation
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement in a function body, through control flow, not into nested scopes."""
+    stack = list(reversed(body))
+    while stack:
+        statement = stack.pop()
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        yield statement
+        nested: list[ast.stmt] = []
+        for name in ("body", "orelse", "finalbody"):
+            nested.extend(getattr(statement, name, ()))
+        for handler in getattr(statement, "handlers", ()):
+            nested.extend(handler.body)
+        for case in getattr(statement, "cases", ()):
+            nested.extend(case.body)
+        stack.extend(reversed(nested))

@@ -1,0 +1,95 @@
+"""The manifest document: deterministic, round-trips, and rejects bad input with one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hatch_importspy.errors import ManifestError
+from hatch_importspy.extract import extract_structure
+from hatch_importspy.manifest import dumps, dumps_yaml, load_bytes, loads
+from hatch_importspy.model import (
+    CallShape,
+    Deployment,
+    EnvironmentConstraints,
+    Expectation,
+    ExpectedName,
+    FileEntry,
+    Module,
+    SpyModel,
+)
+
+SOURCE = Path(__file__).resolve().parent / "test_extract.py"
+
+
+def sample_model() -> SpyModel:
+    structure = extract_structure(SOURCE.read_bytes(), filename="x.py", private=True)
+    return SpyModel(
+        name="demo",
+        version="1.0",
+        environment=EnvironmentConstraints(
+            python=">=3.10", platforms=("linux",), machines=("x86_64",), env=("TOKEN",)
+        ),
+        requires=("packaging>=24; python_version >= '3.10'",),
+        modules=(Module("demo", "demo/__init__.py", "ab" * 32, structure),),
+        files=(FileEntry("demo/data.json", "cd" * 32), FileEntry("demo.pth", "ef" * 32)),
+        expects=(
+            Expectation(
+                module="yaml",
+                distribution="pyyaml",
+                names=(ExpectedName("safe_load", "callable", (CallShape(1, ("Loader",)),)),),
+                deployments=(Deployment(machine="x86_64", pythons=("3.11",)),),
+            ),
+        ),
+        private=True,
+        generator="hatch-importspy test",
+    )
+
+
+def test_round_trip_through_both_forms() -> None:
+    model = sample_model()
+    assert loads(dumps(model), "m") == model
+    assert loads(dumps_yaml(model), "m") == model
+
+
+def test_line_numbers_survive_the_round_trip() -> None:
+    model = sample_model()
+    again = loads(dumps(model), "m")
+    lines = [f.line for f in again.modules[0].structure.functions]
+    assert lines == [f.line for f in model.modules[0].structure.functions]
+    assert all(line > 0 for line in lines)
+
+
+def test_output_is_deterministic_and_portable() -> None:
+    text = dumps(sample_model())
+    assert text == dumps(sample_model())
+    assert text.endswith("\n")
+    assert "\r" not in text
+    assert str(Path.cwd()) not in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"{", r"^m\.yaml: line 1: "),
+        (b"- a\n- b\n", r"^m\.yaml: document: expected a mapping$"),
+        (b'{"schema": "9"}', r"^m\.yaml: schema: unsupported schema '9' \(expected '1'\)$"),
+        (b'{"schema": "1", "name": 3}', r"^m\.yaml: manifest\.name: expected a string$"),
+        (
+            b'{"schema": "1", "name": "a", "version": "1", "modules": [{"name": "a"}]}',
+            r"^m\.yaml: manifest\.modules\[0\]\.path: expected a string$",
+        ),
+        (
+            b'schema: "1"\nname: a\nversion: "1"\nmodules:\n- {name: a, path: a.py, sha256: x,'
+            b" functions: [{name: f, parameters: [{name: p, kind: sideways}]}]}\n",
+            r"^m\.yaml: manifest\.modules\[0\]\.functions\[0\]\.parameters\[0\]\.kind: "
+            r"unknown value 'sideways'$",
+        ),
+        (b"\xff\xfe", r"^m\.yaml: not UTF-8 text$"),
+    ],
+)
+def test_bad_manifests_are_one_line_errors(content: bytes, message: str) -> None:
+    with pytest.raises(ManifestError, match=message) as caught:
+        load_bytes(content, "m.yaml")
+    assert "\n" not in str(caught.value)
