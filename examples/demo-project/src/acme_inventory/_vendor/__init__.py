@@ -1,0 +1,1 @@
+"""Small helpers copied in rather than depended on; described by hash only (see pyproject)."""

@@ -1,0 +1,213 @@
+"""The hatchling build hook ``importspy``: embed a SpyModel manifest in every wheel.
+
+What it does for each kind of build:
+
+- **wheel (standard)**: validates the configuration, describes every file that goes into the wheel
+  (including files that earlier hooks force-include), writes the manifest to a private temporary
+  directory and hands it to hatchling as extra metadata, so it lands at
+  ``<name>-<version>.dist-info/extra_metadata/importspy.yaml`` and is listed in RECORD.  After the
+  wheel is written, :meth:`ImportSpyBuildHook.finalize` reads its RECORD back and fails the build
+  (removing the wheel) if any file differs from the manifest, which is what happens when a hook
+  listed after ``importspy`` adds or rewrites files.
+- **wheel (editable)**: validates the configuration, then embeds nothing and says so.  An editable
+  install runs the working tree, which changes with every edit: a manifest would either describe
+  files the wheel does not ship or turn every edit into a finding.  ``verify`` therefore sees an
+  editable install as a distribution without a manifest, which is what it is.
+- **sdist**: validates the configuration (a mistake is reported at the first build step, not only
+  when the wheel is built from the sdist), then does nothing: an sdist has no ``.dist-info`` and is
+  not installed as is; the wheel built from it gets the manifest.
+
+The hook never imports the project it builds and never writes into the project tree.  This module
+is imported whenever hatchling looks hooks up, so its own imports stay cheap: the describing
+machinery is imported inside :meth:`ImportSpyBuildHook.initialize`.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import shutil
+import tempfile
+import weakref
+import zipfile
+from email.parser import HeaderParser
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from hatchling.builders.hooks.plugin.interface import BuildHookInterface
+from hatchling.builders.wheel import WheelBuilderConfig  # already imported by hatchling itself
+
+if TYPE_CHECKING:
+    from .config import ImportSpyOptions
+    from .model import SpyModel
+
+
+class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
+    """Validate ``[tool.hatch.build.hooks.importspy]`` and embed the manifest in wheels."""
+
+    PLUGIN_NAME = "importspy"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._model: SpyModel | None = None
+        self._cleanup: weakref.finalize[[str], ImportSpyBuildHook] | None = None
+
+    # ------------------------------------------------------------------ hatchling's entry points
+
+    def initialize(self, version: str, build_data: dict[str, Any]) -> None:
+        """Describe the wheel's files and register the manifest (see the module docstring)."""
+        self._model = None  # one hook object serves every version hatchling builds
+        options = self._options()
+        if self.target_name != "wheel":
+            return
+        if version == "editable":
+            self.app.display_info(
+                "importspy: editable build, no manifest embedded (an editable install runs the "
+                "working tree, which changes with every edit; build a wheel to get a manifest)"
+            )
+            return
+        if options.infer_expectations and "infer-expectations" in self.config:
+            self.app.display_warning(
+                "importspy: infer-expectations is not implemented yet in this release; "
+                "the manifest records no expectations"
+            )
+        from .manifest import MANIFEST_FILENAME
+
+        self._model = self._describe(options, build_data)
+        build_data["extra_metadata"][self._write_manifest(self._model)] = MANIFEST_FILENAME
+        self.app.display_debug(
+            f"importspy: described {len(self._model.modules)} modules and "
+            f"{len(self._model.files)} other files"
+        )
+
+    def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
+        """Remove the temporary manifest; check the built wheel against the manifest."""
+        if self._cleanup is not None:
+            self._cleanup()
+        if self._model is None:
+            return
+        problems = wheel_disagreements(Path(artifact_path), self._model)
+        if problems:
+            Path(artifact_path).unlink(missing_ok=True)
+            for problem in problems:
+                self.app.display_error(f"importspy: {problem}")
+            message = (
+                f"importspy: {Path(artifact_path).name} does not match its manifest "
+                f"({len(problems)} files; the wheel was removed): a build hook that runs after "
+                "importspy added or changed files; list importspy last in the hooks tables"
+            )
+            raise RuntimeError(message)
+
+    # ------------------------------------------------------------------ the steps
+
+    def _table_path(self) -> str:
+        """The key path of the table hatchling took our options from (target tables win)."""
+        target_hooks = self.build_config.target_config.get("hooks", {})
+        if isinstance(target_hooks, dict) and self.PLUGIN_NAME in target_hooks:
+            return f"tool.hatch.build.targets.{self.target_name}.hooks.{self.PLUGIN_NAME}"
+        return f"tool.hatch.build.hooks.{self.PLUGIN_NAME}"
+
+    def _options(self) -> ImportSpyOptions:
+        from .config import ConfigError, parse_options, require_implemented
+
+        where = self._table_path()
+        try:
+            options = parse_options(
+                self.config, where=where, requires_python=self.metadata.core.requires_python or None
+            )
+            require_implemented(options, where=where)
+        except ConfigError as error:
+            for problem in error.problems:
+                self.app.display_error(f"importspy: {problem}")
+            raise
+        return options
+
+    def _describe(self, options: ImportSpyOptions, build_data: dict[str, Any]) -> SpyModel:
+        from .describe import describe_distribution
+
+        with self.build_config.set_build_data(build_data):
+            files = [
+                (included.distribution_path, Path(included.path))
+                for included in self.build_config.builder.recurse_included_files()
+            ]
+        return describe_distribution(
+            files,
+            name=self.metadata.core.raw_name,
+            version=self.metadata.version,
+            requires=self._requires(build_data),
+            options=options,
+            warn=lambda message: self.app.display_warning(f"importspy: {message}"),
+        )
+
+    def _requires(self, build_data: dict[str, Any]) -> tuple[str, ...]:
+        """The ``Requires-Dist`` values exactly as the wheel's METADATA will carry them.
+
+        Taken from hatchling's own METADATA writer, so dependencies, optional dependencies (with
+        their ``extra == ...`` marker) and dependencies added by earlier hooks are spelled the
+        same way in the manifest as in METADATA.
+        """
+        text = self.build_config.core_metadata_constructor(
+            self.metadata, extra_dependencies=build_data["dependencies"]
+        )
+        values = HeaderParser().parsestr(text).get_all("Requires-Dist") or []
+        return tuple(str(value) for value in values)
+
+    def _write_manifest(self, model: SpyModel) -> str:
+        """Write the manifest outside the project tree; it is removed in :meth:`finalize`."""
+        from .manifest import MANIFEST_FILENAME, dumps
+
+        directory = tempfile.mkdtemp(prefix="hatch-importspy-")
+        # Also removed if the build fails before finalize runs (at collection or interpreter exit).
+        self._cleanup = weakref.finalize(self, _remove_tree, directory)
+        path = Path(directory) / MANIFEST_FILENAME
+        path.write_bytes(dumps(model).encode("utf-8"))
+        return str(path)
+
+
+def _remove_tree(directory: str) -> None:
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
+    """Every file where the built wheel's RECORD and the manifest disagree, one line each.
+
+    RECORD is written by hatchling from the bytes it put in the archive, so comparing it with
+    the manifest is a cheap and complete self-check: no file is decompressed.  ``.dist-info/``
+    (the manifest itself among it) and ``.data/`` entries are not described by the manifest.
+    """
+    with zipfile.ZipFile(wheel) as archive:
+        record_name = next(
+            (
+                name
+                for name in archive.namelist()
+                if name.endswith(".dist-info/RECORD") and name.count("/") == 1
+            ),
+            None,
+        )
+        if record_name is None:
+            return [f"{wheel.name}: the wheel has no RECORD"]
+        record = archive.read(record_name).decode("utf-8")
+    stem = record_name[: -len(".dist-info/RECORD")]
+    unlisted = (f"{stem}.dist-info/", f"{stem}.data/")
+    expected = model.file_digests()
+    problems = []
+    for row in csv.reader(io.StringIO(record)):
+        if not row or row[0].startswith(unlisted):
+            continue
+        path, hash_field = row[0], row[1] if len(row) > 1 else ""
+        digest = expected.pop(path, None)
+        if digest is None:
+            problems.append(f"{path}: in the wheel but not in the manifest")
+        elif _record_hex(hash_field) != digest:
+            problems.append(f"{path}: content differs from the manifest")
+    problems.extend(f"{path}: in the manifest but not in the wheel" for path in sorted(expected))
+    return problems
+
+
+def _record_hex(hash_field: str) -> str | None:
+    """RECORD's ``sha256=<urlsafe base64, unpadded>`` as lowercase hex, or ``None``."""
+    algorithm, _, value = hash_field.partition("=")
+    if algorithm != "sha256" or not value:
+        return None
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).hex()
