@@ -159,6 +159,47 @@ CODES: dict[str, Code] = _codes(
         "distribution's name and version.",
     ),
     Code("ISP310", "RECORD unusable", E, "The distribution's RECORD is missing or unreadable."),
+    # ISP32x policy gates (`--require-manifest`, `--policy`).
+    Code(
+        "ISP320",
+        "distribution without a manifest",
+        E,
+        "Under `--require-manifest` (or `require-manifest` in the policy) an installed "
+        "distribution carries no manifest and is not allowed by `--allow` or the policy's `allow`.",
+    ),
+    Code(
+        "ISP321",
+        "modification accepted by policy",
+        N,
+        "A modified file that the policy's `accept` list names, with the reason it gives: "
+        "reported so the exception stays visible, never a failure.",
+    ),
+    # ISP33x approval lock (`verify --lock`).
+    Code(
+        "ISP330",
+        "distribution not in the lock",
+        E,
+        "An installed distribution is not among those the lock file approved.",
+    ),
+    Code(
+        "ISP331",
+        "locked distribution not installed",
+        E,
+        "The lock file approves a distribution that is not installed.",
+    ),
+    Code(
+        "ISP332",
+        "version differs from the lock",
+        E,
+        "An installed distribution's version is not the one the lock file approved.",
+    ),
+    Code(
+        "ISP333",
+        "digest differs from the lock",
+        E,
+        "The sha256 of a distribution's manifest (or of its RECORD when it has none) is not the "
+        "one the lock file approved: the release was rebuilt or replaced.",
+    ),
     # ISP4xx dependencies: other distributions.
     Code(
         "ISP401",

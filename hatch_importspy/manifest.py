@@ -437,3 +437,64 @@ def load_bytes(content: bytes, source: str) -> SpyModel:
     except UnicodeDecodeError:
         raise ManifestError(f"{source}: not UTF-8 text") from None
     return loads(text, source)
+
+
+# Added for ``verify`` (deferred structures); ``loads`` could share ``_decode`` and ``_utf8``.
+
+
+def _decode(text: str, source: str) -> Any:
+    """The document as plain data: JSON when it is (the fast path), else any YAML."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark is not None else "document"
+            problem = getattr(error, "problem", None) or "invalid YAML"
+            raise ManifestError(f"{source}: {where}: {problem}") from None
+
+
+def _utf8(content: bytes, source: str) -> str:
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ManifestError(f"{source}: not UTF-8 text") from None
+
+
+_STRUCTURE_KEYS = frozenset({"variables", "functions", "classes", "all"})
+
+StructureReader = Callable[[str], ModuleStructure]
+"""Reads the structure of the module at a wheel path on demand (:func:`load_bytes_deferred`)."""
+
+
+def load_bytes_deferred(content: bytes, source: str) -> tuple[SpyModel, StructureReader]:
+    """Like :func:`load_bytes`, but each module's structure is read only when asked for.
+
+    The model's modules carry empty structures; the returned function reads (and checks, raising
+    :class:`ManifestError`) the structure of the module at a wheel path.  ``verify`` needs a
+    structure only for a file whose digest differs, and building every structure of a large
+    package costs several times the hashing that verifying an unchanged install otherwise is.
+    """
+    reader = _Reader(source)
+    data = reader.mapping(_decode(_utf8(content, source), source), "document")
+    modules = data.get("modules", [])
+    if not isinstance(modules, list):
+        return reader.model(data), lambda path: ModuleStructure()  # model() raised already
+    shallow: list[Any] = []
+    deferred: dict[str, tuple[Mapping[str, Any], str]] = {}
+    for index, item in enumerate(modules):
+        if not isinstance(item, Mapping):
+            shallow.append(item)  # model() reports it
+            continue
+        shallow.append({key: value for key, value in item.items() if key not in _STRUCTURE_KEYS})
+        if isinstance(item.get("path"), str):
+            deferred.setdefault(item["path"], (item, f"manifest.modules[{index}]"))
+    model = reader.model({**data, "modules": shallow})
+
+    def structure(path: str) -> ModuleStructure:
+        item, where = deferred[path]
+        return reader.structure(item, where)
+
+    return model, structure

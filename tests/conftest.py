@@ -112,7 +112,7 @@ def project_factory(tmp_path_factory: pytest.TempPathFactory) -> ProjectFactory:
     "hatch-importspy"]`` and:
 
     - ``options``: the ``[tool.hatch.build.hooks.importspy]`` table (``{}`` = hook enabled with
-      the defaults, the default; ``None`` = no table, so the wheel carries no manifest);
+      the defaults; ``None``, the default, = no table, so the wheel carries no manifest);
     - ``packages``: the wheel target's ``packages`` (default: every top-level directory in
       ``files`` that holds an ``__init__.py``);
     - ``extra_toml``: raw TOML appended at the end (other hooks, target tables, ...).
