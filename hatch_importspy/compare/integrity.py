@@ -1,0 +1,178 @@
+"""ISP301-ISP306: the files against the manifest, and RECORD against the manifest.
+
+All paths here are in one spelling: ``/``-separated and relative to the place the distribution
+is rooted (site-packages for an installed distribution, the archive root for a wheel), with
+digests as lower-case hex sha256.
+
+What is deliberately not compared with RECORD (ISP304), and why:
+
+- the ``.dist-info`` directory itself: the manifest lives there and cannot list its own digest;
+- ``__pycache__/*.pyc``: installers compile them after the wheel was built;
+- paths outside site-packages (``../../bin/tool``, the ``.data`` scripts/headers/data schemes):
+  installers rewrite scripts, and their location depends on the install scheme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Mapping
+
+from hatch_importspy.findings import Finding
+from hatch_importspy.records import (
+    bytecode_source,
+    data_directory,
+    installed_path,
+    is_bytecode_cache,
+    is_outside,
+)
+
+_UNREADABLE = "unreadable"
+
+
+def file_findings(
+    distribution: str,
+    expected: Mapping[str, str],
+    found: Mapping[str, str | None],
+    *,
+    modules: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """ISP301 (modified) and ISP302 (missing) for every file the manifest vouches for.
+
+    ``found`` maps a path to its actual digest, ``None`` when absent; a reader may map a file it
+    could not read to a text starting with ``unreadable``.  ``modules`` names the module at a path.
+    """
+    names = modules or {}
+    findings: list[Finding] = []
+    for path in sorted(expected):
+        want = expected[path].lower()
+        digest = found.get(path)
+        if digest is None:
+            findings.append(
+                Finding(
+                    "ISP302",
+                    distribution,
+                    f"{path} is missing",
+                    module=names.get(path),
+                    file=path,
+                    expected=want,
+                )
+            )
+        elif digest != want:
+            problem = "cannot be read" if digest.startswith(_UNREADABLE) else "was modified"
+            findings.append(
+                Finding(
+                    "ISP301",
+                    distribution,
+                    f"{path} {problem}",
+                    module=names.get(path),
+                    file=path,
+                    expected=want,
+                    found=digest,
+                )
+            )
+    return findings
+
+
+def in_record_scope(path: str, metadata_dir: str) -> bool:
+    """Whether a RECORD path is one the manifest must list (see the module docstring)."""
+    return not (
+        is_outside(path)
+        or path.startswith(f"{metadata_dir}/")
+        or is_bytecode_cache(path)
+        or installed_path(path, metadata_dir) is None
+    )
+
+
+def record_findings(
+    distribution: str,
+    expected: Mapping[str, str],
+    record: Mapping[str, str | None],
+    *,
+    metadata_dir: str,
+) -> list[Finding]:
+    """ISP304-ISP306: RECORD and the manifest must list the same files with the same digests.
+
+    ``record`` maps each RECORD path to the sha256 it states (hex), ``None`` for rows without
+    one.  ``metadata_dir`` is the ``.dist-info`` directory name, relative like the paths.
+    """
+    findings: list[Finding] = []
+    for path in sorted(record):
+        if path not in expected and in_record_scope(path, metadata_dir):
+            findings.append(
+                Finding(
+                    "ISP304",
+                    distribution,
+                    f"{path} is in RECORD but not in the manifest",
+                    file=path,
+                    found=record[path],
+                )
+            )
+    for path in sorted(expected):
+        want = expected[path].lower()
+        if path not in record:
+            findings.append(
+                Finding(
+                    "ISP305",
+                    distribution,
+                    f"{path} is in the manifest but not in RECORD",
+                    file=path,
+                    expected=want,
+                )
+            )
+        elif record[path] is not None and record[path] != want:
+            findings.append(
+                Finding(
+                    "ISP306",
+                    distribution,
+                    f"RECORD's sha256 of {path} differs from the manifest's",
+                    file=path,
+                    expected=want,
+                    found=record[path],
+                )
+            )
+    return findings
+
+
+def package_directories(paths: Iterable[str], *, metadata_dir: str) -> frozenset[str]:
+    """The top-level directories a distribution's files live in (``pkg`` for ``pkg/sub/m.py``):
+    where files nobody installed are looked for.  Single-file modules contribute none, so the
+    site directory itself is never scanned."""
+    return frozenset(
+        path.partition("/")[0]
+        for path in paths
+        if "/" in path
+        and not is_outside(path)
+        and path.partition("/")[0] not in {metadata_dir, data_directory(metadata_dir)}
+    )
+
+
+def added_file_findings(
+    distribution: str,
+    present: Iterable[str],
+    *,
+    owned: Container[str],
+    vouched: Container[str],
+    in_wheel: bool = False,
+) -> list[Finding]:
+    """ISP303 for each present file that no RECORD lists (``owned``) and the manifest does not
+    list (``vouched``).
+
+    A ``__pycache__/*.pyc`` is expected when its source ``.py`` is owned or vouched for: it was
+    compiled from a known module.  Any other ``.pyc`` -- sourceless, or compiled from a file
+    nobody installed -- is reported: a sourceless ``pkg/x.pyc`` is importable as ``pkg.x``.
+    """
+    where = (
+        "listed in neither RECORD nor the manifest"
+        if in_wheel
+        else ("owned by no installed distribution")
+    )
+    findings: list[Finding] = []
+    for path in sorted(present):
+        if path in owned or path in vouched:
+            continue
+        source = bytecode_source(path)
+        if source is not None and (source in owned or source in vouched):
+            continue
+        findings.append(
+            Finding("ISP303", distribution, f"{path} is {where}", file=path, found=path)
+        )
+    return findings

@@ -1,0 +1,349 @@
+"""Read what is installed in site-packages directories, without importing any of it.
+
+Distributions are found by their metadata directories and read through
+``importlib.metadata`` (the ``importlib_metadata`` backport before Python 3.12), so that the
+directories of another interpreter can be read as easily as our own.  RECORD is parsed here rather
+than through ``Distribution.files``: that API drops rows whose file is missing (so a deleted file
+would look unlisted) and stats every row, which costs more than the verification it serves.
+
+Every function here only reads.  Nothing is written, nothing is imported from the directories read.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+from pathlib import Path
+from types import MappingProxyType
+
+from packaging.utils import canonicalize_name
+
+from .errors import UnusableInputError
+from .manifest import MANIFEST_FILENAME
+from .records import RecordEntry, normalise_record_path, parse_record, sha256_file
+
+if sys.version_info >= (3, 12):
+    from importlib.metadata import Distribution
+else:
+    from importlib_metadata import Distribution
+
+MANIFEST_LOCATION = f"extra_metadata/{MANIFEST_FILENAME}"
+"""Where the manifest sits inside a ``.dist-info`` directory."""
+
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
+@dataclass(frozen=True)
+class InstalledDistribution:
+    """One installed distribution: its names and where its metadata lives."""
+
+    name: str
+    """The ``Name`` from its metadata, as written."""
+    version: str
+    site_dir: Path
+    """The directory its RECORD paths are relative to."""
+    metadata_dir: Path
+    """``<site_dir>/<name>-<version>.dist-info`` (or an ``.egg-info`` for legacy installs)."""
+
+    @property
+    def canonical_name(self) -> str:
+        """The PEP 503 normalised name: how requirements and command-line targets match."""
+        return canonicalize_name(self.name)
+
+    @property
+    def metadata_name(self) -> str:
+        """The metadata directory's name, e.g. ``pkg-1.0.dist-info``."""
+        return self.metadata_dir.name
+
+    @property
+    def manifest_path(self) -> Path:
+        """Where the embedded manifest would be."""
+        return self.metadata_dir / MANIFEST_LOCATION
+
+    @property
+    def source(self) -> str:
+        """The metadata directory, for display."""
+        return str(self.metadata_dir)
+
+
+def find_distributions(site_dirs: Sequence[Path]) -> tuple[InstalledDistribution, ...]:
+    """Every distribution in ``site_dirs``, in path order (so the first of a name is the one
+    imported), each directory listed once even when named twice or through a symlink."""
+    found: list[InstalledDistribution] = []
+    for site_dir in unique_directories(site_dirs):
+        try:
+            entries = sorted(os.scandir(site_dir), key=lambda entry: entry.name)
+        except OSError as error:
+            raise UnusableInputError(
+                f"{site_dir}: cannot list directory: {error.strerror}"
+            ) from None
+        for entry in entries:
+            if entry.name.endswith(_METADATA_SUFFIXES):
+                found.append(_read_distribution(site_dir, Path(entry.path)))
+    return tuple(found)
+
+
+def unique_directories(directories: Iterable[Path]) -> tuple[Path, ...]:
+    """Directories in order, dropping any that resolves to one already listed."""
+    seen: set[str] = set()
+    unique: list[Path] = []
+    for directory in directories:
+        key = os.path.normcase(os.path.realpath(directory))
+        if key not in seen:
+            seen.add(key)
+            unique.append(directory)
+    return tuple(unique)
+
+
+def _read_distribution(site_dir: Path, metadata_dir: Path) -> InstalledDistribution:
+    """Name and version from the metadata, falling back to the directory name when unreadable."""
+    distribution = Distribution.at(metadata_dir)
+    try:
+        text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO")
+        if text is None and metadata_dir.is_file():  # a distutils-era single-file .egg-info
+            text = distribution.read_text("")
+    except (UnicodeDecodeError, OSError):  # read_text passes these on; a broken one is no name
+        text = None
+    stem = metadata_dir.name.rpartition(".")[0]
+    fallback_name, _, rest = stem.partition("-")
+    fallback_version = rest.partition("-")[0]
+    headers = HeaderParser().parsestr(text or "")
+    return InstalledDistribution(
+        name=str(headers.get("Name") or fallback_name),
+        version=str(headers.get("Version") or fallback_version),
+        site_dir=site_dir,
+        metadata_dir=metadata_dir,
+    )
+
+
+def read_record(distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
+    """The RECORD rows, ``None`` when the distribution has no RECORD.
+
+    Raises :class:`UnusableInputError` naming RECORD when it cannot be read or parsed.
+    Legacy ``.egg-info`` installs list their files in ``installed-files.txt`` (relative to the
+    metadata directory, without hashes); those are turned into rows relative to the site directory.
+    """
+    if distribution.metadata_dir.suffix == ".egg-info":
+        return _read_installed_files(distribution)
+    record = distribution.metadata_dir / "RECORD"
+    try:
+        text = record.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnusableInputError(f"{record}: cannot read: {error}") from None
+    return parse_record(text, source=str(record))
+
+
+def _read_installed_files(distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
+    listing = distribution.metadata_dir / "installed-files.txt"
+    try:
+        text = listing.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    prefix = distribution.metadata_name
+    return tuple(
+        RecordEntry(normalise_record_path(f"{prefix}/{line.strip()}"))
+        for line in text.splitlines()
+        if line.strip()
+    )
+
+
+def read_manifest_bytes(distribution: InstalledDistribution) -> bytes | None:
+    """The embedded manifest's bytes, ``None`` when the distribution carries none.
+
+    Raises :class:`UnusableInputError` when the file exists but cannot be read.
+    """
+    try:
+        return distribution.manifest_path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise UnusableInputError(f"{distribution.manifest_path}: cannot read: {error}") from None
+
+
+def _key(base: str, path: str) -> str:
+    """One spelling per file, for ownership lookups.  ``os.path`` rather than ``Path``: this runs
+    for every row of every RECORD, and an absolute row (some installers write them) must win."""
+    return os.path.normcase(os.path.normpath(os.path.join(base, path)))  # noqa: PTH118
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Which distributions' RECORDs list each file: the answer to "did anyone install this?"."""
+
+    owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Normalised absolute path -> names of the distributions that list it."""
+
+    def owners_of(self, path: Path | str) -> tuple[str, ...]:
+        """The distributions listing ``path`` (absolute), empty when none does."""
+        return self.owners.get(_key("", str(path)), ())
+
+    def relative_to(self, site_dir: Path) -> Container[str]:
+        """A view answering ``"pkg/x.py" in view`` for paths relative to ``site_dir``."""
+        return _RelativeOwnership(self, str(site_dir))
+
+
+@dataclass(frozen=True)
+class _RelativeOwnership(Container[str]):
+    ownership: Ownership
+    site_dir: str
+
+    def __contains__(self, path: object) -> bool:
+        if not isinstance(path, str):
+            return False
+        return bool(self.ownership.owners.get(_key(self.site_dir, path)))
+
+
+def build_ownership(
+    records: Iterable[tuple[InstalledDistribution, Sequence[RecordEntry] | None]],
+) -> Ownership:
+    """Index every path any of the given RECORDs lists (absolute, normalised)."""
+    owners: dict[str, list[str]] = {}
+    for distribution, entries in records:
+        if not entries:
+            continue
+        base = str(distribution.site_dir)
+        for entry in entries:
+            key = _key(base, entry.path)
+            names = owners.setdefault(key, [])
+            if distribution.name not in names:
+                names.append(distribution.name)
+    return Ownership(MappingProxyType({key: tuple(names) for key, names in owners.items()}))
+
+
+def hash_files(site_dir: Path, paths: Iterable[str]) -> dict[str, str | None]:
+    """The hex sha256 of each path relative to ``site_dir``, ``None`` when it is not there.
+
+    A file that exists but cannot be read maps to ``"unreadable: <reason>"``, which never equals a
+    digest: it is reported as modified rather than crashing the run.
+    """
+    digests: dict[str, str | None] = {}
+    base = os.fspath(site_dir) + os.sep
+    for path in paths:
+        try:
+            digests[path] = sha256_file(base + path)
+        except (FileNotFoundError, NotADirectoryError):
+            digests[path] = None
+        except OSError as error:
+            digests[path] = f"unreadable: {error.strerror or error}"
+    return digests
+
+
+def read_file(site_dir: Path, path: str) -> bytes | None:
+    """A file's bytes (for re-describing a modified module), ``None`` when it cannot be read."""
+    try:
+        return (site_dir / path).read_bytes()
+    except OSError:
+        return None
+
+
+def list_files(site_dir: Path, directories: Iterable[str]) -> tuple[str, ...]:
+    """Every file under the given directories (relative to ``site_dir``), as sorted relative
+    ``/`` paths.  Symbolic links are listed, never followed, so a link loop cannot hang us."""
+    found: list[str] = []
+    for directory in sorted(set(directories)):
+        found.extend(_walk(site_dir, directory))
+    return tuple(sorted(found))
+
+
+def _walk(site_dir: Path, directory: str) -> Iterator[str]:
+    stack = [directory]
+    while stack:
+        current = stack.pop()
+        try:
+            entries = list(os.scandir(site_dir / current))
+        except OSError:
+            continue
+        for entry in entries:
+            relative = f"{current}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(relative)
+            else:
+                yield relative
+
+
+class StartupKind(str, enum.Enum):
+    """Files the interpreter runs at start-up, before any of the user's code."""
+
+    PTH = "pth"
+    SITECUSTOMIZE = "sitecustomize"
+    USERCUSTOMIZE = "usercustomize"
+
+
+@dataclass(frozen=True)
+class StartupFile:
+    """A ``.pth`` file or a ``sitecustomize``/``usercustomize`` module in a site directory."""
+
+    site_dir: Path
+    relative: str
+    """Path relative to the site directory, e.g. ``x.pth`` or ``sitecustomize/__init__.py``."""
+    kind: StartupKind
+    executable_lines: tuple[str, ...] = ()
+    """For ``.pth`` files: the lines that ``site`` executes (they start with ``import``)."""
+
+    @property
+    def path(self) -> Path:
+        """The absolute path."""
+        return self.site_dir / self.relative
+
+
+_MODULE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
+_CUSTOMIZE = {
+    "sitecustomize": StartupKind.SITECUSTOMIZE,
+    "usercustomize": StartupKind.USERCUSTOMIZE,
+}
+
+
+def find_startup_files(site_dir: Path) -> tuple[StartupFile, ...]:
+    """Every ``.pth`` file and ``sitecustomize``/``usercustomize`` module or package at the top
+    of ``site_dir`` -- the places :mod:`site` runs code from at every interpreter start."""
+    try:
+        entries = sorted(os.scandir(site_dir), key=lambda entry: entry.name)
+    except OSError as error:
+        raise UnusableInputError(f"{site_dir}: cannot list directory: {error.strerror}") from None
+    found: list[StartupFile] = []
+    for entry in entries:
+        stem = entry.name.partition(".")[0]
+        if entry.name.endswith(".pth") and entry.is_file():
+            found.append(
+                StartupFile(
+                    site_dir, entry.name, StartupKind.PTH, _executable_lines(Path(entry.path))
+                )
+            )
+        elif stem in _CUSTOMIZE and entry.is_file() and entry.name.endswith(_MODULE_SUFFIXES):
+            found.append(StartupFile(site_dir, entry.name, _CUSTOMIZE[stem]))
+        elif entry.name in _CUSTOMIZE and entry.is_dir():
+            initial = _package_init(Path(entry.path))
+            if initial is not None:  # a namespace package runs no code of its own
+                found.append(StartupFile(site_dir, f"{entry.name}/{initial}", _CUSTOMIZE[stem]))
+    return tuple(found)
+
+
+def _package_init(directory: Path) -> str | None:
+    for suffix in _MODULE_SUFFIXES:
+        if (directory / f"__init__{suffix}").is_file():
+            return f"__init__{suffix}"
+    return None
+
+
+def _executable_lines(path: Path) -> tuple[str, ...]:
+    """The lines :mod:`site` would ``exec``: those starting with ``import`` and a space or tab.
+
+    A byte-order mark is dropped first (Python 3.13 reads ``.pth`` files as ``utf-8-sig``); bytes
+    that are not UTF-8 are replaced, since only the line starts matter.
+    """
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return ()
+    text = content.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
+    return tuple(
+        line.rstrip("\r\n")
+        for line in text.splitlines(keepends=True)
+        if line.startswith(("import ", "import\t"))
+    )

