@@ -1,0 +1,218 @@
+"""What a module offers its importers: what it defines, plus the names it binds by import.
+
+A :class:`~hatch_importspy.model.ModuleStructure` lists what a module *defines*.  An importer sees
+more: ``requests.get`` is ``requests.api.get``, imported into ``requests/__init__.py``;
+``from .models import *`` brings in every public name of another module; a module-level
+``__getattr__`` or a write to ``globals()`` can provide names nobody can list statically.  Checking
+an expected name against the structure alone would turn every re-export into a false "missing",
+so the expectation checks (:mod:`hatch_importspy.compare.expectations`) take a
+:class:`ProvidedModule` instead: the structure plus those import facts, read from the same parsed
+tree, never by importing the module.
+
+A structure taken from a provider's own manifest (when its files hash clean) carries no import
+facts today; :meth:`ProvidedModule.from_structure` marks it so, and a name absent from it is then
+"cannot tell", never "missing".
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+from .extract import parse, structure_of
+from .model import ModuleStructure
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    """The object a name is bound to by an import statement.
+
+    ``module`` is absolute, or ``None`` when a relative import climbs above the top-level package
+    (the binding is then unknowable); ``name`` is ``None`` when the module itself is bound.
+    """
+
+    module: str | None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ProvidedModule:
+    """One installed module, as an importer sees it."""
+
+    name: str
+    """Dotted import name."""
+    structure: ModuleStructure
+    imports: Mapping[str, ImportBinding] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    """Names bound at module level by ``import``/``from ... import`` (first binding wins)."""
+    star_imports: tuple[str | None, ...] = ()
+    """Modules named by ``from M import *`` (``None``: a relative one that cannot be resolved)."""
+    dynamic: bool = False
+    """The module writes its namespace in ways static reading cannot list (``globals()``,
+    ``sys.modules[__name__] = ...``)."""
+    private: bool = True
+    """Whether ``_private`` names were described: if not, a missing private name is unknown."""
+    imports_known: bool = True
+    """Whether ``imports``/``star_imports``/``dynamic`` were read at all (a manifest lacks them)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "imports", MappingProxyType(dict(self.imports)))
+
+    @classmethod
+    def from_structure(
+        cls, name: str, structure: ModuleStructure, *, private: bool
+    ) -> ProvidedModule:
+        """A module known only by its structure (e.g. from a provider's manifest)."""
+        return cls(name=name, structure=structure, private=private, imports_known=False)
+
+
+def directory_lookup(directories: Sequence[Path]) -> Callable[[str], ProvidedModule | None]:
+    """Find modules in site-packages-like ``directories`` by reading files, never importing.
+
+    The first directory that has ``a/b/__init__.py``, ``a/b.py`` or a compiled ``a/b.*.so`` /
+    ``.pyd`` / sourceless ``.pyc`` wins (compiled modules cannot be read: every name in them is
+    "cannot tell"); a directory ``a/b`` without ``__init__.py`` anywhere is a namespace package,
+    which offers nothing but its submodules.  Answers are cached for the lookup's lifetime; a
+    module that does not parse raises ``ExtractionError`` each time it is asked for.
+    """
+    cache: dict[str, ProvidedModule | None] = {}
+
+    def lookup(name: str) -> ProvidedModule | None:
+        if name not in cache:
+            cache[name] = _find(directories, name)
+        return cache[name]
+
+    return lookup
+
+
+def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
+    parts = name.split(".")
+    if not all(part.isidentifier() for part in parts):
+        return None
+    namespace = False
+    for directory in directories:
+        base = directory.joinpath(*parts)
+        for path, is_package in (
+            (base / "__init__.py", True),
+            (base.with_name(f"{parts[-1]}.py"), False),
+        ):
+            if path.is_file():
+                relative = "/".join(
+                    [*parts, "__init__.py"] if is_package else [*parts[:-1], path.name]
+                )
+                return describe_provider(
+                    path.read_bytes(), filename=relative, name=name, is_package=is_package
+                )
+        if base.parent.is_dir() and any(
+            candidate.suffix in (".so", ".pyd", ".pyc")
+            for candidate in base.parent.glob(f"{parts[-1]}.*")
+        ):
+            return ProvidedModule.from_structure(name, ModuleStructure(), private=True)
+        namespace = namespace or base.is_dir()
+    if namespace:
+        return ProvidedModule(name=name, structure=ModuleStructure())
+    return None
+
+
+def describe_provider(
+    source: bytes, *, filename: str, name: str, is_package: bool
+) -> ProvidedModule:
+    """Parse and describe one installed module; raises ``ExtractionError`` when it does not parse.
+
+    ``is_package`` is true for a package's ``__init__.py``: relative imports resolve against the
+    package itself rather than its parent.
+    """
+    return provided_module(parse(source, filename), name=name, is_package=is_package)
+
+
+def provided_module(
+    tree: ast.Module, *, name: str, is_package: bool, private: bool = True
+) -> ProvidedModule:
+    """Describe an already parsed module as its importers see it."""
+    package = name if is_package else name.rpartition(".")[0]
+    imports: dict[str, ImportBinding] = {}
+    stars: list[str | None] = []
+    for statement in _module_level(tree.body):
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname is not None:
+                    imports.setdefault(alias.asname, ImportBinding(alias.name))
+                else:
+                    first = alias.name.partition(".")[0]
+                    imports.setdefault(first, ImportBinding(first))
+        elif isinstance(statement, ast.ImportFrom):
+            module = _absolute(statement, package)
+            for alias in statement.names:
+                if alias.name == "*":
+                    stars.append(module)
+                else:
+                    imports.setdefault(
+                        alias.asname or alias.name, ImportBinding(module, alias.name)
+                    )
+    return ProvidedModule(
+        name=name,
+        structure=structure_of(tree, private=private),
+        imports=imports,
+        star_imports=tuple(stars),
+        dynamic=_writes_namespace(tree),
+        private=private,
+    )
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> str | None:
+    if not node.level:
+        return node.module
+    parts = package.split(".") if package else []
+    if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
+        return None
+    base = parts[: len(parts) - (node.level - 1)]
+    if node.module:
+        base.append(node.module)
+    return ".".join(base) if base else None
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that run at import time, through control flow; not ``if TYPE_CHECKING:``."""
+    for statement in body:
+        yield statement
+        if isinstance(statement, ast.If):
+            test = statement.test
+            last = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
+            if last != "TYPE_CHECKING":
+                yield from _module_level(statement.body)
+            yield from _module_level(statement.orelse)
+        elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
+            yield from _module_level(statement.body)
+            yield from _module_level(getattr(statement, "orelse", []))
+        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
+            yield from _module_level(statement.body)  # type: ignore[attr-defined]
+            for handler in statement.handlers:  # type: ignore[attr-defined]
+                yield from _module_level(handler.body)
+            yield from _module_level(statement.orelse)  # type: ignore[attr-defined]
+            yield from _module_level(statement.finalbody)  # type: ignore[attr-defined]
+        elif isinstance(statement, ast.Match):
+            for case in statement.cases:
+                yield from _module_level(case.body)
+
+
+def _writes_namespace(tree: ast.Module) -> bool:
+    """``globals()`` anywhere, or an assignment to ``sys.modules[...]``: names we cannot list."""
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "globals"
+        ):
+            return True
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Store)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "modules"
+        ):
+            return True
+    return False
