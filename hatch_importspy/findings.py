@@ -66,6 +66,13 @@ CODES: dict[str, Code] = _codes(
         E,
         "A variable named in the manifest's `env` is not set; only its name is reported.",
     ),
+    Code(
+        "ISP106",
+        "no contract deployment matches the environment",
+        E,
+        "A contract's `deployments` list the places it may run (machine, OS, Python version, "
+        "interpreter, environment variables, modules); none of them matches this environment.",
+    ),
     # ISP2xx structure: the code as installed against the manifest.
     Code(
         "ISP201",
@@ -212,6 +219,204 @@ CODES: dict[str, Code] = _codes(
         "requirement version out of range",
         E,
         "An installed requirement's version is outside the `Requires-Dist` specifier.",
+    ),
+    Code(
+        "ISP403",
+        "expected module missing",
+        E,
+        "A module the package imports (or a contract names) is not installed, although the "
+        "distribution expected to provide it is (contracts: whether or not it is).",
+    ),
+    Code(
+        "ISP404",
+        "expected name missing",
+        E,
+        "A name the package uses from another distribution's module (or a contract states) is no "
+        "longer there: a function, class, method, attribute or variable was removed or renamed.",
+    ),
+    Code(
+        "ISP405",
+        "call no longer fits",
+        E,
+        "A call the package makes no longer fits the installed signature: too many positional "
+        "arguments, a keyword that is no longer accepted, or a required parameter not given.",
+    ),
+    Code(
+        "ISP406",
+        "contract mismatch",
+        E,
+        "An object differs from what a contract states: its kind, a parameter (missing, kind, "
+        "order, annotation, default) or a return, variable or attribute annotation.",
+    ),
+    Code(
+        "ISP407",
+        "expected base class missing",
+        E,
+        "A class no longer has a base class that a contract states.",
+    ),
+    Code(
+        "ISP408",
+        "expected module unreadable",
+        W,
+        "An installed module the package has expectations of is not valid Python source, so "
+        "the expectations cannot be checked.",
+    ),
+    # ISP5xx release: between two releases (`diff`, the hook's `baseline`).  Breaking codes
+    # (ISP501-ISP531) take the severity of the version rule (see `compare.release`), not their
+    # default; ISP54x list additions and widenings.
+    Code("ISP501", "public module removed", E, "A public module of the old release is gone."),
+    Code(
+        "ISP502",
+        "public object removed",
+        E,
+        "A public class, function, method, attribute, variable or nested class of the old release "
+        "is gone.",
+    ),
+    Code(
+        "ISP503",
+        "name no longer exported",
+        E,
+        "A name listed in the old release's `__all__` is no longer listed (or is no longer public) "
+        "although the module still exists.",
+    ),
+    Code(
+        "ISP504",
+        "object changed kind",
+        E,
+        "A public object became another kind of object: function/class/variable, method/property/"
+        "staticmethod/classmethod, sync/async, or a class attribute became an instance attribute.",
+    ),
+    Code("ISP505", "parameter removed", E, "A parameter of a public callable was removed."),
+    Code(
+        "ISP506",
+        "parameter renamed",
+        E,
+        "A parameter that callers can pass by keyword has a new name.",
+    ),
+    Code(
+        "ISP507",
+        "parameters reordered",
+        E,
+        "Positional parameters moved, or a new parameter shifts where positional arguments bind.",
+    ),
+    Code(
+        "ISP508",
+        "parameter made required",
+        E,
+        "A parameter lost its default value: every call that omitted it now fails.",
+    ),
+    Code(
+        "ISP509",
+        "required parameter added",
+        E,
+        "A public callable gained a parameter without a default.",
+    ),
+    Code(
+        "ISP510",
+        "parameter kind narrowed",
+        E,
+        "A parameter can no longer be passed the way it could: positional-or-keyword became "
+        "positional-only or keyword-only, or a `*args`/`**kwargs` changed kind.",
+    ),
+    Code("ISP511", "base class removed", E, "A public class no longer derives from a base."),
+    Code(
+        "ISP512",
+        "return annotation changed",
+        E,
+        "The return annotation of a public callable changed (both texts are reported).",
+    ),
+    Code(
+        "ISP513",
+        "annotation changed",
+        E,
+        "The annotation of a public variable, attribute or parameter changed (both texts are "
+        "reported).",
+    ),
+    Code(
+        "ISP514",
+        "module no longer described",
+        W,
+        "A module described in the old release ships without a description in the new one "
+        "(excluded, or it does not parse): its surface cannot be compared.",
+    ),
+    Code(
+        "ISP520",
+        "Python range narrowed",
+        E,
+        "The new release's `python` specifier rejects Python versions the old one accepted.",
+    ),
+    Code(
+        "ISP521",
+        "platforms narrowed",
+        E,
+        "The new release restricts `platforms`, or no longer lists a platform the old one did.",
+    ),
+    Code(
+        "ISP522",
+        "machines narrowed",
+        E,
+        "The new release restricts `machines`, or no longer lists a machine the old one did.",
+    ),
+    Code(
+        "ISP523",
+        "implementations narrowed",
+        E,
+        "The new release restricts `implementations`, or no longer lists one the old one did.",
+    ),
+    Code(
+        "ISP524",
+        "required environment variable added",
+        E,
+        "The new release requires an environment variable the old one did not.",
+    ),
+    Code(
+        "ISP530",
+        "dependency added",
+        E,
+        "A `Requires-Dist` applies where the old release had none for that distribution (in an "
+        "environment or extra the old release already supported).",
+    ),
+    Code(
+        "ISP531",
+        "dependency range narrowed",
+        E,
+        "A dependency's specifier rejects versions the old release accepted, or it now needs more "
+        "extras or a different URL.",
+    ),
+    Code(
+        "ISP540",
+        "public object added",
+        N,
+        "A module, class, function, method, attribute or variable is new, or a name is newly "
+        "exported.",
+    ),
+    Code(
+        "ISP541",
+        "signature widened",
+        N,
+        "A callable accepts more calls than before: an optional parameter or a default added, a "
+        "parameter kind widened.",
+    ),
+    Code(
+        "ISP542",
+        "environment widened",
+        N,
+        "The new release accepts more Python versions, platforms, machines or implementations, or "
+        "requires fewer environment variables.",
+    ),
+    Code(
+        "ISP543",
+        "dependency relaxed",
+        N,
+        "A dependency was dropped, applies in fewer environments, accepts more versions, or is "
+        "required only by an extra the old release did not have.",
+    ),
+    Code(
+        "ISP549",
+        "other change",
+        N,
+        "A change that does not break callers: decorators, a default value, an annotation added or "
+        "removed, bases added or reordered, a definition becoming (un)conditional.",
     ),
 )
 

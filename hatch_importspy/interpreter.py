@@ -1,0 +1,259 @@
+"""Ask another interpreter what it is and where its site-packages are, without running its site.
+
+``verify --python PATH`` checks the environment of an interpreter other than the one running the
+verifier: a virtual environment, a container image's Python, another Python version.  Two things
+are needed from it: the facts the ISP1xx checks compare (version, platform, machine,
+implementation, the names of the environment variables, the PEP 508 marker environment) and the
+directories its distributions are installed in.
+
+Starting the target normally would run its ``site`` module, and with it every ``import`` line of
+every ``.pth`` file in the environment under check -- exactly what a malicious distribution
+relies on.  So the target is started with ``-I -S`` only (isolated: no ``PYTHON*`` variables, no
+current directory or user site on ``sys.path``; and no ``site`` at all), and runs a short script
+that imports nothing but the standard library modules ``json``, ``os``, ``platform``, ``sys`` and
+``sysconfig``.  The script therefore computes by hand what ``site`` and
+``packaging.markers.default_environment()`` would have:
+
+- the marker environment, key by key as :mod:`packaging` defines it;
+- the site directories, in the order ``site`` would put them on ``sys.path``.  Without ``site``
+  nothing has noticed a virtual environment yet (``site`` is what reads ``pyvenv.cfg`` and
+  moves ``sys.prefix`` to the venv), so the script looks for ``pyvenv.cfg`` where ``site`` does
+  (next to the executable or one directory up) and, for a venv, lists the venv's
+  ``site-packages``, then -- with ``include-system-site-packages = true`` -- the user site and
+  the base interpreter's directories; outside a venv, the user site directory (unless
+  ``PYTHONNOUSERSITE`` is set), then the default ``sysconfig`` scheme's ``purelib``/``platlib``
+  and the directories ``site.getsitepackages()`` would give, including Debian's
+  ``dist-packages``.  Only directories that exist are listed.
+
+The script is written for any Python 3 that can still be found in a container image (no syntax
+newer than 3.6), since the verifier may run under a newer Python than the target.  It prints one
+JSON object; anything else (the path is not an interpreter, it fails, it does not answer within
+the time limit, it prints something else) is an :class:`~hatch_importspy.errors.UnusableInputError`
+naming the interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .environment import EnvironmentFacts
+from .errors import UnusableInputError
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds the target gets to answer; a cold container file system can be slow, a hang is not."""
+
+ISOLATION_FLAGS = ("-I", "-S")
+
+QUERY_SCRIPT = r"""
+import json, os, platform, sys, sysconfig
+
+def full_version(info):
+    version = "%d.%d.%d" % (info.major, info.minor, info.micro)
+    if info.releaselevel != "final":
+        version += info.releaselevel[0] + str(info.serial)
+    return version
+
+def venv_config():
+    executable = os.environ.get("__PYVENV_LAUNCHER__") if sys.platform == "darwin" else None
+    exe_dir = os.path.dirname(os.path.abspath(executable or sys.executable))
+    for directory in (exe_dir, os.path.dirname(exe_dir)):
+        candidate = os.path.join(directory, "pyvenv.cfg")
+        if os.path.isfile(candidate):
+            return os.path.dirname(exe_dir), candidate
+    return None, None
+
+def includes_system_site(config):
+    include = "true"
+    with open(config, encoding="utf-8") as lines:
+        for line in lines:
+            key, _, value = line.partition("=")
+            if key.strip().lower() == "include-system-site-packages":
+                include = value.strip().lower()
+    return include == "true"
+
+def prefix_dirs(prefix):
+    # What site.getsitepackages() gives for one prefix, plus Debian's dist-packages layout.
+    if os.name == "nt":
+        return [prefix, os.path.join(prefix, "Lib", "site-packages")]
+    version = "python%d.%d" % sys.version_info[:2]
+    libdirs = [getattr(sys, "platlibdir", "lib")]
+    if libdirs[0] != "lib":
+        libdirs.append("lib")
+    found = [os.path.join(prefix, libdir, version, "site-packages") for libdir in libdirs]
+    if "posix_local" in sysconfig.get_scheme_names():
+        found += [
+            os.path.join(prefix, "local", "lib", version, "dist-packages"),
+            os.path.join(prefix, "lib", "python3", "dist-packages"),
+            os.path.join(prefix, "lib", version, "dist-packages"),
+        ]
+    return found
+
+def scheme_dirs(scheme, base):
+    paths = sysconfig.get_paths(scheme, vars={"base": base, "platbase": base})
+    return [paths["purelib"], paths["platlib"]]
+
+def user_dir():
+    if os.environ.get("PYTHONNOUSERSITE"):
+        return []
+    if os.name == "nt":
+        scheme = "nt_user"
+    elif sys.platform == "darwin" and sysconfig.get_config_var("PYTHONFRAMEWORK"):
+        scheme = "osx_framework_user"
+    else:
+        scheme = "posix_user"
+    try:
+        return [sysconfig.get_path("purelib", scheme)]
+    except KeyError:
+        return []
+
+def site_dirs(venv_prefix, venv_cfg):
+    # In the order site would put them on sys.path: venv, user site, system.
+    default = sysconfig.get_paths()
+    system = [default["purelib"], default["platlib"]]
+    system += prefix_dirs(sys.prefix) + prefix_dirs(sys.exec_prefix)
+    if venv_prefix is not None:
+        plain = "nt" if os.name == "nt" else "posix_prefix"
+        found = scheme_dirs(plain, venv_prefix) + prefix_dirs(venv_prefix)
+        if includes_system_site(venv_cfg):
+            found += user_dir() + system
+    else:
+        found = user_dir() + system
+    unique = []
+    for path in found:
+        path = os.path.normpath(path)
+        if path not in unique and os.path.isdir(path):
+            unique.append(path)
+    return unique
+
+venv_prefix, venv_cfg = venv_config()
+markers = {
+    "implementation_name": sys.implementation.name,
+    "implementation_version": full_version(sys.implementation.version),
+    "os_name": os.name,
+    "platform_machine": platform.machine(),
+    "platform_release": platform.release(),
+    "platform_system": platform.system(),
+    "platform_version": platform.version(),
+    "python_full_version": platform.python_version(),
+    "platform_python_implementation": platform.python_implementation(),
+    "python_version": ".".join(platform.python_version_tuple()[:2]),
+    "sys_platform": sys.platform,
+}
+answer = {
+    "python_version": platform.python_version(),
+    "platform": sys.platform,
+    "machine": platform.machine(),
+    "implementation": sys.implementation.name,
+    "env_names": sorted(os.environ),
+    "markers": markers,
+    "site_dirs": site_dirs(venv_prefix, venv_cfg),
+    "executable": sys.executable,
+    "prefix": venv_prefix or sys.prefix,
+    "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "site_imported": "site" in sys.modules,
+}
+sys.stdout.write(json.dumps(answer))
+"""
+
+
+@dataclass(frozen=True)
+class InterpreterFacts:
+    """What another interpreter said about itself."""
+
+    interpreter: str
+    """The path as given, for messages."""
+    facts: EnvironmentFacts
+    site_dirs: tuple[Path, ...]
+    """Where its distributions are, in the order ``site`` would put them on ``sys.path``."""
+    executable: str
+    prefix: str
+    base_prefix: str
+
+    @property
+    def in_venv(self) -> bool:
+        return self.prefix != self.base_prefix
+
+
+def query_command(python: str | os.PathLike[str]) -> list[str]:
+    """The exact command run: ``PYTHON -I -S -c SCRIPT``."""
+    return [os.fspath(python), *ISOLATION_FLAGS, "-c", QUERY_SCRIPT]
+
+
+def _strings(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
+def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
+    """The interpreter's JSON answer as :class:`InterpreterFacts`."""
+    try:
+        data = json.loads(output)
+    except ValueError:
+        raise UnusableInputError(
+            f"{interpreter}: did not answer the environment query with JSON (got {output[:60]!r})"
+        ) from None
+    if not isinstance(data, Mapping):
+        raise UnusableInputError(f"{interpreter}: answered the environment query with non-object")
+    if data.get("site_imported") is not False:
+        raise UnusableInputError(f"{interpreter}: imported site despite -S; refusing to trust it")
+    facts = EnvironmentFacts.from_mapping(data, source=f"{interpreter} (environment query)")
+    site_dirs = _strings(data.get("site_dirs"))
+    texts = [data.get(key) for key in ("executable", "prefix", "base_prefix")]
+    if site_dirs is None or not all(isinstance(text, str) for text in texts):
+        raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
+    executable, prefix, base_prefix = (str(text) for text in texts)
+    return InterpreterFacts(
+        interpreter=interpreter,
+        facts=facts,
+        site_dirs=tuple(Path(path) for path in site_dirs),
+        executable=executable,
+        prefix=prefix,
+        base_prefix=base_prefix,
+    )
+
+
+def query_interpreter(
+    python: str | os.PathLike[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> InterpreterFacts:
+    """Ask the interpreter at ``python`` (run with ``-I -S`` only) for its facts and site dirs.
+
+    ``env`` is the environment it runs with (default: ours, which is the one the deployed
+    program would see in the same CI step); only the variables' names are reported.
+    """
+    interpreter = os.fspath(python)
+    try:
+        completed = subprocess.run(
+            query_command(interpreter),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+            env=dict(os.environ if env is None else env),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise UnusableInputError(
+            f"{interpreter}: did not answer the environment query within {timeout:g} s"
+        ) from None
+    except OSError as error:
+        raise UnusableInputError(f"{interpreter}: cannot run: {error.strerror or error}") from None
+    if completed.returncode != 0:
+        last = _last_line(completed.stderr)
+        raise UnusableInputError(
+            f"{interpreter}: environment query failed with exit status {completed.returncode}"
+            + (f": {last}" if last else "")
+        )
+    return parse_answer(completed.stdout.decode("utf-8", "replace"), interpreter=interpreter)
+
+
+def _last_line(stderr: bytes) -> str:
+    lines: Sequence[str] = stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1].strip() if lines else ""

@@ -1,0 +1,145 @@
+"""A pytest plugin: the test session fails when the environment under test does not conform.
+
+Tests that pass in an environment whose installed code differs from what was built prove less
+than they seem to.  With the plugin enabled, the session verifies the running interpreter's
+environment once, at its start (every installed distribution that carries a manifest, the same
+as ``python -m importspy verify``), runs the tests as usual, shows the findings in a section of
+the terminal summary and, if the environment does not conform, ends with exit status 1 even
+when every test passed.  An environment that cannot be verified at all (an unreadable manifest,
+a bad policy file) stops the session at once with pytest's usage-error status.
+
+Off unless asked for, because pytest loads every installed plugin in every session::
+
+    pytest --importspy [--importspy-strict] [--importspy-policy gate.yaml]
+
+or, in the ini file (``[tool.pytest.ini_options]`` of a pyproject)::
+
+    importspy = true
+    importspy_strict = false
+    importspy_policy = gate.yaml      # relative to the rootdir
+
+pytest is not a dependency of hatch-importspy: this module is only imported by pytest itself,
+through the ``pytest11`` entry point, and nothing else in the package imports it.  The
+verification machinery is imported only once the plugin is enabled, so a session that does not
+use it pays nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from .verify import VerifyResult
+
+SECTION = "importspy"
+_RESULT = pytest.StashKey["VerifyResult"]()
+_STRICT = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup(SECTION, "environment verification (hatch-importspy)")
+    group.addoption(
+        "--importspy",
+        action="store_true",
+        default=None,
+        help="verify the installed distributions against their manifests; fail the session "
+        "if the environment does not conform",
+    )
+    group.addoption(
+        "--importspy-strict",
+        action="store_true",
+        default=None,
+        help="with --importspy: warnings fail the session too",
+    )
+    group.addoption(
+        "--importspy-policy",
+        metavar="FILE",
+        default=None,
+        help="with --importspy: a policy file (YAML, or a pyproject.toml's [tool.importspy])",
+    )
+    parser.addini(SECTION, "enable the importspy environment check", type="bool", default=False)
+    parser.addini(
+        "importspy_strict", "importspy: warnings fail the session", type="bool", default=False
+    )
+    parser.addini("importspy_policy", "importspy: policy file, relative to the rootdir", default="")
+
+
+def _enabled(config: pytest.Config) -> bool:
+    option = config.getoption("--importspy")
+    return bool(option) if option is not None else bool(config.getini(SECTION))
+
+
+def _policy_path(config: pytest.Config) -> Path | None:
+    option = config.getoption("--importspy-policy")
+    if option:
+        return Path(option)
+    configured = str(config.getini("importspy_policy") or "")
+    return config.rootpath / configured if configured else None
+
+
+def verify_current_environment(
+    policy_file: Path | None, *, strict: bool
+) -> tuple[VerifyResult, bool]:
+    """Verify the running interpreter's environment; the result and whether warnings fail."""
+    from .environment import current_environment
+    from .installed import find_distributions
+    from .policy import Policy, add_manifestless, apply_policy, load_policy
+    from .verify import default_site_dirs, verify_installed
+
+    policy = load_policy(policy_file) if policy_file is not None else Policy()
+    policy = policy.with_command_line(strict=strict)
+    site_dirs = default_site_dirs()
+    result = verify_installed(site_dirs, [], current_environment())
+    if policy.require_manifest:
+        result = add_manifestless(result, find_distributions(site_dirs))
+    return apply_policy(result, policy), policy.strict
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if not _enabled(config):
+        return
+    from .errors import UnusableInputError
+
+    strict = bool(config.getoption("--importspy-strict") or config.getini("importspy_strict"))
+    try:
+        result, strict = verify_current_environment(_policy_path(config), strict=strict)
+    except UnusableInputError as error:
+        raise pytest.UsageError(f"importspy: {error}") from None
+    config.stash[_RESULT] = result
+    config.stash[_STRICT] = strict
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    result = config.stash.get(_RESULT, None)
+    if result is None:
+        return
+    from .report import summarize
+
+    compliant = summarize(result, strict=config.stash.get(_STRICT, False)).compliant
+    if not compliant and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    result = config.stash.get(_RESULT, None)
+    if result is None:
+        return
+    from .report import render_text, summarize
+
+    strict = config.stash.get(_STRICT, False)
+    compliant = summarize(result, strict=strict).compliant
+    terminalreporter.section(SECTION, sep="=", red=not compliant, green=compliant)
+    terminalreporter.write(render_text(result, strict=strict))
+    if not compliant:
+        terminalreporter.write_line(
+            "importspy: the environment under test does not conform: the session fails",
+            red=True,
+        )

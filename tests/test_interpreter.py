@@ -1,0 +1,256 @@
+"""Querying another interpreter with ``-I -S``: real venvs, other Python versions, bad targets."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ProjectFactory
+from packaging.markers import default_environment
+
+from hatch_importspy.environment import current_environment
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.interpreter import QUERY_SCRIPT, query_command, query_interpreter
+from hatch_importspy.verify import verify_installed
+
+SITE_PATHS = (
+    "import json, sys; print(json.dumps([p for p in sys.path "
+    "if p.endswith(('site-packages', 'dist-packages'))]))"
+)
+
+
+def make_venv(python: str | Path, root: Path, *options: str) -> Path:
+    subprocess.run(
+        [str(python), "-m", "venv", "--without-pip", *options, str(root)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return root / ("Scripts" if os.name == "nt" else "bin") / "python"
+
+
+def site_paths_seen_by_site(python: Path) -> list[Path]:
+    """What the target's own ``site`` puts on sys.path (fine here: these are our own venvs)."""
+    completed = subprocess.run(
+        [str(python), "-c", SITE_PATHS], capture_output=True, text=True, check=True, timeout=60
+    )
+    return [Path(path) for path in json.loads(completed.stdout)]
+
+
+def other_python(minor: int) -> str | None:
+    """A working ``python3.<minor>`` on this machine, from PATH or pyenv, else ``None``."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser()
+    candidates = [shutil.which(f"python3.{minor}")]
+    candidates += [str(p) for p in sorted(pyenv.glob(f"versions/3.{minor}.*/bin/python3.{minor}"))]
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        try:
+            completed = subprocess.run(
+                [candidate, "-c", "import sys; print(sys.version_info[1])"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except OSError:
+            continue
+        if completed.returncode == 0 and completed.stdout.strip() == str(minor):
+            return candidate
+    return None
+
+
+def test_the_query_runs_isolated_and_without_site() -> None:
+    command = query_command("/opt/python")
+    assert command[:4] == ["/opt/python", "-I", "-S", "-c"]
+    assert command[4] == QUERY_SCRIPT
+    imported = {
+        name.strip()
+        for line in QUERY_SCRIPT.splitlines()
+        if line.startswith("import ")
+        for name in line.removeprefix("import ").split(",")
+    }
+    assert imported == {"json", "os", "platform", "sys", "sysconfig"}
+
+
+def test_a_venv_of_the_running_python(tmp_path: Path) -> None:
+    python = make_venv(sys.executable, tmp_path / "venv")
+    answer = query_interpreter(python)
+    assert answer.in_venv
+    assert Path(answer.prefix) == tmp_path / "venv"
+    assert list(answer.site_dirs) == site_paths_seen_by_site(python)
+    facts, ours = answer.facts, current_environment()
+    assert (facts.python_version, facts.platform, facts.machine, facts.implementation) == (
+        ours.python_version,
+        ours.platform,
+        ours.machine,
+        ours.implementation,
+    )
+    # The marker environment, computed by hand in the target, is packaging's exactly.
+    assert dict(facts.markers) == default_environment()
+
+
+def test_a_venv_with_system_site_packages_and_copied_binaries(tmp_path: Path) -> None:
+    """A different layout: the base interpreter's site-packages come after the venv's own."""
+    python = make_venv(sys.executable, tmp_path / "wide", "--system-site-packages", "--copies")
+    answer = query_interpreter(python)
+    seen = site_paths_seen_by_site(python)
+    assert len(seen) >= 2
+    assert list(answer.site_dirs) == seen
+
+
+def test_environment_variable_names_only(tmp_path: Path) -> None:
+    python = make_venv(sys.executable, tmp_path / "venv")
+    answer = query_interpreter(python, env={"DATABASE_URL": "postgres://secret@db/x", "PATH": ""})
+    # Exactly what the target sees: ours, plus what it sets itself (e.g. LC_CTYPE when it
+    # coerces the C locale), never the values.
+    assert (
+        {"DATABASE_URL", "PATH"} <= answer.facts.env_names <= {"DATABASE_URL", "PATH", "LC_CTYPE"}
+    )
+    assert "secret" not in json.dumps(answer.facts.to_mapping())
+
+
+def test_startup_code_of_the_target_never_runs(tmp_path: Path) -> None:
+    python = make_venv(sys.executable, tmp_path / "venv")
+    [site] = query_interpreter(python).site_dirs
+    ran = tmp_path / "payload-ran"
+    (site / "payload.pth").write_text(
+        f"import pathlib; pathlib.Path({str(ran)!r}).write_text('x')\n", encoding="utf-8"
+    )
+    answer = query_interpreter(python)
+    assert list(answer.site_dirs) == [site]
+    assert not ran.exists()
+    # The payload is real: any normal start of the target runs it.
+    subprocess.run([str(python), "-c", "pass"], check=True, timeout=60)
+    assert ran.exists()
+
+
+@pytest.mark.parametrize("minor", [10, 12, 13])
+def test_another_python_version(minor: int, tmp_path: Path) -> None:
+    other = other_python(minor)
+    if other is None:
+        pytest.skip(f"no working python3.{minor} on this machine")
+    python = make_venv(other, tmp_path / f"py3{minor}")
+    answer = query_interpreter(python)
+    assert answer.facts.python_version.startswith(f"3.{minor}.")
+    assert answer.facts.markers["python_version"] == f"3.{minor}"
+    assert list(answer.site_dirs) == site_paths_seen_by_site(python)
+
+
+def test_environment_checks_describe_the_target_not_the_verifier(
+    tmp_path: Path, project_factory: ProjectFactory, build_wheel: Callable[..., Path]
+) -> None:
+    other = other_python(10) or other_python(12) or other_python(13)
+    if other is None:
+        pytest.skip("no second Python version on this machine")
+    python = make_venv(other, tmp_path / "target")
+    answer = query_interpreter(python)
+    target_version = answer.facts.python_version
+    project = project_factory(
+        {"pinned/__init__.py": "X = 1\n"},
+        name="pinned",
+        options={"python": f"=={current_environment().python_version}"},
+    )
+    wheel = build_wheel(project)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(python),
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "-q",
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    result = verify_installed(answer.site_dirs, [], answer.facts)
+    [finding] = result.findings()
+    assert finding.code == "ISP101"
+    assert finding.found == target_version
+    # The verifier itself satisfies the constraint: the finding is about the target.
+    assert verify_installed(answer.site_dirs, [], current_environment()).findings() == ()
+
+
+# --------------------------------------------------------------------------- unusable targets
+
+
+def fake_interpreter(tmp_path: Path, body: str) -> Path:
+    script = tmp_path / "fake-python"
+    script.write_text(f"#!/bin/sh\n{body}\n", encoding="utf-8")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+pytestmark_posix = pytest.mark.skipif(os.name == "nt", reason="uses a POSIX shell script")
+
+
+def test_missing_interpreter(tmp_path: Path) -> None:
+    with pytest.raises(UnusableInputError) as raised:
+        query_interpreter(tmp_path / "nope" / "python")
+    assert (
+        str(raised.value)
+        == f"{tmp_path / 'nope' / 'python'}: cannot run: No such file or directory"
+    )
+
+
+@pytestmark_posix
+def test_not_executable(tmp_path: Path) -> None:
+    target = tmp_path / "python"
+    target.write_text("not a program", encoding="utf-8")
+    with pytest.raises(UnusableInputError) as raised:
+        query_interpreter(target)
+    assert str(raised.value) == f"{target}: cannot run: Permission denied"
+
+
+@pytestmark_posix
+def test_failing_interpreter(tmp_path: Path) -> None:
+    target = fake_interpreter(tmp_path, 'echo "first" >&2; echo "boom: bad things" >&2; exit 3')
+    with pytest.raises(UnusableInputError) as raised:
+        query_interpreter(target)
+    assert str(raised.value) == (
+        f"{target}: environment query failed with exit status 3: boom: bad things"
+    )
+
+
+@pytestmark_posix
+def test_interpreter_answering_nonsense(tmp_path: Path) -> None:
+    target = fake_interpreter(tmp_path, "echo 'Python 2.7.18'")
+    with pytest.raises(UnusableInputError) as raised:
+        query_interpreter(target)
+    assert str(raised.value) == (
+        f"{target}: did not answer the environment query with JSON (got 'Python 2.7.18\\n')"
+    )
+    target = fake_interpreter(tmp_path, """echo '{"site_imported": false, "platform": 1}'""")
+    with pytest.raises(UnusableInputError) as raised:
+        query_interpreter(target)
+    assert str(raised.value) == f"{target} (environment query): python_version must be a string"
+
+
+@pytestmark_posix
+def test_interpreter_that_ran_site_is_refused(tmp_path: Path) -> None:
+    target = fake_interpreter(tmp_path, """echo '{"site_imported": true}'""")
+    with pytest.raises(UnusableInputError) as raised:
+        query_interpreter(target)
+    assert str(raised.value) == f"{target}: imported site despite -S; refusing to trust it"
+
+
+@pytestmark_posix
+def test_interpreter_that_hangs(tmp_path: Path) -> None:
+    target = fake_interpreter(tmp_path, "exec sleep 30")
+    with pytest.raises(UnusableInputError) as raised:
+        query_interpreter(target, timeout=0.5)
+    assert str(raised.value) == f"{target}: did not answer the environment query within 0.5 s"

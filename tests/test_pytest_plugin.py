@@ -1,0 +1,114 @@
+"""The pytest plugin, run in real pytest sessions inside a real virtual environment.
+
+The environment holds hatch-importspy (built from this checkout), pytest (repacked from the
+running environment, no network) and one application wheel built with the hook.  The plugin is
+loaded with ``-p hatch_importspy.pytest_plugin``, exactly the module the ``pytest11`` entry point
+names, so these sessions do not depend on how the entry point is registered.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import (
+    ProjectFactory,
+    Venv,
+    VenvFactory,
+    repack_installed,
+    runtime_closure,
+)
+
+PLUGIN = "hatch_importspy.pytest_plugin"
+_OUTER_VARIABLES = ("PYTHON", "PYTEST", "VIRTUAL_ENV")
+"""Variables of the outer test run that must not leak into the inner session."""
+TESTS = "def test_passes() -> None:\n    assert 1 + 1 == 2\n"
+
+
+@pytest.fixture(scope="module")
+def plugin_venv(
+    project_factory: ProjectFactory,
+    build_wheel: Callable[..., Path],
+    venv_factory: VenvFactory,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Venv:
+    app = project_factory(
+        {"tested_app/__init__.py": "def answer() -> int:\n    return 42\n"},
+        name="tested-app",
+        options={},
+    )
+    venv = venv_factory("plugin-venv", wheels=[build_wheel(app)])
+    out = tmp_path_factory.mktemp("pytest-wheels")
+    venv.install(*(repack_installed(name, out) for name in ["pytest", *runtime_closure("pytest")]))
+    return venv
+
+
+def run_pytest(venv: Venv, directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    (directory / "test_sample.py").write_text(TESTS, encoding="utf-8")
+    return subprocess.run(
+        [str(venv.python), "-m", "pytest", "-p", "no:cacheprovider", *args],
+        cwd=directory,
+        env={k: v for k, v in os.environ.items() if not k.startswith(_OUTER_VARIABLES)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def app_module(venv: Venv) -> Path:
+    return venv.site_packages / "tested_app" / "__init__.py"
+
+
+def test_conforming_environment_passes(plugin_venv: Venv, tmp_path: Path) -> None:
+    completed = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN, "--importspy")
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "== importspy ==" in completed.stdout
+    assert "tested-app 1.0.0 (" in completed.stdout
+    assert "ok (checked: environment, integrity, structure, dependencies)" in completed.stdout
+    assert ": compliant" in completed.stdout
+
+
+def test_tampered_environment_fails_the_session(plugin_venv: Venv, tmp_path: Path) -> None:
+    module = app_module(plugin_venv)
+    original = module.read_bytes()
+    module.write_bytes(original + b"\nimport os  # injected\n")
+    try:
+        completed = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN, "--importspy")
+        off = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN)
+    finally:
+        module.write_bytes(original)
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "1 passed" in completed.stdout  # the tests themselves passed
+    assert "ISP301 error tested_app/__init__.py: " in completed.stdout
+    assert "the environment under test does not conform: the session fails" in completed.stdout
+    # Off unless asked for: the same tampered environment, no --importspy, no check.
+    assert off.returncode == 0
+    assert "importspy" not in off.stdout
+
+
+def test_ini_option_enables_it_and_strictness_and_policy_apply(
+    plugin_venv: Venv, tmp_path: Path
+) -> None:
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nimportspy = true\nimportspy_policy = gate.yaml\n", encoding="utf-8"
+    )
+    (tmp_path / "gate.yaml").write_text("require-manifest: true\n", encoding="utf-8")
+    completed = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN)
+    # Every distribution in the venv but tested-app lacks a manifest: ISP320 for each.
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert "ISP320 error" in completed.stdout
+    (tmp_path / "gate.yaml").write_text("require-manifest: true\nallow: ['*']\n", encoding="utf-8")
+    assert run_pytest(plugin_venv, tmp_path, "-p", PLUGIN).returncode == 0
+
+
+def test_unusable_policy_stops_the_session(plugin_venv: Venv, tmp_path: Path) -> None:
+    (tmp_path / "gate.yaml").write_text("require_manifest: true\n", encoding="utf-8")
+    completed = run_pytest(
+        plugin_venv, tmp_path, "-p", PLUGIN, "--importspy", "--importspy-policy", "gate.yaml"
+    )
+    assert completed.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "importspy: gate.yaml: require_manifest is not a policy key" in completed.stderr
