@@ -6,6 +6,13 @@ can read and diff it, and ``verify`` can load it with the C JSON parser, which i
 verification of an unchanged environment close to the cost of hashing its files.  Hand-written or
 block-style YAML (a committed baseline, say) is read too, through ``yaml.safe_load``.
 
+In the embedded form each module's structure is *packed*: one compact JSON string under
+``structure``, beside the module's name, path and sha256.  Verifying an unchanged install needs
+only the digests, and decoding every structure of a large package cost more than hashing all of
+its files (measured on pip: 16 ms to decode against 11 ms to hash; packed, 4.5 ms), so a structure
+is decoded only for a file whose digest differs.  ``show`` and ``dumps_yaml`` print the structures
+spelled out, and the reader accepts both forms.
+
 Fields that hold their default value are left out, so the document stays small and a field added
 in a later release with a default does not change the manifests of packages that do not use it.
 """
@@ -153,8 +160,19 @@ def _expectation_data(expectation: Expectation) -> Data:
     return data
 
 
-def to_data(model: SpyModel) -> Data:
-    """The manifest as plain data (dicts, lists, strings, numbers, booleans)."""
+def packed_structure(structure: ModuleStructure) -> str:
+    """A module's structure as one compact JSON string (see the module docstring for why)."""
+    return json.dumps(
+        structure_to_data(structure), sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def to_data(model: SpyModel, *, packed: bool = True) -> Data:
+    """The manifest as plain data (dicts, lists, strings, numbers, booleans).
+
+    ``packed`` stores each module's structure as a JSON string under ``structure`` (the embedded
+    form); otherwise its ``variables``/``functions``/``classes``/``all`` are spelled out.
+    """
     environment: Data = {}
     env = model.environment
     _put(environment, "python", env.python)
@@ -165,7 +183,10 @@ def to_data(model: SpyModel) -> Data:
     modules = []
     for module in model.modules:
         entry: Data = {"name": module.name, "path": module.path, "sha256": module.sha256}
-        entry.update(structure_to_data(module.structure))
+        if packed:
+            entry["structure"] = packed_structure(module.structure)
+        else:
+            entry.update(structure_to_data(module.structure))
         modules.append(entry)
     return {
         "schema": model.schema,
@@ -188,7 +209,9 @@ def dumps(model: SpyModel) -> str:
 
 def dumps_yaml(model: SpyModel) -> str:
     """The manifest in block-style YAML, for people (``show``); reads back to the same model."""
-    return yaml.safe_dump(to_data(model), sort_keys=True, allow_unicode=True, width=100)
+    return yaml.safe_dump(
+        to_data(model, packed=False), sort_keys=True, allow_unicode=True, width=100
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -325,12 +348,26 @@ class _Reader:
             all=self.strings(data, "all", where) if "all" in data else None,
         )
 
+    def module_structure(self, data: Mapping[str, Any], where: str) -> ModuleStructure:
+        """A module entry's structure, packed (a JSON string) or spelled out."""
+        packed = data.get("structure")
+        if packed is None:
+            return self.structure(data, where)
+        where = f"{where}.structure"
+        if not isinstance(packed, str):
+            raise self.fail(where, "expected a JSON string")
+        try:
+            unpacked = json.loads(packed)
+        except ValueError as error:
+            raise self.fail(where, f"invalid JSON: {error}") from None
+        return self.structure(self.mapping(unpacked, where), where)
+
     def module(self, data: Mapping[str, Any], where: str) -> Module:
         return Module(
             name=self.string(data, "name", where),
             path=self.string(data, "path", where),
             sha256=self.string(data, "sha256", where),
-            structure=self.structure(data, where),
+            structure=self.module_structure(data, where),
         )
 
     def file(self, data: Mapping[str, Any], where: str) -> FileEntry:
@@ -409,53 +446,6 @@ class _Reader:
         )
 
 
-def loads(text: str, source: str) -> SpyModel:
-    """Parse a manifest document; ``source`` names it in error messages.
-
-    Raises :class:`ManifestError` with a one-line message for anything that is not a valid
-    manifest of a schema this version understands.
-    """
-    data: Any
-    try:
-        data = json.loads(text)
-    except ValueError:
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else "document"
-            problem = getattr(error, "problem", None) or "invalid YAML"
-            raise ManifestError(f"{source}: {where}: {problem}") from None
-    reader = _Reader(source)
-    return reader.model(reader.mapping(data, "document"))
-
-
-def load_bytes(content: bytes, source: str) -> SpyModel:
-    """Parse manifest bytes (UTF-8), naming ``source`` in errors."""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ManifestError(f"{source}: not UTF-8 text") from None
-    return loads(text, source)
-
-
-# Added for ``verify`` (deferred structures); ``loads`` could share ``_decode`` and ``_utf8``.
-
-
-def _decode(text: str, source: str) -> Any:
-    """The document as plain data: JSON when it is (the fast path), else any YAML."""
-    try:
-        return json.loads(text)
-    except ValueError:
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else "document"
-            problem = getattr(error, "problem", None) or "invalid YAML"
-            raise ManifestError(f"{source}: {where}: {problem}") from None
-
-
 def _utf8(content: bytes, source: str) -> str:
     try:
         return content.decode("utf-8")
@@ -463,7 +453,37 @@ def _utf8(content: bytes, source: str) -> str:
         raise ManifestError(f"{source}: not UTF-8 text") from None
 
 
-_STRUCTURE_KEYS = frozenset({"variables", "functions", "classes", "all"})
+def _decode(text: str, source: str) -> Any:
+    """The document as plain data: JSON when it is (the fast path), else any YAML."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "document"
+        problem = getattr(error, "problem", None) or "invalid YAML"
+        raise ManifestError(f"{source}: {where}: {problem}") from None
+
+
+def loads(text: str, source: str) -> SpyModel:
+    """Parse a manifest document; ``source`` names it in error messages.
+
+    Raises :class:`ManifestError` with a one-line message for anything that is not a valid
+    manifest of a schema this version understands.
+    """
+    reader = _Reader(source)
+    return reader.model(reader.mapping(_decode(text, source), "document"))
+
+
+def load_bytes(content: bytes, source: str) -> SpyModel:
+    """Parse manifest bytes (UTF-8), naming ``source`` in errors."""
+    return loads(_utf8(content, source), source)
+
+
+_STRUCTURE_KEYS = frozenset({"structure", "variables", "functions", "classes", "all"})
 
 StructureReader = Callable[[str], ModuleStructure]
 """Reads the structure of the module at a wheel path on demand (:func:`load_bytes_deferred`)."""
@@ -495,6 +515,6 @@ def load_bytes_deferred(content: bytes, source: str) -> tuple[SpyModel, Structur
 
     def structure(path: str) -> ModuleStructure:
         item, where = deferred[path]
-        return reader.structure(item, where)
+        return reader.module_structure(item, where)
 
     return model, structure

@@ -93,3 +93,21 @@ def test_bad_manifests_are_one_line_errors(content: bytes, message: str) -> None
     with pytest.raises(ManifestError, match=message) as caught:
         load_bytes(content, "m.yaml")
     assert "\n" not in str(caught.value)
+
+
+def test_embedded_form_packs_each_structure_into_one_string() -> None:
+    import json
+
+    model = sample_model()
+    data = json.loads(dumps(model))
+    (module,) = data["modules"]
+    assert set(module) == {"name", "path", "sha256", "structure"}
+    assert isinstance(module["structure"], str)
+    assert "functions" in json.loads(module["structure"])
+    assert "structure" not in dumps_yaml(model), "people get the structure spelled out"
+
+
+def test_a_packed_structure_that_is_not_json_is_one_line_error() -> None:
+    text = dumps(sample_model()).replace('"structure": "{', '"structure": "{{', 1)
+    with pytest.raises(ManifestError, match=r"^m: manifest\.modules\[0\]\.structure: invalid JSON"):
+        loads(text, "m")
