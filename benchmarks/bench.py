@@ -1,0 +1,487 @@
+"""Side-by-side timings of the build hook and of ``verify`` against their floors.
+
+Run it with the test environment's interpreter (``bash scripts/test.sh`` creates it):
+
+    .venv-test/bin/python benchmarks/bench.py [--modules 400] [--repeat 5]
+
+It generates a synthetic package of ``--modules`` realistic modules (classes, methods, properties,
+dataclasses, annotated signatures of every parameter kind) in a temporary directory, then measures,
+with the variants of each comparison interleaved in every repetition so that drifting machine
+load hits them alike, and reports medians and ratios:
+
+(a) building the wheel with the ``importspy`` hook and with ``HATCH_BUILD_NO_HOOKS=true`` (in
+    process through hatchling's builder, and as ``python -m build --no-isolation``), against the
+    floor no static extractor can beat: reading and ``ast.parse``-ing the same sources;
+(b) ``verify`` of every manifest-bearing distribution in a virtual environment where the package
+    is installed (in process, and as ``python -m importspy verify``), against ``python -m pip
+    check`` on the same environment and against just reading and hashing the same files.
+
+The virtual environment needs hatch-importspy's dependencies, so part (b) installs them from the
+package index (pip's cache makes later runs quick).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import gc
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+import time
+import venv
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+
+from hatch_importspy.config import ImportSpyOptions
+from hatch_importspy.describe import describe_distribution
+from hatch_importspy.environment import current_environment
+from hatch_importspy.manifest import MANIFEST_FILENAME, dumps, load_bytes
+from hatch_importspy.model import SpyModel
+from hatch_importspy.verify import verify_installed
+
+REPO = Path(__file__).resolve().parent.parent
+PACKAGE = "benchpkg"
+MODULES_PER_SUBPACKAGE = 25
+
+Timer = Callable[[], object]
+
+
+# --------------------------------------------------------------------------- the synthetic package
+
+
+def module_source(index: int) -> str:
+    """One module of ~250 lines: the shapes real libraries are made of, distinct per index."""
+    blocks = [
+        f'''\
+        """Synthetic module {index} of the hatch-importspy benchmark package."""
+
+        from __future__ import annotations
+
+        import dataclasses
+        import enum
+        from collections.abc import Iterable, Iterator, Mapping
+        from typing import Any, ClassVar, Generic, TypeVar
+
+        T = TypeVar("T")
+        LIMIT_{index}: int = {index}
+        NAMES_{index} = ("alpha", "beta", "gamma")
+        _cache: dict[str, int] = {{}}
+
+        __all__ = ["Color{index}", "Record{index}", "Service{index}", "build_{index}"]
+
+
+        class Color{index}(enum.Enum):
+            """Colours, as enums usually are."""
+
+            RED = 1
+            GREEN = 2
+            BLUE = 3
+
+
+        @dataclasses.dataclass(frozen=True)
+        class Record{index}:
+            """A frozen record with defaults."""
+
+            name: str
+            size: int = 0
+            tags: tuple[str, ...] = ()
+            owner: str | None = None
+
+            def describe(self, *, verbose: bool = False) -> str:
+                text = f"{{self.name}} ({{self.size}})"
+                if verbose:
+                    text += " " + ", ".join(self.tags)
+                return text
+
+            def with_size(self, size: int, /) -> Record{index}:
+                return dataclasses.replace(self, size=size)
+        '''
+    ]
+    for variant in range(4):
+        blocks.append(
+            f'''\
+            class Service{index}_{variant}(Generic[T]):
+                """A generic service with every kind of method."""
+
+                registry: ClassVar[dict[str, int]] = {{}}
+                timeout: float = 1.5
+
+                def __init__(
+                    self, items: Iterable[T], /, limit: int = LIMIT_{index}, *, name: str = ""
+                ) -> None:
+                    self.items = list(items)
+                    self._limit = limit
+                    self.name = name or "service"
+                    self.calls: int = 0
+
+                @property
+                def size(self) -> int:
+                    return len(self.items)
+
+                @classmethod
+                def from_mapping(cls, data: Mapping[str, T]) -> Service{index}_{variant}[T]:
+                    return cls(data.values(), name=",".join(data))
+
+                @staticmethod
+                def normalise(value: str, *, lower: bool = True) -> str:
+                    value = value.strip()
+                    return value.lower() if lower else value
+
+                async def fetch(
+                    self, key: str, *args: Any, timeout: float = 1.0, **kwargs: Any
+                ) -> T | None:
+                    self.calls += 1
+                    for item in self.items:
+                        if str(item) == key:
+                            return item
+                    return None
+
+                def __iter__(self) -> Iterator[T]:
+                    return iter(self.items[: self._limit])
+
+                def _evict(self, count: int = 1) -> None:
+                    del self.items[:count]
+
+
+            def build_{index}_{variant}(
+                a: int, b: str = "x", *rest: int, flag: bool = False, **extra: Any
+            ) -> dict[str, Any]:
+                """Build a mapping the long way, like real code does."""
+                result: dict[str, Any] = {{"a": a, "b": b, "flag": flag}}
+                for position, value in enumerate(rest):
+                    if value % 2:
+                        result[f"odd_{{position}}"] = value
+                    else:
+                        result[f"even_{{position}}"] = value * {variant + 1}
+                result.update({{key: value for key, value in extra.items() if key not in result}})
+                return result
+            '''
+        )
+    blocks.append(
+        f"""\
+        Service{index} = Service{index}_0
+        build_{index} = build_{index}_0
+        """
+    )
+    return "\n\n".join(textwrap.dedent(block) for block in blocks)
+
+
+def generate_project(root: Path, modules: int) -> list[Path]:
+    """Write the project (``pyproject.toml`` enabling the hook) and return its module files."""
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent(
+            f"""\
+            [build-system]
+            requires = ["hatchling", "hatch-importspy"]
+            build-backend = "hatchling.build"
+
+            [project]
+            name = "{PACKAGE}"
+            version = "1.0.0"
+            requires-python = ">=3.10"
+            dependencies = ["packaging>=20"]
+
+            [tool.hatch.build.hooks.importspy]
+            """
+        ),
+        encoding="utf-8",
+    )
+    sources: list[Path] = []
+    package = root / PACKAGE
+    package.mkdir()
+    (package / "__init__.py").write_text('"""Benchmark package."""\n', encoding="utf-8")
+    sources.append(package / "__init__.py")
+    for index in range(modules):
+        sub = package / f"sub{index // MODULES_PER_SUBPACKAGE:02d}"
+        if not sub.exists():
+            sub.mkdir()
+            (sub / "__init__.py").write_text("", encoding="utf-8")
+            sources.append(sub / "__init__.py")
+        path = sub / f"mod{index:04d}.py"
+        path.write_text(module_source(index), encoding="utf-8")
+        sources.append(path)
+    return sources
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(variants: dict[str, Timer], repeat: int) -> dict[str, list[float]]:
+    """Run every variant once per repetition, rotating their order, after one warm-up round."""
+    names = list(variants)
+    for name in names:
+        variants[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for round_ in range(repeat):
+        shift = round_ % len(names)
+        for name in names[shift:] + names[:shift]:
+            gc.collect()  # garbage of the previous variant must not be collected on this one's time
+            start = time.perf_counter()
+            variants[name]()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def run(command: Sequence[str | Path], **env: str) -> None:
+    """Run a command quietly; a failure stops the benchmark with the command's output."""
+    completed = subprocess.run(
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        check=False,
+    )
+    if completed.returncode != 0:
+        sys.exit(
+            f"bench: {' '.join(map(str, command))} exited {completed.returncode}\n"
+            f"{completed.stdout}{completed.stderr}"
+        )
+
+
+@contextlib.contextmanager
+def environment_variable(name: str, value: str | None) -> Iterator[None]:
+    old = os.environ.get(name)
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
+
+
+def report(title: str, times: dict[str, list[float]], ratios: Sequence[tuple[str, float]]) -> None:
+    print(f"\n{title}")
+    width = max(map(len, times))
+    for name, samples in times.items():
+        print(
+            f"  {name:<{width}}  median {statistics.median(samples) * 1000:9.1f} ms"
+            f"  (min {min(samples) * 1000:9.1f} ms, n={len(samples)})"
+        )
+    for label, value in ratios:
+        print(f"  {label}: {value:.2f}")
+
+
+def median(times: dict[str, list[float]], name: str) -> float:
+    return statistics.median(times[name])
+
+
+# --------------------------------------------------------------------------- (a) the build
+
+
+def parse_floor(sources: Sequence[Path]) -> None:
+    for path in sources:
+        ast.parse(path.read_bytes(), filename=str(path))
+
+
+def bench_build(project: Path, sources: Sequence[Path], scratch: Path, repeat: int) -> Path:
+    """Time builds with and without the hook; return a wheel built with it, for part (b)."""
+    from hatchling.build import build_wheel
+
+    outputs = (scratch / f"wheels-{number}" for number in range(1_000_000))
+
+    def in_process(hooks: bool, out: Path | None = None) -> Path:
+        target = out or next(outputs)
+        with (
+            chdir(project),
+            environment_variable("HATCH_BUILD_NO_HOOKS", None if hooks else "true"),
+        ):
+            return target / build_wheel(str(target))
+
+    def command(hooks: bool) -> None:
+        env = {} if hooks else {"HATCH_BUILD_NO_HOOKS": "true"}
+        wheel_command = [sys.executable, "-m", "build", "--wheel", "--no-isolation"]
+        run([*wheel_command, "-o", next(outputs), project], **env)
+
+    files = [(str(path.relative_to(project)), path) for path in sources]
+
+    def describe() -> SpyModel:
+        return describe_distribution(
+            files, name=PACKAGE, version="1.0.0", requires=(), options=ImportSpyOptions()
+        )
+
+    model = describe()
+    times = measure(
+        {
+            "build in process, with hook": lambda: in_process(True),
+            "build in process, no hooks": lambda: in_process(False),
+            "ast.parse of the sources (floor)": lambda: parse_floor(sources),
+            "  of which: describe_distribution": describe,
+            "  of which: manifest.dumps": lambda: dumps(model),
+            "python -m build, with hook": lambda: command(True),
+            "python -m build, no hooks": lambda: command(False),
+        },
+        repeat,
+    )
+    floor = median(times, "ast.parse of the sources (floor)")
+    added = median(times, "build in process, with hook") - median(
+        times, "build in process, no hooks"
+    )
+    added_command = median(times, "python -m build, with hook") - median(
+        times, "python -m build, no hooks"
+    )
+    report(
+        f"(a) wheel build of {len(sources)} modules",
+        times,
+        [
+            ("time the hook adds, in process / parse floor (target <= 1.5)", added / floor),
+            ("time the hook adds, as a command / parse floor", added_command / floor),
+            (
+                "describe_distribution / parse floor",
+                median(times, "  of which: describe_distribution") / floor,
+            ),
+        ],
+    )
+    return in_process(True, scratch / "final")
+
+
+@contextlib.contextmanager
+def chdir(path: Path) -> Iterator[None]:
+    """``contextlib.chdir``, which Python 3.10 lacks."""
+    old = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
+
+
+# --------------------------------------------------------------------------- (b) verify
+
+
+def site_packages(environment: Path) -> Path:
+    scheme = "nt" if os.name == "nt" else "posix_prefix"
+    paths = sysconfig.get_paths(
+        scheme, vars={"base": str(environment), "platbase": str(environment)}
+    )
+    return Path(paths["purelib"])
+
+
+def manifests(site: Path) -> dict[Path, bytes]:
+    """The embedded manifest of every distribution in ``site`` that carries one."""
+    return {
+        path: path.read_bytes()
+        for path in sorted(site.glob(f"*.dist-info/extra_metadata/{MANIFEST_FILENAME}"))
+    }
+
+
+def vouched_files(site: Path, documents: dict[Path, bytes]) -> list[Path]:
+    """Every file the manifests vouch for: exactly what ``verify`` has to read and hash."""
+    return [
+        site / path
+        for source, document in documents.items()
+        for path in load_bytes(document, str(source)).file_digests()
+    ]
+
+
+def read_and_hash(files: Sequence[Path]) -> None:
+    for path in files:
+        hashlib.sha256(path.read_bytes()).digest()
+
+
+HASH_SCRIPT = """\
+import hashlib, sys
+for path in sys.argv[1:]:
+    with open(path, "rb") as handle:
+        hashlib.sha256(handle.read()).digest()
+"""
+
+
+def bench_verify(wheel: Path, scratch: Path, repeat: int) -> None:
+    environment = scratch / "venv"
+    venv.EnvBuilder(with_pip=True).create(environment)
+    python = environment / "bin" / "python"
+    ours = scratch / "ours"
+    run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", ours, REPO])
+    run(
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            wheel,
+            *ours.glob("*.whl"),
+        ]
+    )
+    site = site_packages(environment)
+    documents = manifests(site)
+    files = vouched_files(site, documents)
+    facts = current_environment()
+
+    def parse_manifests() -> list[object]:
+        return [json.loads(document) for document in documents.values()]
+
+    times = measure(
+        {
+            "verify in process": lambda: verify_installed([site], [], facts),
+            "  of which: json.loads of the manifests": parse_manifests,
+            "read + sha256 in process (floor)": lambda: read_and_hash(files),
+            "python -m importspy verify": lambda: run([python, "-m", "importspy", "verify"]),
+            "python -m pip check": lambda: run([python, "-m", "pip", "check"]),
+            "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
+        },
+        repeat,
+    )
+    floor = median(times, "read + sha256 in process (floor)")
+    report(
+        f"(b) verify of {len(files)} files in manifest-bearing distributions",
+        times,
+        [
+            (
+                "verify in process / read+hash (target <= 2)",
+                median(times, "verify in process") / floor,
+            ),
+            (
+                "verify in process / (read+hash + json.loads of the manifests)",
+                median(times, "verify in process")
+                / (floor + median(times, "  of which: json.loads of the manifests")),
+            ),
+            (
+                "python -m importspy verify / python -c <read+hash>",
+                median(times, "python -m importspy verify")
+                / median(times, "python -c <read + sha256>"),
+            ),
+            (
+                "python -m importspy verify / python -m pip check",
+                median(times, "python -m importspy verify") / median(times, "python -m pip check"),
+            ),
+        ],
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--modules", type=int, default=400, help="modules to generate (>= 300)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each variant")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="importspy-bench-") as temporary:
+        scratch = Path(temporary)
+        project = scratch / "project"
+        project.mkdir()
+        sources = generate_project(project, args.modules)
+        lines = sum(path.read_text(encoding="utf-8").count("\n") for path in sources)
+        print(
+            f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} cpus; "
+            f"{len(sources)} source files, {lines} lines; {args.repeat} repetitions"
+        )
+        wheel = bench_build(project, sources, scratch, args.repeat)
+        bench_verify(wheel, scratch, args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

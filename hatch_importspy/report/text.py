@@ -1,0 +1,99 @@
+"""The text report: grouped by distribution, one line per finding, then a summary line.
+
+Meant for people reading a terminal or a CI log, and stable enough to diff between runs: the
+order is fixed (see :mod:`.summary`) and every finding stays on one line.  Text that comes from
+the environment (file names, messages quoting source) is escaped where it is not printable, so a
+crafted file name cannot move the cursor, hide a line or forge another finding.
+"""
+
+from __future__ import annotations
+
+from hatch_importspy.findings import Finding
+from hatch_importspy.verify import DistributionResult, VerifyResult
+
+from .summary import Summary, ordered, ordered_distributions, ordered_notices, summarize
+
+INDENT = "  "
+
+
+def printable(text: str) -> str:
+    """``text`` with each unprintable character (newline, escape, surrogate) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape", "backslashreplace").decode()
+        for char in text
+    )
+
+
+def location(finding: Finding) -> str:
+    """Where a finding is: the object path, else the file (with its line), else the module."""
+    if finding.object:
+        return finding.object
+    if finding.file:
+        return f"{finding.file}:{finding.line}" if finding.line else finding.file
+    return finding.module or finding.distribution or "-"
+
+
+def finding_line(finding: Finding) -> str:
+    """``CODE severity where: message (expected X, found Y)`` on one line."""
+    line = (
+        f"{finding.code} {finding.effective_severity.value} "
+        f"{printable(location(finding))}: {printable(finding.message)}"
+    )
+    contrast = []
+    if finding.expected is not None:
+        contrast.append(f"expected {printable(finding.expected)}")
+    if finding.found is not None:
+        contrast.append(f"found {printable(finding.found)}")
+    if contrast:
+        line += f" ({', '.join(contrast)})"
+    return line
+
+
+def _heading(distribution: DistributionResult) -> str:
+    manifest = "" if distribution.has_manifest else ", no manifest"
+    return printable(
+        f"{distribution.name} {distribution.version} ({distribution.source}{manifest})"
+    )
+
+
+def _distribution_lines(distribution: DistributionResult) -> list[str]:
+    lines = [_heading(distribution)]
+    findings = ordered(distribution.findings)
+    lines.extend(INDENT + finding_line(finding) for finding in findings)
+    if not findings:
+        checks = ", ".join(distribution.checks) or "none"
+        lines.append(f"{INDENT}ok (checked: {checks})")
+    return lines
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def summary_line(summary: Summary) -> str:
+    """The closing line: what was checked, the counts by severity and the verdict."""
+    verdict = "compliant" if summary.compliant else "violations found"
+    if summary.strict:
+        verdict += " (strict: warnings fail)"
+    return (
+        f"{_plural(summary.distributions, 'distribution')} checked "
+        f"({summary.with_manifest} with a manifest): "
+        f"{_plural(summary.errors, 'error')}, {_plural(summary.warnings, 'warning')}, "
+        f"{_plural(summary.notes, 'note')}: {verdict}"
+    )
+
+
+def render_text(result: VerifyResult, *, strict: bool = False) -> str:
+    """The whole text report, ending with a newline."""
+    lines: list[str] = []
+    for distribution in ordered_distributions(result):
+        lines.extend(_distribution_lines(distribution))
+    environment = ordered(result.environment_findings)
+    if environment:
+        lines.append("environment (owned by no distribution)")
+        lines.extend(INDENT + finding_line(finding) for finding in environment)
+    lines.extend(f"notice: {printable(notice)}" for notice in ordered_notices(result))
+    lines.append(summary_line(summarize(result, strict=strict)))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's second command runs it: creates .venv-test (once),
+# installs hatch-importspy editable with its dev extra, then runs ruff, ruff format --check,
+# mypy --strict (configured in pyproject.toml) and pytest.  Safe to re-run.
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k e2e -x`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python="${PYTHON:-python3}"
+"$python" -c 'import sys; sys.exit(sys.version_info < (3, 10))' \
+  || { echo "scripts/test.sh: $python is older than Python 3.10" >&2; exit 2; }
+
+venv=.venv-test
+if [ ! -x "$venv/bin/python" ]; then
+  "$python" -m venv "$venv"
+fi
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+
+echo "== ruff check"
+"$venv/bin/ruff" check .
+echo "== ruff format --check"
+"$venv/bin/ruff" format --check .
+echo "== mypy --strict"
+"$venv/bin/mypy"
+echo "== pytest"
+"$venv/bin/python" -m pytest "$@"
