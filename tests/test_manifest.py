@@ -96,21 +96,38 @@ def test_bad_manifests_are_one_line_errors(content: bytes, message: str) -> None
     assert "\n" not in str(caught.value)
 
 
-def test_embedded_form_packs_each_structure_into_one_string() -> None:
+def test_embedded_form_is_a_header_then_structures_by_path() -> None:
     import json
 
     model = sample_model()
-    data = json.loads(dumps(model))
-    (module,) = data["modules"]
-    assert set(module) == {"name", "path", "sha256", "structure"}
-    assert isinstance(module["structure"], str)
-    assert "functions" in json.loads(module["structure"])
+    text = dumps(model)
+    header_text, structures_text = text.split("\n---\n")
+    header = json.loads(header_text)
+    (module,) = header["modules"]
+    assert set(module) == {"name", "path", "sha256"}
+    structures = json.loads(structures_text)
+    assert list(structures) == ["demo/__init__.py"]
+    assert "functions" in structures["demo/__init__.py"]
+    assert len(structures_text.strip().splitlines()) == 3, "one line per module"
+    header_again, structures_again = yaml.safe_load_all(text)
+    assert header_again == header
+    assert structures_again == structures
     (spelled_out,) = yaml.safe_load(dumps_yaml(model))["modules"]
-    assert "structure" not in spelled_out, "people get the structure spelled out"
-    assert "functions" in spelled_out
+    assert "functions" in spelled_out, "people get the structure spelled out"
 
 
-def test_a_packed_structure_that_is_not_json_is_one_line_error() -> None:
-    text = dumps(sample_model()).replace('"structure": "{', '"structure": "{{', 1)
-    with pytest.raises(ManifestError, match=r"^m: manifest\.modules\[0\]\.structure: invalid JSON"):
+def test_a_structure_document_that_is_not_json_is_one_line_error() -> None:
+    text = dumps(sample_model()).replace("\n---\n{", "\n---\n{{", 1)
+    with pytest.raises(ManifestError, match=r"^m: structures: invalid JSON"):
         loads(text, "m")
+
+
+def test_a_module_without_structure_is_one_line_error() -> None:
+    text = dumps(sample_model()).replace('"demo/__init__.py": {', '"other.py": {', 1)
+    with pytest.raises(ManifestError, match=r"^m: structures: no structure for module"):
+        loads(text, "m")
+
+
+def test_more_than_two_documents_is_one_line_error() -> None:
+    with pytest.raises(ManifestError, match=r"^m: expected one or two YAML documents$"):
+        loads("a: 1\n---\nb: 2\n---\nc: 3\n", "m")
