@@ -14,11 +14,10 @@ from __future__ import annotations
 import enum
 import os
 import sys
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Container, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
-from types import MappingProxyType
 
 from packaging.utils import canonicalize_name
 
@@ -104,6 +103,8 @@ def _read_distribution(site_dir: Path, metadata_dir: Path) -> InstalledDistribut
     distribution = Distribution.at(metadata_dir)
     try:
         text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO")
+        # Only the headers are wanted: a long description can be most of the file.
+        text = text.partition("\n\n")[0] if text else text
         if text is None and metadata_dir.is_file():  # a distutils-era single-file .egg-info
             text = distribution.read_text("")
     except (UnicodeDecodeError, OSError):  # read_text passes these on; a broken one is no name
@@ -127,16 +128,7 @@ def read_record(distribution: InstalledDistribution) -> tuple[RecordEntry, ...] 
     Legacy ``.egg-info`` installs list their files in ``installed-files.txt`` (relative to the
     metadata directory, without hashes); those are turned into rows relative to the site directory.
     """
-    if distribution.metadata_dir.suffix == ".egg-info":
-        return _read_installed_files(distribution)
-    record = distribution.metadata_dir / "RECORD"
-    try:
-        text = record.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        raise UnusableInputError(f"{record}: cannot read: {error}") from None
-    return parse_record(text, source=str(record))
+    return RecordIndex((distribution,)).record(distribution)
 
 
 def _read_installed_files(distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
@@ -172,48 +164,93 @@ def _key(base: str, path: str) -> str:
     return os.path.normcase(os.path.normpath(os.path.join(base, path)))  # noqa: PTH118
 
 
-@dataclass(frozen=True)
-class Ownership:
-    """Which distributions' RECORDs list each file: the answer to "did anyone install this?"."""
+class RecordIndex:
+    """Every distribution's RECORD, read when first needed, and "who installed this file?".
 
-    owners: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Normalised absolute path -> names of the distributions that list it."""
+    Answering that question for one file does not need every RECORD parsed: a RECORD whose text
+    does not contain the file's name cannot list it, so only the few that do are parsed.  In a
+    typical environment verification asks about a handful of files (startup files, files found
+    in a package directory that the manifest does not vouch for), and this is what keeps it close
+    to the cost of hashing the files it verifies.
+    """
+
+    def __init__(self, distributions: Sequence[InstalledDistribution]) -> None:
+        self._distributions = tuple(distributions)
+        self._texts: dict[Path, str | None] = {}
+        self._records: dict[Path, tuple[RecordEntry, ...] | None] = {}
+        self._keys: dict[Path, frozenset[str]] = {}
+
+    def record(self, distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
+        """The distribution's RECORD rows (see :func:`read_record`), parsed once."""
+        where = distribution.metadata_dir
+        if where not in self._records:
+            if distribution.metadata_dir.suffix == ".egg-info":
+                self._records[where] = _read_installed_files(distribution)
+            else:
+                text = self._text(distribution)
+                self._records[where] = (
+                    None if text is None else parse_record(text, source=str(where / "RECORD"))
+                )
+        return self._records[where]
 
     def owners_of(self, path: Path | str) -> tuple[str, ...]:
-        """The distributions listing ``path`` (absolute), empty when none does."""
-        return self.owners.get(_key("", str(path)), ())
+        """The names of the distributions whose RECORD lists ``path`` (absolute)."""
+        key = _key("", str(path))
+        name = os.path.basename(key)  # noqa: PTH119  (a str key, see _key)
+        prefilter = os.path.normcase("A") == "A" and '"' not in name
+        owners: list[str] = []
+        for distribution in self._distributions:
+            if prefilter and distribution.metadata_dir.suffix != ".egg-info":
+                text = self._text_or_none(distribution)
+                if text is None or name not in text:
+                    continue
+            if key in self._keys_of(distribution) and distribution.name not in owners:
+                owners.append(distribution.name)
+        return tuple(owners)
 
     def relative_to(self, site_dir: Path) -> Container[str]:
         """A view answering ``"pkg/x.py" in view`` for paths relative to ``site_dir``."""
         return _RelativeOwnership(self, str(site_dir))
 
+    def _text(self, distribution: InstalledDistribution) -> str | None:
+        where = distribution.metadata_dir
+        if where not in self._texts:
+            record = where / "RECORD"
+            try:
+                self._texts[where] = record.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                self._texts[where] = None
+            except (OSError, UnicodeDecodeError) as error:
+                raise UnusableInputError(f"{record}: cannot read: {error}") from None
+        return self._texts[where]
+
+    def _text_or_none(self, distribution: InstalledDistribution) -> str | None:
+        try:
+            return self._text(distribution)
+        except UnusableInputError:
+            return None  # an unreadable RECORD owns nothing; verify reports it for its owner
+
+    def _keys_of(self, distribution: InstalledDistribution) -> frozenset[str]:
+        where = distribution.metadata_dir
+        if where not in self._keys:
+            try:
+                entries = self.record(distribution) or ()
+            except UnusableInputError:
+                entries = ()
+            base = str(distribution.site_dir)
+            self._keys[where] = frozenset(_key(base, entry.path) for entry in entries)
+        return self._keys[where]
+
 
 @dataclass(frozen=True)
 class _RelativeOwnership(Container[str]):
-    ownership: Ownership
+    index: RecordIndex
     site_dir: str
 
     def __contains__(self, path: object) -> bool:
         if not isinstance(path, str):
             return False
-        return bool(self.ownership.owners.get(_key(self.site_dir, path)))
-
-
-def build_ownership(
-    records: Iterable[tuple[InstalledDistribution, Sequence[RecordEntry] | None]],
-) -> Ownership:
-    """Index every path any of the given RECORDs lists (absolute, normalised)."""
-    owners: dict[str, list[str]] = {}
-    for distribution, entries in records:
-        if not entries:
-            continue
-        base = str(distribution.site_dir)
-        for entry in entries:
-            key = _key(base, entry.path)
-            names = owners.setdefault(key, [])
-            if distribution.name not in names:
-                names.append(distribution.name)
-    return Ownership(MappingProxyType({key: tuple(names) for key, names in owners.items()}))
+        return bool(self.index.owners_of(os.path.join(self.site_dir, path)))  # noqa: PTH118
 
 
 def hash_files(site_dir: Path, paths: Iterable[str]) -> dict[str, str | None]:

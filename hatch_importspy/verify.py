@@ -40,20 +40,18 @@ from .findings import Finding, sort_key
 from .installed import (
     MANIFEST_LOCATION,
     InstalledDistribution,
-    Ownership,
-    build_ownership,
+    RecordIndex,
     find_distributions,
     find_startup_files,
     hash_files,
     list_files,
     read_file,
     read_manifest_bytes,
-    read_record,
     unique_directories,
 )
 from .manifest import StructureReader, load_bytes, load_bytes_deferred
 from .model import Module, SpyModel
-from .records import RecordEntry, installed_path, normalise_record_path
+from .records import installed_path, normalise_record_path
 from .wheelfile import WheelContents, read_member, read_wheel
 
 CHECK_ENVIRONMENT = "environment"
@@ -125,8 +123,7 @@ def verify_installed(
         if not directory.is_dir():
             raise UnusableInputError(f"{directory}: not a directory")
     distributions = find_distributions(directories)
-    records, record_problems = _read_records(distributions)
-    ownership = build_ownership((d, records[d.metadata_dir]) for d in distributions)
+    records = RecordIndex(distributions)
     first, notices = _first_copies(distributions)
     carrying = {d.canonical_name for d in distributions if d.manifest_path.is_file()}
     targets = _select(names, first, carrying, directories)
@@ -137,19 +134,11 @@ def verify_installed(
 
     startup = [file for directory in directories for file in find_startup_files(directory)]
     unowned = startup_findings(
-        startup, {file.path: ownership.owners_of(file.path) for file in startup}, carrying
+        startup, {file.path: records.owners_of(file.path) for file in startup}, carrying
     )
     versions = {name: distribution.version for name, distribution in first.items()}
     results = tuple(
-        _verify_distribution(
-            distribution,
-            records[distribution.metadata_dir],
-            record_problems.get(distribution.metadata_dir),
-            ownership,
-            versions,
-            facts,
-        )
-        for distribution in targets
+        _verify_distribution(distribution, records, versions, facts) for distribution in targets
     )
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
 
@@ -193,21 +182,6 @@ def load_model(target: str, site_dirs: Sequence[Path]) -> SpyModel:
 # --------------------------------------------------------------------------- installed
 
 
-def _read_records(
-    distributions: Sequence[InstalledDistribution],
-) -> tuple[dict[Path, tuple[RecordEntry, ...] | None], dict[Path, str]]:
-    """Every RECORD (``None`` when missing or unreadable) and why the unreadable ones are."""
-    records: dict[Path, tuple[RecordEntry, ...] | None] = {}
-    problems: dict[Path, str] = {}
-    for distribution in distributions:
-        try:
-            records[distribution.metadata_dir] = read_record(distribution)
-        except UnusableInputError as error:
-            records[distribution.metadata_dir] = None
-            problems[distribution.metadata_dir] = str(error)
-    return records, problems
-
-
 def _first_copies(
     distributions: Sequence[InstalledDistribution],
 ) -> tuple[dict[str, InstalledDistribution], list[str]]:
@@ -247,9 +221,7 @@ def _select(
 
 def _verify_distribution(
     distribution: InstalledDistribution,
-    record: Sequence[RecordEntry] | None,
-    record_problem: str | None,
-    ownership: Ownership,
+    records: RecordIndex,
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
 ) -> DistributionResult:
@@ -274,6 +246,11 @@ def _verify_distribution(
     findings.extend(
         file_findings(name, expected, found, modules={p: m.name for p, m in modules.items()})
     )
+    record_problem: str | None = None
+    try:
+        record = records.record(distribution)
+    except UnusableInputError as error:
+        record, record_problem = None, str(error)
     if record is None:
         findings.append(
             Finding(
@@ -288,7 +265,7 @@ def _verify_distribution(
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
     present = list_files(site_dir, package_directories(expected, metadata_dir=metadata_dir))
     findings.extend(
-        added_file_findings(name, present, owned=ownership.relative_to(site_dir), vouched=expected)
+        added_file_findings(name, present, owned=records.relative_to(site_dir), vouched=expected)
     )
 
     checks.append(CHECK_STRUCTURE)

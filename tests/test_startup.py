@@ -16,19 +16,18 @@ from hatch_importspy.compare.startup import (
 )
 from hatch_importspy.findings import Finding
 from hatch_importspy.installed import (
+    RecordIndex,
     StartupFile,
     StartupKind,
-    build_ownership,
     find_distributions,
     find_startup_files,
-    read_record,
 )
 
 
 def judge(site: Path, with_manifest: AbstractSet[str] = frozenset()) -> list[Finding]:
     """Run the reader, the ownership index and the comparison over one site directory."""
     distributions = find_distributions([site])
-    ownership = build_ownership((d, read_record(d)) for d in distributions)
+    ownership = RecordIndex(distributions)
     files = find_startup_files(site)
     return startup_findings(
         files, {f.path: ownership.owners_of(f.path) for f in files}, with_manifest

@@ -13,7 +13,7 @@ from fakedist import install, make_wheel, model_for, record_hash, sha
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.installed import (
     InstalledDistribution,
-    build_ownership,
+    RecordIndex,
     find_distributions,
     hash_files,
     list_files,
@@ -191,7 +191,7 @@ def test_ownership_index(tmp_path: Path) -> None:
     install(tmp_path, "alpha", "1.0", {"ns/a.py": b"", "shared.txt": b""})
     install(tmp_path, "beta", "1.0", {"ns/b.py": b""}, record_extra={"shared.txt": ""})
     distributions = find_distributions([tmp_path])
-    ownership = build_ownership((d, read_record(d)) for d in distributions)
+    ownership = RecordIndex(distributions)
     assert ownership.owners_of(tmp_path / "ns" / "a.py") == ("alpha",)
     assert ownership.owners_of(tmp_path / "shared.txt") == ("alpha", "beta")
     assert ownership.owners_of(tmp_path / "ns" / "c.py") == ()
@@ -319,8 +319,7 @@ def test_deferred_manifest_reports_a_bad_structure_when_asked() -> None:
     with pytest.raises(ManifestError) as caught:
         structures("pkg/__init__.py")
     assert str(caught.value) == (
-        "m.yaml: structures['pkg/__init__.py'].functions[0].parameters[0].kind: "
-        "unknown value 'odd'"
+        "m.yaml: structures['pkg/__init__.py'].functions[0].parameters[0].kind: unknown value 'odd'"
     )
     with pytest.raises(ManifestError, match=r"m\.yaml: schema: unsupported schema"):
         load_bytes_deferred(text.replace('"schema": "1"', '"schema": "0"').encode(), "m.yaml")

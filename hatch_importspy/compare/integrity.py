@@ -167,10 +167,13 @@ def added_file_findings(
     )
     findings: list[Finding] = []
     for path in sorted(present):
-        if path in owned or path in vouched:
+        # The manifest first: asking who owns a file can mean reading other RECORDs.
+        if path in vouched:
             continue
         source = bytecode_source(path)
-        if source is not None and (source in owned or source in vouched):
+        if source is not None and source in vouched:
+            continue
+        if path in owned or (source is not None and source in owned):
             continue
         findings.append(
             Finding("ISP303", distribution, f"{path} is {where}", file=path, found=path)
