@@ -1,0 +1,455 @@
+"""``importspy embed``: add a manifest to a wheel that another build backend made.
+
+setuptools, flit, maturin or pdm wheels carry no manifest; this rewrites such a wheel with one at
+``<name>-<version>.dist-info/extra_metadata/importspy.yaml``, exactly where the build hook puts it,
+so ``verify`` treats the result like a wheel built with the hook.
+
+The input is checked before anything is trusted, and refused with a one-line
+:class:`~hatch_importspy.errors.UnusableInputError` naming the wheel when it is not a sound wheel:
+not a zip file or a truncated one, a member that does not decompress, an absolute or ``..``
+member name, a name twice, no single ``.dist-info`` with METADATA and RECORD, a file RECORD does
+not list or lists with another sha256 or size, a RECORD row for a file that is not there, a signed
+RECORD (``RECORD.jws``/``RECORD.p7s``: the signature would no longer match), or a manifest already
+present (unless ``replace``).  The RECORD check matters: a manifest vouches for the files it
+describes, so embedding one into a wheel whose files no longer match its RECORD would launder the
+change.
+
+The output is reproducible: the same input and options give the same bytes.  The original
+members keep their order, dates, permissions and compression method (their bytes are
+recompressed, their zip "extra" fields are dropped); the manifest goes just before RECORD (or
+where the old manifest was) with fixed attributes (``-rw-r--r--``, deflated) and the date of
+``SOURCE_DATE_EPOCH`` when it is set, else the date of the RECORD member; RECORD keeps its rows
+and line endings and gains one row.  The new wheel is written to a temporary file beside the
+target, checked like an input, and moved into place atomically, so a failure never leaves a
+half-written wheel.
+
+Configuration comes from the project's ``pyproject.toml`` (:func:`options_from_pyproject`) or is
+built by the caller; ``python`` defaults to the wheel's ``Requires-Python``, as the hook's defaults
+to ``[project] requires-python``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import os
+import shutil
+import stat
+import sys
+import tempfile
+import time
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from .config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
+from .describe import Warn, describe_distribution
+from .errors import UnusableInputError
+from .installed import MANIFEST_LOCATION
+from .manifest import dumps, load_bytes
+from .model import SpyModel
+from .records import hex_to_record_digest
+from .wheelfile import WheelContents, read_wheel
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # hatchling requires tomli on Python 3.10
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
+
+TOOL_TABLE = "tool.importspy"
+"""The tool-neutral table, for projects that are not built with hatchling."""
+
+TARGET_HOOK_TABLE = "tool.hatch.build.targets.wheel.hooks.importspy"
+"""A wheel-target hook table replaces the global one in hatchling; embed honours that."""
+
+POLICY_KEYS = frozenset({"require-manifest", "allow", "strict", "severities", "accept"})
+"""Keys of ``[tool.importspy]`` that belong to the ``verify`` policy (:mod:`.policy`), not here."""
+
+SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
+
+MANIFEST_MODE = stat.S_IFREG | 0o644
+ZIP_EPOCH = 315532800
+"""1980-01-01T00:00:00Z, the earliest date a zip member can carry."""
+
+Check = Callable[[SpyModel], None]
+"""Called with the new manifest before anything is written; raise to stop (a baseline gate)."""
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def options_from_pyproject(
+    path: Path, *, overrides: Mapping[str, object] | None = None
+) -> ImportSpyOptions:
+    """The options a project's ``pyproject.toml`` gives ``embed`` (``path`` may be its directory).
+
+    The table is ``[tool.hatch.build.targets.wheel.hooks.importspy]``, else
+    ``[tool.hatch.build.hooks.importspy]``, else ``[tool.importspy]`` (whose ``verify`` policy keys
+    are left to the policy); none of them means the defaults.  Hook keys in both a hatch table
+    and ``[tool.importspy]`` are refused as ambiguous.  ``overrides`` are command-line values in
+    the table's spelling (``{"platforms": ["linux"]}``); they win over the table.  ``python``
+    defaults to ``[project] requires-python``.  Raises :class:`ConfigError` (or
+    :class:`UnusableInputError` for an unreadable file) naming every problem.
+    """
+    file = path / "pyproject.toml" if path.is_dir() else path
+    try:
+        document = tomllib.loads(file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UnusableInputError(f"{file}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise UnusableInputError(f"{file}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise UnusableInputError(f"{file}: not valid TOML: {error}") from None
+
+    hook_tables = [
+        (where, table)
+        for where in (TARGET_HOOK_TABLE, HOOK_TABLE)
+        if (table := _table(document, where, file)) is not None
+    ]
+    tool = _table(document, TOOL_TABLE, file) or {}
+    tool_options = {key: value for key, value in tool.items() if key not in POLICY_KEYS}
+    if hook_tables and tool_options:
+        raise ConfigError(
+            (
+                f"{file}: both [{hook_tables[0][0]}] and [{TOOL_TABLE}] configure importspy "
+                f"({', '.join(sorted(tool_options))}); keep one",
+            )
+        )
+    where, table = hook_tables[0] if hook_tables else (TOOL_TABLE, tool_options)
+
+    project = document.get("project")
+    requires_python = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(requires_python, str):
+        requires_python = None
+    if overrides:
+        parse_options(overrides, where="command line", requires_python=None)
+        table = {**table, **overrides}
+    return parse_options(table, where=where, requires_python=requires_python)
+
+
+def _table(document: Mapping[str, object], where: str, file: Path) -> dict[str, object] | None:
+    value: object = document
+    for key in where.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    if not isinstance(value, dict):
+        raise ConfigError((f"{file}: {where} must be a table",))
+    return value
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class SourceWheel:
+    """A wheel that passed every check, with what describing and rewriting it needs."""
+
+    contents: WheelContents
+    members: tuple[zipfile.ZipInfo, ...]
+    """Every member, directories included, in archive order."""
+    requires: tuple[str, ...]
+    requires_python: str | None
+
+    @property
+    def record_name(self) -> str:
+        return f"{self.contents.metadata_dir}/RECORD"
+
+    @property
+    def manifest_name(self) -> str:
+        return f"{self.contents.metadata_dir}/{MANIFEST_LOCATION}"
+
+
+def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
+    """Open and check a wheel (see the module docstring for what is refused)."""
+    try:
+        contents = read_wheel(wheel)
+        with zipfile.ZipFile(wheel) as archive:
+            members = tuple(archive.infolist())
+            metadata = archive.read(f"{contents.metadata_dir}/METADATA")
+    except (EOFError, zlib.error, NotImplementedError, RuntimeError) as error:
+        raise UnusableInputError(f"{wheel}: not a valid wheel: {error}") from None
+    except zipfile.BadZipFile as error:
+        raise UnusableInputError(f"{wheel}: not a valid wheel (zip) file: {error}") from None
+    _check_record(wheel, contents)
+    if contents.manifest is not None and not replace:
+        raise UnusableInputError(
+            f"{wheel}: already carries an importspy manifest "
+            f"({contents.metadata_dir}/{MANIFEST_LOCATION}); replace it explicitly to describe the "
+            "wheel again"
+        )
+    try:
+        headers = HeaderParser().parsestr(metadata.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UnusableInputError(f"{wheel}: METADATA is not UTF-8 text") from None
+    requires_python = headers.get("Requires-Python")
+    if requires_python is not None:
+        requires_python = str(requires_python).strip() or None
+    if requires_python is not None:
+        try:
+            SpecifierSet(requires_python)
+        except InvalidSpecifier:
+            raise UnusableInputError(
+                f"{wheel}: METADATA Requires-Python {requires_python!r} is not a valid specifier"
+            ) from None
+    requires = tuple(str(value) for value in headers.get_all("Requires-Dist") or [])
+    return SourceWheel(contents, members, requires, requires_python)
+
+
+def _check_record(wheel: Path, contents: WheelContents) -> None:
+    """Refuse a wheel whose files and RECORD disagree, or whose RECORD is signed."""
+    metadata_dir = contents.metadata_dir
+    for signature in SIGNATURE_FILES:
+        if f"{metadata_dir}/{signature}" in contents.digests:
+            raise UnusableInputError(
+                f"{wheel}: RECORD is signed ({signature}); embedding would break the signature"
+            )
+    record_name = f"{metadata_dir}/RECORD"
+    listed: dict[str, tuple[str | None, int | None, str | None]] = {}
+    for entry in contents.record:
+        if entry.path in listed:
+            raise UnusableInputError(f"{wheel}: RECORD lists {entry.path!r} twice")
+        listed[entry.path] = (entry.sha256, entry.size, entry.hash)
+    sizes = _sizes(wheel)
+    for member, digest in sorted(contents.digests.items()):
+        if member == record_name:
+            continue
+        if member not in listed:
+            raise UnusableInputError(f"{wheel}: {member} is not listed in RECORD")
+        sha256, size, stated = listed.pop(member)
+        if stated is None:
+            raise UnusableInputError(f"{wheel}: RECORD lists {member} without a hash")
+        if sha256 is None:
+            raise UnusableInputError(
+                f"{wheel}: RECORD hashes {member} with {stated.partition('=')[0]!r}; only sha256 "
+                "can be checked"
+            )
+        if sha256 != digest:
+            raise UnusableInputError(f"{wheel}: {member} does not match its RECORD hash")
+        if size is not None and size != sizes[member]:
+            raise UnusableInputError(f"{wheel}: {member} does not match its RECORD size")
+    listed.pop(record_name, None)
+    if listed:
+        raise UnusableInputError(
+            f"{wheel}: RECORD lists {sorted(listed)[0]!r}, which is not in the wheel"
+        )
+
+
+def _sizes(wheel: Path) -> dict[str, int]:
+    with zipfile.ZipFile(wheel) as archive:
+        return {info.filename: info.file_size for info in archive.infolist() if not info.is_dir()}
+
+
+# --------------------------------------------------------------------------- describing
+
+
+def describe_wheel(
+    wheel: Path, *, options: ImportSpyOptions, replace: bool = True, warn: Warn | None = None
+) -> SpyModel:
+    """Describe a wheel's files as the build hook would have (its manifest, if any, is ignored
+    unless ``replace`` is false, in which case a wheel carrying one is refused)."""
+    return _describe(read_source_wheel(wheel, replace=replace), options, warn)
+
+
+def _describe(source: SourceWheel, options: ImportSpyOptions, warn: Warn | None) -> SpyModel:
+    """Every member outside ``.dist-info`` is described; ``.data/`` members are plain files."""
+    contents = source.contents
+    if options.contracts:
+        raise UnusableInputError(
+            f"{contents.path}: contracts are not supported by embed in this release: remove them "
+            "from the options (no contract would be checked)"
+        )
+    if options.python is None and source.requires_python is not None:
+        options = replace(options, python=source.requires_python)
+    prefix = f"{contents.metadata_dir}/"
+    members = [
+        info
+        for info in source.members
+        if not info.is_dir() and not info.filename.startswith(prefix)
+    ]
+    with _extracted(contents.path, members) as files:
+        return describe_distribution(
+            files,
+            name=contents.name,
+            version=contents.version,
+            requires=source.requires,
+            options=options,
+            warn=warn,
+        )
+
+
+@contextlib.contextmanager
+def _extracted(wheel: Path, members: Sequence[zipfile.ZipInfo]) -> Iterator[list[tuple[str, Path]]]:
+    """Members written to numbered temporary files: no member name ever becomes a path."""
+    with tempfile.TemporaryDirectory(prefix="importspy-embed-") as directory:
+        files: list[tuple[str, Path]] = []
+        with zipfile.ZipFile(wheel) as archive:
+            for index, info in enumerate(members):
+                target = Path(directory) / str(index)
+                with archive.open(info) as stream, target.open("wb") as out:
+                    shutil.copyfileobj(stream, out)
+                files.append((info.filename, target))
+        yield files
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def embed_manifest(
+    wheel: Path,
+    *,
+    options: ImportSpyOptions,
+    output: Path | None = None,
+    replace: bool = False,
+    check: Check | None = None,
+    warn: Warn | None = None,
+) -> Path:
+    """Write ``wheel`` again with a manifest in its ``.dist-info``; return the path written.
+
+    ``output`` is the new wheel's path, or a directory to write it into under the same name;
+    ``None`` replaces ``wheel`` itself (atomically).  ``replace`` lets a wheel that already
+    carries a manifest be described again (the old manifest is replaced in place).  ``check``
+    sees the new manifest before anything is written (a baseline gate raises there).  Raises
+    :class:`UnusableInputError` naming the wheel for a wheel that is not sound (module docstring).
+    """
+    source = read_source_wheel(wheel, replace=replace)
+    model = _describe(source, options, warn)
+    if check is not None:
+        check(model)
+    manifest = dumps(model).encode("utf-8")
+    target = _target(wheel, output)
+    descriptor, temporary_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    os.close(descriptor)
+    temporary = Path(temporary_name)
+    try:
+        _write(source, manifest, temporary)
+        written = read_source_wheel(temporary, replace=True)
+        load_bytes(written.contents.manifest or b"", f"{target}!{source.manifest_name}")
+        shutil.copymode(wheel, temporary)
+        temporary.replace(target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _target(wheel: Path, output: Path | None) -> Path:
+    if output is None:
+        return wheel
+    if output.is_dir():
+        return output / wheel.name
+    if not output.parent.is_dir():
+        raise UnusableInputError(f"{output}: its directory does not exist")
+    return output
+
+
+def _write(source: SourceWheel, manifest: bytes, destination: Path) -> None:
+    contents = source.contents
+    manifest_name, record_name = source.manifest_name, source.record_name
+    record_info = next(info for info in source.members if info.filename == record_name)
+    manifest_info = _manifest_info(manifest_name, record_info)
+    record_text = _record_with(source, manifest_name, manifest)
+    written_manifest = False
+    with zipfile.ZipFile(contents.path) as archive, zipfile.ZipFile(destination, "w") as out:
+        for info in source.members:
+            if info.filename == manifest_name:
+                out.writestr(manifest_info, manifest)
+                written_manifest = True
+            elif info.filename == record_name:
+                if not written_manifest:
+                    out.writestr(manifest_info, manifest)
+                    written_manifest = True
+                out.writestr(_copied_info(info), record_text.encode("utf-8"))
+            else:
+                _copy_member(archive, out, info)
+
+
+def _copied_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """The attributes a member keeps: name, date, permissions, compression, comment."""
+    copy = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.create_system = info.create_system
+    copy.comment = info.comment
+    return copy
+
+
+def _copy_member(archive: zipfile.ZipFile, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    copy = _copied_info(info)
+    if info.is_dir():
+        out.writestr(copy, b"")
+        return
+    copy.file_size = info.file_size  # lets zipfile choose zip64 up front for large members
+    with archive.open(info) as stream, out.open(copy, "w") as target:
+        shutil.copyfileobj(stream, target)
+
+
+def _manifest_info(name: str, record: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=_manifest_date(record))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix, so that the permission bits below are read
+    info.external_attr = MANIFEST_MODE << 16
+    return info
+
+
+def _manifest_date(record: zipfile.ZipInfo) -> tuple[int, int, int, int, int, int]:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value is None or not value.strip():
+        return record.date_time
+    try:
+        epoch = int(value)
+    except ValueError:
+        raise UnusableInputError(
+            f"SOURCE_DATE_EPOCH: {value!r} is not a number of seconds"
+        ) from None
+    moment = time.gmtime(max(epoch, ZIP_EPOCH))
+    return (
+        moment.tm_year,
+        moment.tm_mon,
+        moment.tm_mday,
+        moment.tm_hour,
+        moment.tm_min,
+        moment.tm_sec,
+    )
+
+
+def _record_with(source: SourceWheel, manifest_name: str, manifest: bytes) -> str:
+    """RECORD's text, rows and line endings kept, with the manifest's row in place."""
+    archive_text = _read_text(source.contents.path, source.record_name)
+    ending = "\r\n" if "\r\n" in archive_text else "\n"
+    digest = hex_to_record_digest(hashlib.sha256(manifest).hexdigest())
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator=ending).writerow(
+        [manifest_name, f"sha256={digest}", str(len(manifest))]
+    )
+    row = buffer.getvalue()
+    lines = archive_text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += ending
+    paths = [_first_field(line) for line in lines]
+    if manifest_name in paths:
+        lines[paths.index(manifest_name)] = row
+    elif source.record_name in paths:
+        lines.insert(paths.index(source.record_name), row)
+    else:
+        lines.append(row)
+    return "".join(lines)
+
+
+def _first_field(line: str) -> str | None:
+    fields = next(csv.reader([line]), [])
+    return fields[0] if fields else None
+
+
+def _read_text(wheel: Path, member: str) -> str:
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.read(member).decode("utf-8")
