@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 import sys
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -103,8 +104,7 @@ def _read_distribution(site_dir: Path, metadata_dir: Path) -> InstalledDistribut
     distribution = Distribution.at(metadata_dir)
     try:
         text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO")
-        # Only the headers are wanted: a long description can be most of the file.
-        text = text.partition("\n\n")[0] if text else text
+        text = _identity_headers(text) if text else text
         if text is None and metadata_dir.is_file():  # a distutils-era single-file .egg-info
             text = distribution.read_text("")
     except (UnicodeDecodeError, OSError):  # read_text passes these on; a broken one is no name
@@ -119,6 +119,22 @@ def _read_distribution(site_dir: Path, metadata_dir: Path) -> InstalledDistribut
         site_dir=site_dir,
         metadata_dir=metadata_dir,
     )
+
+
+def _identity_headers(text: str) -> str:
+    """The leading part of a metadata file that holds its ``Name`` and ``Version`` headers.
+
+    Parsing every header of every installed distribution is a measurable part of verifying an
+    environment, and tools write ``Name`` and ``Version`` first; the headers up to both are
+    handed to the parser (all of them when either is missing), never the long description.
+    """
+    headers = text.partition("\n\n")[0]
+    found = re.finditer(r"^(?:Name|Version):", headers, flags=re.MULTILINE | re.IGNORECASE)
+    for seen, match in enumerate(found, start=1):
+        if seen == 2:
+            end = headers.find("\n", match.end())
+            return headers if end < 0 else headers[:end]
+    return headers
 
 
 def read_record(distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
@@ -178,7 +194,6 @@ class RecordIndex:
         self._distributions = tuple(distributions)
         self._texts: dict[Path, str | None] = {}
         self._records: dict[Path, tuple[RecordEntry, ...] | None] = {}
-        self._keys: dict[Path, frozenset[str]] = {}
 
     def record(self, distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
         """The distribution's RECORD rows (see :func:`read_record`), parsed once."""
@@ -197,16 +212,41 @@ class RecordIndex:
         """The names of the distributions whose RECORD lists ``path`` (absolute)."""
         key = _key("", str(path))
         name = os.path.basename(key)  # noqa: PTH119  (a str key, see _key)
-        prefilter = os.path.normcase("A") == "A" and '"' not in name
         owners: list[str] = []
         for distribution in self._distributions:
-            if prefilter and distribution.metadata_dir.suffix != ".egg-info":
-                text = self._text_or_none(distribution)
-                if text is None or name not in text:
-                    continue
-            if key in self._keys_of(distribution) and distribution.name not in owners:
+            if distribution.name not in owners and self._lists(distribution, key, name):
                 owners.append(distribution.name)
         return tuple(owners)
+
+    def _lists(self, distribution: InstalledDistribution, key: str, name: str) -> bool:
+        """Whether the distribution's RECORD lists the file ``key`` (whose base name is ``name``).
+
+        Only the RECORD lines that mention the base name are parsed; on a case-insensitive
+        file system, or for a name CSV would quote, the whole RECORD is.
+        """
+        base = str(distribution.site_dir)
+        if (
+            distribution.metadata_dir.suffix == ".egg-info"
+            or os.path.normcase("A") != "A"
+            or ('"' in name)
+        ):
+            entries: Iterable[RecordEntry] = self._record_or_empty(distribution)
+        else:
+            text = self._text_or_none(distribution)
+            if text is None or name not in text:
+                return False
+            lines = [line for line in text.splitlines() if name in line]
+            try:
+                entries = parse_record("\n".join(lines), source="")
+            except UnusableInputError:
+                entries = self._record_or_empty(distribution)
+        return any(_key(base, entry.path) == key for entry in entries)
+
+    def _record_or_empty(self, distribution: InstalledDistribution) -> tuple[RecordEntry, ...]:
+        try:
+            return self.record(distribution) or ()
+        except UnusableInputError:
+            return ()  # an unreadable RECORD owns nothing; verify reports it for its owner
 
     def relative_to(self, site_dir: Path) -> Container[str]:
         """A view answering ``"pkg/x.py" in view`` for paths relative to ``site_dir``."""
@@ -229,17 +269,6 @@ class RecordIndex:
             return self._text(distribution)
         except UnusableInputError:
             return None  # an unreadable RECORD owns nothing; verify reports it for its owner
-
-    def _keys_of(self, distribution: InstalledDistribution) -> frozenset[str]:
-        where = distribution.metadata_dir
-        if where not in self._keys:
-            try:
-                entries = self.record(distribution) or ()
-            except UnusableInputError:
-                entries = ()
-            base = str(distribution.site_dir)
-            self._keys[where] = frozenset(_key(base, entry.path) for entry in entries)
-        return self._keys[where]
 
 
 @dataclass(frozen=True)

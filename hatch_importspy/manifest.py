@@ -197,7 +197,9 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
 
 
 DOCUMENT_SEPARATOR = "\n---\n"
-"""Between the two documents of the embedded form: YAML's document start marker on its own line."""
+"""Between the two documents of the embedded form: YAML's document start marker on its own line.
+A JSON document cannot contain it (a line break inside a JSON string is always escaped)."""
+_SEPARATOR_BYTES = DOCUMENT_SEPARATOR.encode()
 
 
 def dumps(model: SpyModel) -> str:
@@ -364,6 +366,10 @@ class _Reader:
         )
 
     def module(self, data: Mapping[str, Any], where: str) -> Module:
+        if len(data) == 3:  # the embedded form's header: name, path and sha256 only
+            name, path, sha256 = data.get("name"), data.get("path"), data.get("sha256")
+            if type(name) is str and type(path) is str and type(sha256) is str:
+                return Module(name, path, sha256)
         return Module(
             name=self.string(data, "name", where),
             path=self.string(data, "path", where),
@@ -372,6 +378,9 @@ class _Reader:
         )
 
     def file(self, data: Mapping[str, Any], where: str) -> FileEntry:
+        path, sha256 = data.get("path"), data.get("sha256")
+        if type(path) is str and type(sha256) is str:
+            return FileEntry(path, sha256)
         return FileEntry(
             path=self.string(data, "path", where), sha256=self.string(data, "sha256", where)
         )
@@ -464,53 +473,49 @@ def _yaml_error(error: yaml.YAMLError, source: str) -> ManifestError:
 class _Documents:
     """The manifest's documents: the header now, the structures only when first asked for.
 
-    The embedded form (see :func:`dumps`) is read with the C JSON decoder, one document at a
-    time, so verifying an unchanged install never decodes a structure.  Anything else (one
-    spelled-out document, block-style YAML) goes through ``yaml.safe_load_all``.
+    The embedded form (see :func:`dumps`) is split at the document separator as bytes, and only
+    the header is decoded up front, with the C JSON decoder; the structures document is decoded
+    when a structure is first needed.  Anything else (one spelled-out document, block-style YAML)
+    goes through ``yaml.safe_load_all``.
     """
 
-    def __init__(self, text: str, source: str) -> None:
-        self.text = text
+    def __init__(self, content: bytes, source: str) -> None:
         self.source = source
         self._structures: Any = None
-        self._structures_at: int | None = None
-        decoder = json.JSONDecoder()
+        self._pending: bytes | None = None
+        self._pending_at = 0
+        split = content.find(_SEPARATOR_BYTES)  # no copy of the (large) structures document
         try:
-            self.header, end = decoder.raw_decode(text)
+            self.header: Any = json.loads(_utf8(content[:split] if split >= 0 else content, source))
         except ValueError:
-            self.header = None
+            self._load_yaml(_utf8(content, source))
         else:
-            rest = text[end:].lstrip()
-            if rest.startswith("---"):
-                self._structures_at = text.index("---", end) + len("---")
-            elif rest:
-                self.header = None
-        if self.header is None:
-            self._load_yaml()
+            if split >= 0:
+                self._pending, self._pending_at = content, split + len(_SEPARATOR_BYTES)
 
-    def _load_yaml(self) -> None:
+    def _load_yaml(self, text: str) -> None:
         try:
-            documents = list(yaml.safe_load_all(self.text))
+            documents = list(yaml.safe_load_all(text))
         except yaml.YAMLError as error:
             raise _yaml_error(error, self.source) from None
         if not 1 <= len(documents) <= 2:
             raise ManifestError(f"{self.source}: expected one or two YAML documents")
         self.header = documents[0]
         self._structures = documents[1] if len(documents) == 2 else None
-        self._structures_at = None
 
     @property
     def separate_structures(self) -> bool:
         """Whether structures live in a second document rather than in the module entries."""
-        return self._structures_at is not None or self._structures is not None
+        return self._pending is not None or self._structures is not None
 
     def structures(self) -> Any:
-        if self._structures_at is not None:
+        if self._pending is not None:
             try:
-                self._structures = json.loads(self.text[self._structures_at :])
+                tail = self._pending[self._pending_at :]
+                self._structures = json.loads(_utf8(tail, self.source))
             except ValueError as error:
                 raise ManifestError(f"{self.source}: structures: invalid JSON: {error}") from None
-            self._structures_at = None
+            self._pending = None
         return self._structures
 
 
@@ -552,12 +557,13 @@ def loads(text: str, source: str) -> SpyModel:
     manifest of a schema this version understands.
     """
     reader = _Reader(source)
-    return reader.model(_with_structures(reader, _Documents(text, source)))
+    return reader.model(_with_structures(reader, _Documents(text.encode(), source)))
 
 
 def load_bytes(content: bytes, source: str) -> SpyModel:
     """Parse manifest bytes (UTF-8), naming ``source`` in errors."""
-    return loads(_utf8(content, source), source)
+    reader = _Reader(source)
+    return reader.model(_with_structures(reader, _Documents(content, source)))
 
 
 _STRUCTURE_KEYS = frozenset({"variables", "functions", "classes", "all"})
@@ -575,21 +581,24 @@ def load_bytes_deferred(content: bytes, source: str) -> tuple[SpyModel, Structur
     package costs several times the hashing that verifying an unchanged install otherwise is.
     """
     reader = _Reader(source)
-    documents = _Documents(_utf8(content, source), source)
+    documents = _Documents(content, source)
     header = reader.mapping(documents.header, "document")
     modules = header.get("modules", [])
     if not isinstance(modules, list):
         return reader.model(header), lambda path: ModuleStructure()  # model() raised already
-    shallow: list[Any] = []
-    deferred: dict[str, tuple[Mapping[str, Any], str]] = {}
-    for index, item in enumerate(modules):
-        if not isinstance(item, Mapping):
-            shallow.append(item)  # model() reports it
-            continue
-        shallow.append({key: value for key, value in item.items() if key not in _STRUCTURE_KEYS})
-        if isinstance(item.get("path"), str):
-            deferred.setdefault(item["path"], (item, f"manifest.modules[{index}]"))
+    shallow: list[Any] = modules
+    if not documents.separate_structures:  # structures inline: leave them out of the model
+        shallow = [
+            {key: value for key, value in item.items() if key not in _STRUCTURE_KEYS}
+            if isinstance(item, Mapping)
+            else item  # model() reports it
+            for item in modules
+        ]
     model = reader.model({**header, "modules": shallow})
+    deferred = {
+        module.path: (modules[index], f"manifest.modules[{index}]")
+        for index, module in enumerate(model.modules)
+    }
 
     def structure(path: str) -> ModuleStructure:
         item, where = deferred[path]

@@ -97,6 +97,10 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 def normalise_record_path(path: str) -> str:
     """``./a//b`` -> ``a/b``; ``..`` segments are kept, so paths outside stay recognisable."""
+    if not (
+        "\\" in path or "//" in path or "/." in path or path.startswith(".") or path.endswith("/")
+    ):
+        return path  # already normal: the common case, checked without normpath's cost
     return posixpath.normpath(path.replace("\\", "/"))
 
 
