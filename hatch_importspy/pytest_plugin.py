@@ -85,17 +85,17 @@ def verify_current_environment(
 ) -> tuple[VerifyResult, bool]:
     """Verify the running interpreter's environment; the result and whether warnings fail."""
     from .environment import current_environment
+    from .gate import apply_gate
     from .installed import find_distributions
-    from .policy import Policy, add_manifestless, apply_policy, load_policy
+    from .policy import Policy, load_policy
     from .verify import default_site_dirs, verify_installed
 
     policy = load_policy(policy_file) if policy_file is not None else Policy()
     policy = policy.with_command_line(strict=strict)
     site_dirs = default_site_dirs()
     result = verify_installed(site_dirs, [], current_environment())
-    if policy.require_manifest:
-        result = add_manifestless(result, find_distributions(site_dirs))
-    return apply_policy(result, policy), policy.strict
+    installed = find_distributions(site_dirs) if policy.require_manifest else ()
+    return apply_gate(result, policy, installed=installed), policy.strict
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -4,12 +4,15 @@ No Docker engine, Kubernetes cluster or CI runner is available where these tests
 examples are checked as far as this machine allows: every YAML file parses and has the shape
 its system requires, the Dockerfile's stages depend on each other so that a failing verify step
 fails the build, and every ``python -m importspy`` command line uses only options the verifier
-documents, with the formats and files the surrounding configuration expects.  The sample policy
-file is loaded by the real policy reader.
+documents, with the formats and files the surrounding configuration expects.  Each command line is
+parsed by the verifier's own argument parser (``hatch_importspy.cli.build_parser``), so an
+example cannot drift from the options the command really has.  The sample policy file is loaded
+by the real policy reader.
 """
 
 from __future__ import annotations
 
+import argparse
 import re
 import shlex
 from pathlib import Path
@@ -18,15 +21,16 @@ from typing import Any
 import pytest
 import yaml
 
-from hatch_importspy.policy import load_policy
+from hatch_importspy.cli import UsageError, build_parser, planned_outputs
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.policy import load_policy, loads_policy, loads_pyproject_policy
 
 CI = Path(__file__).resolve().parent.parent / "examples" / "ci"
+README = CI.parent.parent / "README.md"
 
-VERIFY_OPTIONS_WITH_VALUE = {"--python", "--path", "--format", "--output", "--policy", "--lock"}
-VERIFY_FLAGS = {"--require-manifest", "--strict"}
-FORMATS = {"text", "json", "junit", "sarif", "github"}
-LOCK_OPTIONS = {"--python", "--path", "-o", "--output"}
 COMMAND = re.compile(r"python\"? -m importspy (verify|lock)\b(.*)")
+SHELL_END = re.compile(r"&&|\|\||[;|>']")
+"""Where the importspy command ends in a shell line: an operator, a redirection, a YAML quote."""
 
 
 def load(name: str) -> Any:
@@ -36,37 +40,37 @@ def load(name: str) -> Any:
 def importspy_commands(text: str) -> list[list[str]]:
     """Every ``python -m importspy ...`` invocation in ``text``, as argument lists.
 
-    Shell line continuations and YAML folded lines are joined first; ``$VAR`` paths stay as
-    written, since only the options matter here.
+    Shell line continuations (also inside comments, where the next line starts with ``#``)
+    are joined first; ``$VAR`` paths stay as written, since only the options matter here.
     """
-    joined = re.sub(r"\\\n\s*", " ", text)
+    joined = re.sub(r"\\\n\s*#?\s*", " ", text)
     commands = []
     for match in COMMAND.finditer(joined):
-        rest = match.group(2).split("&&")[0].split("'")[0]
+        rest = SHELL_END.split(match.group(2))[0]
         commands.append([match.group(1), *shlex.split(rest)])
     return commands
 
 
-def check_verify(arguments: list[str]) -> dict[str, str]:
-    """The options of one verify command; fails on anything the verifier does not document."""
-    options: dict[str, str] = {}
-    index = 0
-    while index < len(arguments):
-        argument = arguments[index]
-        if argument in VERIFY_OPTIONS_WITH_VALUE:
-            options[argument] = arguments[index + 1]
-            index += 2
-            continue
-        if argument.startswith("-"):
-            assert argument in VERIFY_FLAGS, argument
-            options[argument] = ""
-        index += 1
-    assert options.get("--format", "text") in FORMATS
-    return options
+def parse(command: list[str]) -> argparse.Namespace:
+    """One command line, parsed by the verifier's real parser; a usage error fails the test."""
+    try:
+        return build_parser().parse_args(command)
+    except UsageError as error:
+        pytest.fail(f"{shlex.join(command)}: {error}")
 
 
-def verify_commands(text: str) -> list[dict[str, str]]:
-    return [check_verify(c[1:]) for c in importspy_commands(text) if c[0] == "verify"]
+def reports_of(args: argparse.Namespace) -> dict[str, str | None]:
+    """Format -> file (``None``: stdout) of each report a verify command writes, as the CLI
+    plans them (a conflicting combination fails the test)."""
+    try:
+        outputs = planned_outputs(args)
+    except UnusableInputError as error:
+        pytest.fail(str(error))
+    return {out.format: None if out.path is None else str(out.path) for out in outputs}
+
+
+def verify_commands(text: str) -> list[argparse.Namespace]:
+    return [parse(command) for command in importspy_commands(text) if command[0] == "verify"]
 
 
 def folded_runs(steps: list[dict[str, Any]]) -> str:
@@ -90,13 +94,15 @@ def test_github_actions_workflow() -> None:
     assert build < wheels < install < environment < upload
     assert "python -m build --wheel" in steps[build]["run"]
     [wheel_check] = verify_commands(steps[wheels]["run"])
-    assert wheel_check["--format"] == "github"
+    assert wheel_check.targets == ["dist/*.whl"]
+    assert reports_of(wheel_check) == {"github": None}
     [gate] = verify_commands(steps[environment]["run"])
-    assert gate["--python"] == ".venv/bin/python"
-    assert gate["--format"] == "sarif"
-    assert {"--require-manifest", "--policy", "--lock"} <= set(gate)
+    assert gate.python == ".venv/bin/python"
+    assert gate.require_manifest and gate.policy and gate.lock
+    # Annotations in the log and SARIF for code scanning, from one run.
+    assert reports_of(gate) == {"sarif": "importspy.sarif", "github": None}
     assert steps[upload]["uses"] == "github/codeql-action/upload-sarif@v4"
-    assert steps[upload]["with"]["sarif_file"] == gate["--output"]
+    assert steps[upload]["with"]["sarif_file"] == "importspy.sarif"
     assert "always()" in steps[upload]["if"]
     # The verifier has a tool environment of its own, separate from the application's .venv.
     assert '$RUNNER_TEMP/importspy/bin/python" -m importspy verify' in folded_runs(steps)
@@ -109,11 +115,11 @@ def test_gitlab_ci_junit_reports() -> None:
         job = config[job_name]
         commands = verify_commands("\n".join(job["script"]))
         [command] = commands
-        assert command["--format"] == "junit"
-        assert job["artifacts"]["reports"]["junit"] == command["--output"]
+        junit = reports_of(command)["junit"]
+        assert junit is not None and job["artifacts"]["reports"]["junit"] == junit
         assert job["artifacts"]["when"] == "always"
     [gate] = verify_commands("\n".join(config["verify-environment"]["script"]))
-    assert gate["--python"] == "/opt/app/bin/python"
+    assert gate.python == "/opt/app/bin/python"
     assert config["verify-environment"]["needs"] == ["build-wheels"]
 
 
@@ -145,11 +151,12 @@ def test_dockerfile_final_stage_depends_on_verification() -> None:
     # The marker the final stage copies is only written when verification succeeded.
     assert verify_run.endswith("&& touch /gate/verified")
     [gate] = verify_commands(verify_run)
-    assert gate["--python"] == "/opt/app/bin/python"
-    assert {"--require-manifest", "--policy", "--lock"} <= set(gate)
+    assert gate.python == "/opt/app/bin/python"
+    assert gate.require_manifest and gate.policy and gate.lock
     runtime = " ".join(stages["runtime"])
     assert "python -m venv /opt/app" in runtime and "python -m venv /opt/importspy" in runtime
-    assert "-m importspy lock" in text and "--python /opt/app/bin/python" in text
+    [lock] = [parse(c) for c in importspy_commands(text) if c[0] == "lock"]
+    assert lock.python == "/opt/app/bin/python"
 
 
 def test_kubernetes_init_container_gates_the_pod() -> None:
@@ -163,11 +170,12 @@ def test_kubernetes_init_container_gates_the_pod() -> None:
     [app] = pod["containers"]
     assert init["image"] == app["image"]
     assert init["command"][:4] == ["/opt/importspy/bin/python", "-m", "importspy", "verify"]
-    [gate] = [check_verify(init["command"][4:])]
-    assert gate["--python"] == "/opt/app/bin/python"
+    gate = parse(init["command"][3:])
+    assert gate.python == "/opt/app/bin/python"
+    assert gate.require_manifest
     mount = init["volumeMounts"][0]
-    assert gate["--policy"].startswith(mount["mountPath"] + "/")
-    assert gate["--lock"].startswith(mount["mountPath"] + "/")
+    assert gate.policy.is_relative_to(mount["mountPath"])
+    assert gate.lock.is_relative_to(mount["mountPath"])
     [volume] = [v for v in pod["volumes"] if v["name"] == mount["name"]]
     assert volume["configMap"]["name"] == "importspy-gate"
     assert init["securityContext"]["readOnlyRootFilesystem"] is True
@@ -179,19 +187,17 @@ def test_examples_use_only_documented_options(name: str) -> None:
     commands = importspy_commands((CI / name).read_text(encoding="utf-8"))
     assert commands
     for command in commands:
+        args = parse(command)
         if command[0] == "verify":
-            check_verify(command[1:])
-        else:
-            flags = {argument for argument in command[1:] if argument.startswith("-")}
-            assert flags <= LOCK_OPTIONS, flags
+            assert reports_of(args)  # destinations the CLI accepts
 
 
-def test_the_option_check_rejects_what_the_verifier_does_not_document() -> None:
-    assert check_verify(["--python", "x", "--strict"]) == {"--python": "x", "--strict": ""}
-    with pytest.raises(AssertionError):
-        check_verify(["--no-such-option"])
-    with pytest.raises(AssertionError):
-        check_verify(["--format", "html"])
+def test_the_option_check_rejects_what_the_verifier_does_not_have() -> None:
+    args = parse(["verify", "--python", "x", "--strict"])
+    assert (args.python, args.strict) == ("x", True)
+    for wrong in (["verify", "--no-such-option"], ["verify", "--format", "html"], ["lock", "x"]):
+        with pytest.raises(pytest.fail.Exception):
+            parse(wrong)
 
 
 def test_sample_policy_is_valid() -> None:
@@ -199,3 +205,41 @@ def test_sample_policy_is_valid() -> None:
     assert policy.require_manifest
     assert policy.allows("pip") and policy.allows("Setuptools")
     assert [entry.path for entry in policy.accept] == ["certifi/cacert.pem"]
+
+
+# --------------------------------------------------------------------------- the README
+
+
+def readme_section(heading: str) -> str:
+    """The README's text from ``heading`` to the next heading of level 2 or 3."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n{heading}\n") + 1
+    following = re.compile(r"^#{2,3} ", re.MULTILINE).search(text, start + len(heading))
+    return text[start : following.start() if following else len(text)]
+
+
+def test_readme_stage_commands_are_real_command_lines() -> None:
+    section = readme_section("## Use in CI/CD")
+    rows = re.findall(
+        r"^\| (after the build|test stage|before deploy) \|.*\| `([^`]+)`", section, re.M
+    )
+    assert [stage for stage, _ in rows] == ["after the build", "test stage", "before deploy"]
+    for _, command in rows:
+        words = shlex.split(command)
+        assert words[0] == "hatch-importspy"
+        assert reports_of(parse(words[1:]))
+    [(_, deploy)] = [row for row in rows if row[0] == "before deploy"]
+    gate = parse(shlex.split(deploy)[1:])
+    assert gate.require_manifest and gate.policy and gate.lock and gate.python
+
+
+def test_readme_policy_examples_are_valid_policies() -> None:
+    section = readme_section("### The policy file")
+    [yaml_text] = re.findall(r"```yaml\n(.*?)```", section, re.S)
+    [toml_text] = re.findall(r"```toml\n(.*?)```", section, re.S)
+    from_yaml = loads_policy(yaml_text, source="README yaml")
+    from_toml = loads_pyproject_policy(toml_text, source="README toml")
+    for policy in (from_yaml, from_toml):
+        assert policy.require_manifest and policy.allows("Setuptools")
+        assert [entry.path for entry in policy.accept] == ["certifi/cacert.pem"]
+        assert dict(policy.severities) == {"ISP202": from_yaml.severities["ISP202"]}

@@ -1,9 +1,10 @@
 """The pytest plugin, run in real pytest sessions inside a real virtual environment.
 
 The environment holds hatch-importspy (built from this checkout), pytest (repacked from the
-running environment, no network) and one application wheel built with the hook.  The plugin is
-loaded with ``-p hatch_importspy.pytest_plugin``, exactly the module the ``pytest11`` entry point
-names, so these sessions do not depend on how the entry point is registered.
+running environment, no network) and one application wheel built with the hook.  No session
+passes ``-p``: pytest loads the plugin through the ``pytest11`` entry point of the installed
+wheel, as it does for users, and the plugin stays off until ``--importspy`` or the ini option
+enables it.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from conftest import (
     runtime_closure,
 )
 
-PLUGIN = "hatch_importspy.pytest_plugin"
+ENTRY_POINT = "importspy"
+"""The plugin's name in pytest: what ``-p no:importspy`` blocks."""
 _OUTER_VARIABLES = ("PYTHON", "PYTEST", "VIRTUAL_ENV")
 """Variables of the outer test run that must not leak into the inner session."""
 TESTS = "def test_passes() -> None:\n    assert 1 + 1 == 2\n"
@@ -64,7 +66,7 @@ def app_module(venv: Venv) -> Path:
 
 
 def test_conforming_environment_passes(plugin_venv: Venv, tmp_path: Path) -> None:
-    completed = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN, "--importspy")
+    completed = run_pytest(plugin_venv, tmp_path, "--importspy")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "== importspy ==" in completed.stdout
     assert "tested-app 1.0.0 (" in completed.stdout
@@ -77,8 +79,8 @@ def test_tampered_environment_fails_the_session(plugin_venv: Venv, tmp_path: Pat
     original = module.read_bytes()
     module.write_bytes(original + b"\nimport os  # injected\n")
     try:
-        completed = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN, "--importspy")
-        off = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN)
+        completed = run_pytest(plugin_venv, tmp_path, "--importspy")
+        off = run_pytest(plugin_venv, tmp_path)
     finally:
         module.write_bytes(original)
     assert completed.returncode == 1, completed.stdout + completed.stderr
@@ -87,7 +89,9 @@ def test_tampered_environment_fails_the_session(plugin_venv: Venv, tmp_path: Pat
     assert "the environment under test does not conform: the session fails" in completed.stdout
     # Off unless asked for: the same tampered environment, no --importspy, no check.
     assert off.returncode == 0
-    assert "importspy" not in off.stdout
+    assert "plugins: hatch-importspy-" in off.stdout  # loaded through the entry point, but off
+    assert "== importspy ==" not in off.stdout
+    assert "ISP301" not in off.stdout
 
 
 def test_ini_option_enables_it_and_strictness_and_policy_apply(
@@ -97,18 +101,26 @@ def test_ini_option_enables_it_and_strictness_and_policy_apply(
         "[pytest]\nimportspy = true\nimportspy_policy = gate.yaml\n", encoding="utf-8"
     )
     (tmp_path / "gate.yaml").write_text("require-manifest: true\n", encoding="utf-8")
-    completed = run_pytest(plugin_venv, tmp_path, "-p", PLUGIN)
+    completed = run_pytest(plugin_venv, tmp_path)
     # Every distribution in the venv but tested-app lacks a manifest: ISP320 for each.
     assert completed.returncode == 1, completed.stdout + completed.stderr
     assert "ISP320 error" in completed.stdout
     (tmp_path / "gate.yaml").write_text("require-manifest: true\nallow: ['*']\n", encoding="utf-8")
-    assert run_pytest(plugin_venv, tmp_path, "-p", PLUGIN).returncode == 0
+    assert run_pytest(plugin_venv, tmp_path).returncode == 0
 
 
 def test_unusable_policy_stops_the_session(plugin_venv: Venv, tmp_path: Path) -> None:
     (tmp_path / "gate.yaml").write_text("require_manifest: true\n", encoding="utf-8")
-    completed = run_pytest(
-        plugin_venv, tmp_path, "-p", PLUGIN, "--importspy", "--importspy-policy", "gate.yaml"
-    )
+    completed = run_pytest(plugin_venv, tmp_path, "--importspy", "--importspy-policy", "gate.yaml")
     assert completed.returncode == pytest.ExitCode.USAGE_ERROR
     assert "importspy: gate.yaml: require_manifest is not a policy key" in completed.stderr
+
+
+def test_the_plugin_is_loaded_through_its_entry_point(plugin_venv: Venv, tmp_path: Path) -> None:
+    help_text = run_pytest(plugin_venv, tmp_path, "--help")
+    assert help_text.returncode == 0, help_text.stderr
+    assert "--importspy " in help_text.stdout
+    # Blocking the entry point's name removes the plugin, and with it its options.
+    blocked = run_pytest(plugin_venv, tmp_path, "-p", f"no:{ENTRY_POINT}", "--importspy")
+    assert blocked.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "unrecognized arguments: --importspy" in blocked.stderr

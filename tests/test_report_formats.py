@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs in the dev extra
+import jsonschema
+import junitparser
 import pytest
 
 from hatch_importspy.findings import CODES, Finding, Severity
@@ -121,13 +122,8 @@ CLEAN = result_of(distribution("clean"))
 # --------------------------------------------------------------------------- JUnit
 
 
-def junitparser() -> Any:
-    """The JUnit parser (a test-only dependency, in the ``dev`` extra)."""
-    return pytest.importorskip("junitparser", reason="junitparser is a dev (test) dependency")
-
-
 def parse_junit(text: str) -> Any:
-    return junitparser().JUnitXml.fromstring(text.encode("utf-8"))
+    return junitparser.JUnitXml.fromstring(text.encode("utf-8"))
 
 
 def suites(text: str) -> dict[str, Any]:
@@ -150,7 +146,7 @@ def test_junit_has_one_suite_per_distribution_and_one_case_per_check() -> None:
 def test_junit_failures_carry_code_and_message() -> None:
     demo = cases(suites(render_junit(FULL))["demo 1.0"])
     [failure] = demo["environment"].result
-    assert isinstance(failure, junitparser().Failure)
+    assert isinstance(failure, junitparser.Failure)
     assert failure.type == "ISP101"
     assert failure.message == "ISP101: Python 3.9.1 is outside >=3.10"
     [failure] = demo["structure"].result
@@ -220,6 +216,13 @@ def test_check_families_of_codes() -> None:
         "policy",
         "integrity",
         "lock",
+    ]
+    assert [check_family(c) for c in ("ISP106", "ISP401", "ISP403", "ISP405", "ISP408")] == [
+        "environment",
+        "dependencies",
+        "expectations",
+        "expectations",
+        "expectations",
     ]
 
 

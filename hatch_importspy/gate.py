@@ -1,0 +1,47 @@
+"""The deploy gate: the team's approval lock and policy applied to what ``verify`` found.
+
+``verify`` holds each distribution against its own manifest, which whoever publishes the
+distribution also wrote.  The gate adds what only the deploying team decides, from files kept in
+its own repository: which builds were approved (:mod:`.lock`) and what the environment must hold
+or may deviate in (:mod:`.policy`).  The command line and the pytest plugin both gate through
+:func:`apply_gate`, so the two can never judge the same environment differently.
+
+The order is fixed: the lock's findings are added first and ``require-manifest`` adds the
+distributions that carry no manifest, so that the policy, applied last, sets the severity of
+every finding, the lock's included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from .installed import InstalledDistribution
+from .lock import Lock, apply_lock, installed_entries
+from .policy import Policy, add_manifestless, apply_policy
+from .verify import VerifyResult
+
+
+def apply_gate(
+    result: VerifyResult,
+    policy: Policy,
+    *,
+    installed: Sequence[InstalledDistribution] | None,
+    lock: Lock | None = None,
+) -> VerifyResult:
+    """``result`` judged by ``lock`` (when given) and ``policy``.
+
+    ``installed`` is every distribution of the environment checked, in site-directory order
+    (:func:`~hatch_importspy.installed.find_distributions`): the lock and ``require-manifest``
+    judge the whole environment, not only the distributions ``result`` holds.  ``None`` means no
+    installed environment was checked (wheel targets only); a lock then has nothing to hold
+    against and is refused.
+    """
+    if installed is None:
+        if lock is not None:
+            raise ValueError("a lock can only be applied to an installed environment")
+        return apply_policy(result, policy)
+    if lock is not None:
+        result = apply_lock(result, lock, installed_entries(installed))
+    if policy.require_manifest:
+        result = add_manifestless(result, installed)
+    return apply_policy(result, policy)
