@@ -6,6 +6,11 @@ structure from the same bytes.  Everything else the wheel ships (data, stubs, ``
 extensions, and modules that are not selected or do not parse) is recorded by path and sha256, so
 every shipped file is vouched for by the manifest one way or the other.
 
+The same parse feeds the inference of expectations (:mod:`hatch_importspy.infer`): what the
+selected modules use from other distributions' modules, recorded in the manifest's ``expects``
+together with the expectations of the project's contracts.  Each module is parsed once, in the
+worker process that describes it; only the structure and the (small) record of uses come back.
+
 It knows nothing about hatchling: the build hook feeds it hatchling's file list, and ``importspy
 embed`` will feed it the members of a wheel built by another backend.
 
@@ -17,7 +22,8 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import sys
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -28,8 +34,9 @@ from pickle import PicklingError
 from . import __version__
 from .config import ImportSpyOptions
 from .errors import UnusableInputError
-from .extract import ExtractionError, extract_structure, module_name
-from .model import FileEntry, Module, ModuleStructure, SpyModel
+from .extract import ExtractionError, module_name, parse, structure_of
+from .infer import ExpectationRecorder, ModuleUses, distribution_resolver, uses_of
+from .model import Expectation, FileEntry, Module, ModuleStructure, SpyModel
 
 Warn = Callable[[str], None]
 """Receives one-line warnings: a module that does not parse, an ``include`` matching nothing."""
@@ -79,6 +86,8 @@ def describe_distribution(
     options: ImportSpyOptions,
     warn: Warn | None = None,
     workers: int | None = None,
+    distribution_of: Callable[[str], str | None] | None = None,
+    contracts: Sequence[Expectation] = (),
 ) -> SpyModel:
     """Describe a distribution from ``(wheel path, source file)`` pairs.
 
@@ -92,6 +101,13 @@ def describe_distribution(
 
     ``workers`` is how many processes extract structures; ``None`` chooses (see
     :func:`default_workers`).  The result is the same whatever the number.
+
+    With ``options.infer_expectations`` the selected modules' uses of other distributions are
+    recorded in ``expects`` (modules not selected, or not parseable, are not read as Python);
+    ``distribution_of`` maps a top-level module name to the distribution that provides it
+    (default: the ``requires`` names only; the build hook passes
+    :func:`build_environment_resolver`).  ``contracts`` (already loaded, see
+    :mod:`hatch_importspy.contracts`) are recorded in ``expects`` as given.
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
@@ -110,11 +126,17 @@ def describe_distribution(
             pending.append((path, dotted, digest, content))
 
     count = default_workers(len(pending)) if workers is None else workers
+    own = own_top_level(seen) if options.infer_expectations else None
     outcomes = extract_all(
-        [(path, content) for path, _, _, content in pending], private=options.private, workers=count
+        [(path, content) for path, _, _, content in pending],
+        private=options.private,
+        workers=count,
+        infer_for=own,
     )
+    recorder = ExpectationRecorder(own_top_level=own or ())
     modules: list[Module] = []
-    for (path, dotted, digest, _), outcome in zip(pending, outcomes, strict=True):
+    for (path, dotted, digest, _), (outcome, uses) in zip(pending, outcomes, strict=True):
+        recorder.merge(uses)
         if isinstance(outcome, str):
             if warn is not None:
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
@@ -124,6 +146,9 @@ def describe_distribution(
 
     if warn is not None:
         _warn_unmatched(options, seen, warn)
+    inferred: tuple[Expectation, ...] = ()
+    if own is not None:
+        inferred = recorder.expectations(distribution_of or distribution_resolver(requires, {}))
     return SpyModel(
         name=name,
         version=version,
@@ -131,9 +156,65 @@ def describe_distribution(
         requires=tuple(requires),
         modules=tuple(sorted(modules, key=lambda module: module.path)),
         files=tuple(sorted(entries, key=lambda entry: entry.path)),
+        expects=tuple(sorted([*inferred, *contracts], key=_expectation_key)),
         private=options.private,
         generator=GENERATOR,
     )
+
+
+def own_top_level(paths: Iterable[str]) -> frozenset[str]:
+    """The top-level import names a wheel's files provide: the package's own code.
+
+    ``pkg/mod.py`` and ``pkg/data.json`` give ``pkg``, ``mod.py`` and ``mod.cpython-311-x86_64-
+    linux-gnu.so`` give ``mod``; ``.dist-info`` is skipped and ``<name>.data/purelib/...`` (or
+    ``platlib``) is read from below that prefix, where it is installed.
+    """
+    names: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        if parts[0].endswith(".dist-info"):
+            continue
+        if parts[0].endswith(".data"):
+            if len(parts) < 3 or parts[1] not in ("purelib", "platlib"):
+                continue
+            parts = parts[2:]
+        name = parts[0].partition(".")[0]
+        if name.isidentifier():
+            names.add(name)
+    return frozenset(names)
+
+
+def build_environment_resolver(requires: Sequence[str]) -> Callable[[str], str | None]:
+    """:func:`~hatch_importspy.infer.distribution_resolver` over the running environment.
+
+    ``importlib.metadata.packages_distributions()`` (which distribution installed which top-level
+    name) costs tens of milliseconds, so it is read on the first question only: a package that
+    uses nothing outside the standard library never pays for it.  In an isolated build only the
+    build requirements are installed; names it cannot tell fall back to ``requires``.
+    """
+    resolver: Callable[[str], str | None] | None = None
+
+    def resolve(module: str) -> str | None:
+        nonlocal resolver
+        if resolver is None:
+            resolver = distribution_resolver(requires, _packages_distributions())
+        return resolver(module)
+
+    return resolve
+
+
+def _packages_distributions() -> dict[str, list[str]]:
+    if sys.version_info >= (3, 12):  # the same choice as :mod:`hatch_importspy.installed`
+        from importlib.metadata import packages_distributions
+    else:
+        from importlib_metadata import packages_distributions
+    return dict(packages_distributions())
+
+
+def _expectation_key(expectation: Expectation) -> tuple[str, str, str]:
+    """Inferred expectations first for a module, then contracts by path: a stable order."""
+    origin = "" if expectation.origin == "inferred" else expectation.origin
+    return (expectation.module, origin, expectation.distribution or "")
 
 
 # ------------------------------------------------------------------------------ extraction
@@ -148,6 +229,9 @@ MAX_WORKERS = 2
 Outcome = ModuleStructure | str
 """A module's structure, or the one-line reason it could not be described."""
 
+Extracted = tuple[Outcome, ModuleUses]
+"""What one module gave: its outcome and, when inference is on, what it uses of others."""
+
 
 def default_workers(modules: int) -> int:
     """How many processes to extract ``modules`` modules with.
@@ -161,32 +245,45 @@ def default_workers(modules: int) -> int:
 
 
 def extract_all(
-    sources: Sequence[tuple[str, bytes]], *, private: bool, workers: int = 1
-) -> list[Outcome]:
+    sources: Sequence[tuple[str, bytes]],
+    *,
+    private: bool,
+    workers: int = 1,
+    infer_for: Collection[str] | None = None,
+) -> list[Extracted]:
     """Extract every ``(wheel path, source)``, in order, with up to ``workers`` processes.
 
-    If worker processes cannot be started or die (a sandbox without process support, memory
-    limits), the work is done again in this process: the result never depends on it.
+    With ``infer_for`` (the package's own top-level names) each module's uses of other modules
+    are read from the same tree (:func:`~hatch_importspy.infer.uses_of`); otherwise, and for a
+    module that does not parse, they are empty.  If worker processes cannot be started or die
+    (a sandbox without process support, memory limits), the work is done again in this process:
+    the result never depends on it.
     """
+    own = None if infer_for is None else frozenset(infer_for)
     if workers > 1 and len(sources) > 1:
         chunk = max(1, len(sources) // (workers * 4))
         try:
             with ProcessPoolExecutor(max_workers=workers, initializer=gc.disable) as pool:
-                return list(pool.map(_extract_one, sources, repeat(private), chunksize=chunk))
+                return list(
+                    pool.map(_extract_one, sources, repeat(private), repeat(own), chunksize=chunk)
+                )
         except (OSError, BrokenProcessPool, PicklingError):
             pass
     with _gc_paused():
-        return [_extract_one(source, private) for source in sources]
+        return [_extract_one(source, private, own) for source in sources]
 
 
-def _extract_one(source: tuple[str, bytes], private: bool) -> Outcome:
+def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] | None) -> Extracted:
     path, content = source
     try:
-        return extract_structure(content, filename=path, private=private)
+        tree = parse(content, path)
+        structure = structure_of(tree, private=private)
     except ExtractionError as error:
-        return str(error)
+        return str(error), {}
     except RecursionError:
-        return f"{path}: nested too deeply to describe"
+        return f"{path}: nested too deeply to describe", {}
+    uses = {} if own is None else uses_of(tree, own_top_level=own, source=content)
+    return structure, uses
 
 
 @contextmanager

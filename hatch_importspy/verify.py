@@ -35,6 +35,7 @@ from .compare.startup import startup_findings
 from .compare.structure import structure_findings
 from .environment import EnvironmentFacts
 from .errors import ManifestError, UnusableInputError
+from .expected import ExpectationChecker
 from .extract import ExtractionError, extract_structure
 from .findings import Finding, sort_key
 from .installed import (
@@ -58,13 +59,17 @@ CHECK_ENVIRONMENT = "environment"
 CHECK_INTEGRITY = "integrity"
 CHECK_STRUCTURE = "structure"
 CHECK_DEPENDENCIES = "dependencies"
+CHECK_EXPECTATIONS = "expectations"
+"""Run only for a distribution whose manifest has ``expects`` (see :mod:`.expected`)."""
 
 NOTICE_NO_MANIFEST = "no installed distribution carries a manifest"
 NOTICE_NO_FACTS = "environment checks skipped: no facts about the target interpreter"
 NOTICE_NO_MARKERS = (
     "requirements with environment markers not checked: no facts about the target interpreter"
 )
-NOTICE_WHEEL_DEPENDENCIES = "dependencies are not checked for wheels: nothing is installed"
+NOTICE_WHEEL_DEPENDENCIES = (
+    "dependencies and expectations are not checked for wheels: nothing is installed"
+)
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,7 @@ class DistributionResult:
     findings: tuple[Finding, ...]
     checks: tuple[str, ...]
     """The check families that ran: ``environment``, ``integrity``, ``structure``,
-    ``dependencies``."""
+    ``dependencies`` and, when the manifest has ``expects``, ``expectations``."""
 
 
 @dataclass(frozen=True)
@@ -137,8 +142,10 @@ def verify_installed(
         startup, {file.path: records.owners_of(file.path) for file in startup}, carrying
     )
     versions = {name: distribution.version for name, distribution in first.items()}
+    expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
     results = tuple(
-        _verify_distribution(distribution, records, versions, facts) for distribution in targets
+        _verify_distribution(distribution, records, versions, facts, expectations)
+        for distribution in targets
     )
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
 
@@ -224,6 +231,7 @@ def _verify_distribution(
     records: RecordIndex,
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
+    expectations: ExpectationChecker,
 ) -> DistributionResult:
     name, site_dir, metadata_dir = (
         distribution.name,
@@ -280,6 +288,9 @@ def _verify_distribution(
     checks.append(CHECK_DEPENDENCIES)
     markers = facts.markers if facts is not None else None
     findings.extend(dependency_findings(name, model.requires, installed, markers))
+    if model.expects:
+        checks.append(CHECK_EXPECTATIONS)
+        findings.extend(expectations.findings(name, model.expects))
     return DistributionResult(
         name, distribution.version, distribution.source, True, tuple(findings), tuple(checks)
     )

@@ -13,14 +13,22 @@ from hatch_importspy import describe as describe_module
 from hatch_importspy.config import ImportSpyOptions
 from hatch_importspy.describe import (
     PARALLEL_THRESHOLD,
+    build_environment_resolver,
     default_workers,
     describe_distribution,
     is_selected,
+    own_top_level,
     wheel_path,
 )
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.extract import extract_structure
-from hatch_importspy.model import EnvironmentConstraints, FileEntry
+from hatch_importspy.model import (
+    CallShape,
+    EnvironmentConstraints,
+    Expectation,
+    FileEntry,
+    SpyModel,
+)
 
 SOURCES: dict[str, bytes] = {
     "pkg/__init__.py": b'__all__ = ["api"]\n',
@@ -287,3 +295,128 @@ def test_small_packages_are_described_in_one_process() -> None:
     assert default_workers(1) == 1
     assert default_workers(PARALLEL_THRESHOLD - 1) == 1
     assert 1 <= default_workers(PARALLEL_THRESHOLD) <= 2
+
+
+# ------------------------------------------------------------------------------ expectations
+
+USES = {
+    "app/__init__.py": b"from app.core import run\n",
+    "app/core.py": b"import yaml\nfrom app import helpers\n\n\ndef run(t):\n"
+    b"    return yaml.safe_load(t, Loader=None), helpers.x\n",
+    "app/io.py": b"def dump(d):\n    import requests\n    return requests.post(d, json=d)\n",
+    "app/plain.py": b"import json\n\n\ndef f():\n    return json.dumps(1)\n",
+    "app/broken.py": b"import yaml\nyaml.oops(\n",
+    "app_native.cpython-311-x86_64-linux-gnu.so": b"\x7fELF",
+    "app-1.0.dist-info/METADATA": b"",
+}
+
+
+@pytest.fixture
+def uses_tree(tmp_path: Path) -> list[tuple[str, Path]]:
+    pairs = []
+    for index, (relative, content) in enumerate(USES.items()):
+        source = tmp_path / str(index)
+        source.write_bytes(content)
+        pairs.append((relative, source))
+    return pairs
+
+
+def expectation_summary(model: SpyModel) -> list[tuple[str, str | None, str, list[str]]]:
+    return [(e.module, e.distribution, e.origin, [n.name for n in e.names]) for e in model.expects]
+
+
+def test_expectations_are_inferred_from_the_same_parse_in_any_number_of_processes(
+    uses_tree: list[tuple[str, Path]],
+) -> None:
+    contract = Expectation(module="yaml", origin="contracts/yaml.yml", names=())
+    models = [
+        describe_distribution(
+            uses_tree,
+            name="app",
+            version="1.0",
+            requires=("Requests>=2",),
+            options=ImportSpyOptions(),
+            workers=workers,
+            contracts=(contract,),
+        )
+        for workers in (1, 2)
+    ]
+
+    assert models[0] == models[1]
+    # Without a resolver only requirement names tell providers (``yaml`` is not ``pyyaml``);
+    # the module that does not parse contributes nothing; inferred comes before the contract.
+    assert expectation_summary(models[0]) == [
+        ("requests", "requests", "inferred", ["post"]),
+        ("yaml", None, "inferred", ["safe_load"]),
+        ("yaml", None, "contracts/yaml.yml", []),
+    ]
+    [yaml] = [e for e in models[0].expects if e.origin == "inferred" and e.module == "yaml"]
+    assert yaml.names[0].calls == (CallShape(1, ("Loader",)),)
+
+
+def test_inference_switched_off_records_only_contracts(uses_tree: list[tuple[str, Path]]) -> None:
+    model = describe_distribution(
+        uses_tree,
+        name="app",
+        version="1.0",
+        requires=(),
+        options=ImportSpyOptions(infer_expectations=False),
+        distribution_of=lambda name: "never-asked",
+    )
+
+    assert model.expects == ()
+
+
+def test_the_given_resolver_names_providers(uses_tree: list[tuple[str, Path]]) -> None:
+    asked: list[str] = []
+
+    def resolver(name: str) -> str | None:
+        asked.append(name)
+        return {"requests": "Requests"}.get(name)
+
+    model = describe_distribution(
+        uses_tree,
+        name="app",
+        version="1.0",
+        requires=(),
+        options=ImportSpyOptions(),
+        distribution_of=resolver,
+    )
+
+    assert [(e.module, e.distribution) for e in model.expects] == [
+        ("requests", "requests"),
+        ("yaml", None),
+    ]
+    assert sorted(asked) == ["requests", "yaml"]
+
+
+def test_own_top_level_names_come_from_every_shipped_path() -> None:
+    assert own_top_level(
+        [
+            "pkg/__init__.py",
+            "pkg/data/x.json",
+            "single.py",
+            "native.cpython-311-x86_64-linux-gnu.so",
+            "nspkg/sub/mod.py",
+            "pkg-1.0.dist-info/METADATA",
+            "pkg-1.0.data/purelib/extra/__init__.py",
+            "pkg-1.0.data/scripts/tool",
+            "hook.pth",
+        ]
+    ) == frozenset({"pkg", "single", "native", "nspkg", "extra", "hook"})
+
+
+def test_the_build_environment_is_asked_only_when_a_name_needs_resolving(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[int] = []
+
+    def installed() -> dict[str, list[str]]:
+        calls.append(1)
+        return {"yaml": ["PyYAML"]}
+
+    monkeypatch.setattr(describe_module, "_packages_distributions", installed)
+    resolve = build_environment_resolver(["requests"])
+    assert calls == []
+    assert (resolve("yaml"), resolve("requests"), resolve("other")) == ("pyyaml", "requests", None)
+    assert calls == [1]

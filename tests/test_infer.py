@@ -5,12 +5,16 @@ from __future__ import annotations
 import ast
 import textwrap
 
+import pytest
+
 from hatch_importspy.infer import (
     ExpectationRecorder,
     distribution_resolver,
+    imports_nothing_external,
     infer_expectations,
     join_path,
     split_path,
+    uses_of,
 )
 from hatch_importspy.model import CallShape, Expectation, ExpectedName
 
@@ -467,3 +471,58 @@ def test_an_expression_too_deep_to_walk_skips_that_module_only() -> None:
     result = infer_expectations(trees, own_top_level={"pkg"}, distribution_of=DISTRIBUTIONS.get)
     assert [e.module for e in result] == ["yaml"]
     assert [name.name for name in result[0].names] == ["fine"]
+
+
+def test_uses_of_one_module_merge_into_the_same_expectations() -> None:
+    sources = [
+        "import yaml\nyaml.safe_load(1)\n",
+        "import yaml\nimport requests\nyaml.safe_load(1, 2)\nrequests.get\n",
+    ]
+    trees = {f"pkg.m{index}": ast.parse(text) for index, text in enumerate(sources)}
+    recorder = ExpectationRecorder(own_top_level={"pkg"})
+    for text in sources:
+        recorder.merge(uses_of(ast.parse(text), own_top_level={"pkg"}, source=text.encode()))
+    assert recorder.expectations(DISTRIBUTIONS.get) == infer_expectations(
+        trees, own_top_level={"pkg"}, distribution_of=DISTRIBUTIONS.get
+    )
+    assert uses_of(ast.parse(sources[1]), own_top_level={"pkg"}) == {
+        "requests": {"get": frozenset()},
+        "yaml": {"safe_load": frozenset({CallShape(2)})},
+    }
+
+
+def wanted(module: str) -> bool:
+    return module.partition(".")[0] not in {"pkg", "os", "json", "typing", "__future__"}
+
+
+SHORTCUT_CASES = {
+    "standard library and own imports only": (
+        "from __future__ import annotations\nimport os\nfrom pkg import x\nfrom . import y\n"
+        "if os.name:\n    import json\ntry:\n    from typing import Any\nexcept ImportError:\n"
+        "    pass\n",
+        True,
+    ),
+    "an external module at module level": ("import os\nimport yaml\n", False),
+    "an external module under if": ("import os\nif os.name:\n    import yaml\n", False),
+    "an import inside a function is not visited": ("def f():\n    import os\n", False),
+    "the word in a docstring is not told apart": ('"""Do not import me."""\nimport os\n', False),
+    "identifiers that contain the word do not count": (
+        "import os\nimportlib_x = os.import_path\nx.reimport\n",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize(("source", "expected"), SHORTCUT_CASES.values(), ids=list(SHORTCUT_CASES))
+def test_modules_that_can_use_nothing_external_are_not_walked(source: str, expected: bool) -> None:
+    tree = ast.parse(source)
+    assert imports_nothing_external(tree, source.encode(), wanted) is expected
+    if expected:
+        assert uses_of(tree, own_top_level={"pkg"}) == {}
+
+
+def test_the_shortcut_never_changes_what_is_recorded() -> None:
+    for source, _ in SHORTCUT_CASES.values():
+        tree = ast.parse(source)
+        walked = uses_of(tree, own_top_level={"pkg"})
+        assert uses_of(tree, own_top_level={"pkg"}, source=source.encode()) == walked

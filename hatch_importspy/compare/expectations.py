@@ -489,14 +489,14 @@ class _Check:
         parameters = self.callable_parameters(result)
         if parameters is None:
             return
-        call_text = _call_text(name, call)
-        signature = _signature_text(parameters)
+        written = call_text(name, call)
+        signature = signature_text(parameters)
         for problem in call_problems(parameters, call):
             self.add(
                 "ISP405",
                 name,
-                f"the call {call_text} no longer fits: {problem}",
-                expected=call_text,
+                f"the call {written} no longer fits: {problem}",
+                expected=written,
                 found=f"{join_path(split_path(name)[-1:])}{signature}",
             )
 
@@ -568,7 +568,7 @@ class _Check:
                     name,
                     f"{name} has no parameter {_parameter_label(wanted)}",
                     expected=_parameter_label(wanted),
-                    found=_signature_text(tuple(parameters)),
+                    found=signature_text(tuple(parameters)),
                 )
                 continue
             matched.append((wanted, index, parameters[index]))
@@ -583,7 +583,7 @@ class _Check:
                     name,
                     f"{name}: parameter {wanted.name} now comes before {previous[0].name}",
                     expected=f"{previous[0].name} before {wanted.name}",
-                    found=_signature_text(tuple(parameters)),
+                    found=signature_text(tuple(parameters)),
                 )
             previous = (wanted, index)
         self.annotation(name, "return annotation", expected.returns, actual.returns)
@@ -720,7 +720,7 @@ class _Check:
             "ISP106",
             None,
             "no deployment of the contract matches this environment",
-            expected=" | ".join(_deployment_text(d) for d in self.expectation.deployments),
+            expected=" | ".join(deployment_text(d) for d in self.expectation.deployments),
             found=f"{facts.machine} {facts.platform} {facts.implementation} {facts.python_version}",
         )
 
@@ -901,7 +901,8 @@ def _parameter_label(parameter: Parameter) -> str:
     return f"{prefix}{parameter.name}"
 
 
-def _signature_text(parameters: Sequence[Parameter]) -> str:
+def signature_text(parameters: Sequence[Parameter]) -> str:
+    """``(a, /, b=1, *, c)``: parameters as a ``def`` line writes them (also for ``show``)."""
     pieces: list[str] = []
     keyword_marker_needed = True
     for index, parameter in enumerate(parameters):
@@ -922,7 +923,8 @@ def _signature_text(parameters: Sequence[Parameter]) -> str:
     return f"({', '.join(pieces)})"
 
 
-def _call_text(name: str, call: CallShape) -> str:
+def call_text(name: str, call: CallShape) -> str:
+    """``get(_, timeout=_)``: a call shape with every argument value left out."""
     pieces = ["_"] * call.positional
     if call.star_args:
         pieces.append("*...")
@@ -932,7 +934,8 @@ def _call_text(name: str, call: CallShape) -> str:
     return f"{name}({', '.join(pieces)})"
 
 
-def _deployment_text(deployment: Deployment) -> str:
+def deployment_text(deployment: Deployment) -> str:
+    """``x86_64 linux cpython 3.11 env TOKEN``: one deployment of a contract on one line."""
     pieces = [
         deployment.machine or "any machine",
         deployment.platform or "any platform",

@@ -32,7 +32,15 @@ from .text import finding_line, printable
 
 UNOWNED_SUITE = "environment"
 
-CHECK_ORDER = ("environment", "integrity", "structure", "dependencies", "policy", "lock")
+CHECK_ORDER = (
+    "environment",
+    "integrity",
+    "structure",
+    "dependencies",
+    "expectations",
+    "policy",
+    "lock",
+)
 """Test cases appear in this order; a family not listed here sorts after, by name."""
 
 _FAMILY_BY_PREFIX = (
@@ -46,11 +54,17 @@ _FAMILY_BY_PREFIX = (
 )
 
 
+_EXPECTATION_CODES = frozenset({"ISP403", "ISP404", "ISP405", "ISP406", "ISP407", "ISP408"})
+"""What the ``expectations`` check finds (its ISP106 is an environment finding, reported there)."""
+
+
 def check_family(code: str) -> str:
     """The check family a finding code belongs to (``ISP321``, an accepted modification, is
     reported where the modification was found: ``integrity``)."""
     if code == "ISP321":
         return "integrity"
+    if code in _EXPECTATION_CODES:
+        return "expectations"
     for prefix, family in _FAMILY_BY_PREFIX:
         if code.startswith(prefix):
             return family

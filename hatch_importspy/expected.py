@@ -1,0 +1,122 @@
+"""Hold a manifest's ``expects`` against the installed providers (the ``expectations`` checks).
+
+The comparison itself is pure (:func:`hatch_importspy.compare.expectations.expectation_findings`);
+this module supplies what it needs from the environment under check, read statically and only
+when a manifest has expectations:
+
+- the installed modules, found in the site directories and parsed from their source by one
+  :func:`~hatch_importspy.provider.directory_lookup` shared by every distribution checked in the
+  run, so a provider used by several consumers is read once;
+- the installed version of the distribution expected to provide a module, which tells "the
+  provider is installed but lacks the module" (``ISP403``) from "the provider is not installed"
+  (a requirement finding, ``ISP401``, when it is one).  When the manifest does not name the
+  provider (inference could not tell at build time), the distribution that installed the
+  module's top-level package is looked up in the RECORDs of the environment.
+
+A provider that carries its own manifest is still parsed: a manifest lists what a module defines
+but not the names it imports (``requests.get`` is ``requests.api.get``, imported into
+``requests/__init__.py``), so an expected re-exported name could only be "cannot tell" there.
+Parsing reads bytes and never imports or runs anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from .compare.expectations import expectation_findings
+from .environment import EnvironmentFacts
+from .extract import ExtractionError
+from .findings import Finding
+from .infer import top_level
+from .installed import RecordIndex
+from .model import Expectation
+from .provider import directory_lookup
+
+_COMPILED_SUFFIXES = (".so", ".pyd", ".pyc")
+
+
+class ExpectationChecker:
+    """Checks the expectations of the distributions of one ``verify`` run.
+
+    ``versions`` maps canonical distribution names to installed versions (the copies imported);
+    ``records`` answers which distribution installed a file; ``facts`` is the environment a
+    contract's ``deployments`` are held against (``None`` skips them, as every environment check).
+    """
+
+    def __init__(
+        self,
+        directories: Sequence[Path],
+        *,
+        versions: Mapping[str, str],
+        records: RecordIndex,
+        facts: EnvironmentFacts | None,
+    ) -> None:
+        self._directories = tuple(directories)
+        self._lookup = directory_lookup(self._directories)
+        self._versions = versions
+        self._records = records
+        self._facts = facts
+        self._owners: dict[str, str | None] = {}
+
+    def findings(self, distribution: str, expects: Sequence[Expectation]) -> list[Finding]:
+        """Every way the installed providers fall short of ``distribution``'s expectations."""
+        findings: list[Finding] = []
+        for expectation in expects:
+            findings.extend(
+                expectation_findings(
+                    expectation,
+                    self._lookup,
+                    distribution=distribution,
+                    provider_version=self._provider_version(expectation),
+                    facts=self._facts,
+                )
+            )
+        return findings
+
+    def _provider_version(self, expectation: Expectation) -> str | None:
+        """The installed version of the module's provider, ``None`` when it is not installed.
+
+        Only a missing module needs it (see :func:`expectation_findings`), so a provider the
+        manifest does not name is looked up only then: that costs reading RECORDs.
+        """
+        if expectation.distribution is not None:
+            return self._versions.get(expectation.distribution)
+        try:
+            if self._lookup(expectation.module) is not None:
+                return None
+        except ExtractionError:
+            return None
+        owner = self._owner(top_level(expectation.module))
+        return None if owner is None else self._versions.get(canonicalize_name(owner))
+
+    def _owner(self, name: str) -> str | None:
+        """The distribution that installed the top-level module ``name`` (the first one found
+        on the path, as imported), ``None`` when absent, a namespace, or owned by none."""
+        if name not in self._owners:
+            self._owners[name] = None
+            for path in self._top_level_files(name):
+                owners = self._records.owners_of(path)
+                if owners:
+                    self._owners[name] = owners[0]
+                    break
+        return self._owners[name]
+
+    def _top_level_files(self, name: str) -> list[Path]:
+        for directory in self._directories:
+            package = directory / name / "__init__.py"
+            if package.is_file():
+                return [package]
+            module = directory / f"{name}.py"
+            if module.is_file():
+                return [module]
+            compiled = sorted(
+                candidate
+                for candidate in directory.glob(f"{name}.*")
+                if candidate.suffix in _COMPILED_SUFFIXES and candidate.is_file()
+            )
+            if compiled:
+                return compiled
+        return []

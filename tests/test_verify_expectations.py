@@ -1,0 +1,170 @@
+"""The ``expectations`` check of verify on hand-made site directories: wiring, not comparison.
+
+What a provider must offer is tested in ``test_compare_expectations.py``; here: which
+distributions get the check, where the provider's version comes from, that one parse of a
+provider serves every consumer, that deployments use the facts, and that wheels are skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from fakedist import install, make_wheel, model_for
+
+import hatch_importspy.provider as provider_module
+from hatch_importspy.environment import EnvironmentFacts
+from hatch_importspy.model import CallShape, Deployment, Expectation, ExpectedName
+from hatch_importspy.verify import (
+    CHECK_EXPECTATIONS,
+    NOTICE_WHEEL_DEPENDENCIES,
+    DistributionResult,
+    VerifyResult,
+    verify_installed,
+    verify_wheels,
+)
+
+FACTS = EnvironmentFacts(
+    "3.11.7",
+    "linux",
+    "x86_64",
+    "cpython",
+    frozenset({"PATH"}),
+    {"python_version": "3.11", "sys_platform": "linux", "python_full_version": "3.11.7"},
+)
+PROVIDER_FILES = {
+    "prov/__init__.py": b"from .core import run\n",
+    "prov/core.py": b"def run(task, *, retries=1):\n    return task\n",
+}
+
+
+def consumer(site: Path, name: str, *expects: Expectation) -> None:
+    """Install ``name`` 1.0, whose manifest states ``expects``."""
+    files = {f"{name}/__init__.py": b"import prov\n"}
+    model = dataclasses.replace(model_for(name, "1.0", files), expects=expects)
+    install(site, name, "1.0", files, manifest=model)
+
+
+def run_call(keyword: str, distribution: str | None = "prov") -> Expectation:
+    return Expectation(
+        module="prov",
+        distribution=distribution,
+        names=(ExpectedName("run", "callable", (CallShape(1, (keyword,)),)),),
+    )
+
+
+def place(*distributions: DistributionResult) -> list[tuple[str, str, str | None]]:
+    return [(f.distribution, f.code, f.object) for d in distributions for f in d.findings]
+
+
+def by_name(result: VerifyResult) -> dict[str, DistributionResult]:
+    return {distribution.name: distribution for distribution in result.distributions}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    directory = tmp_path / "site-packages"
+    directory.mkdir()
+    install(directory, "prov", "2.0", PROVIDER_FILES, manifest=model_for("prov", "2.0", {}))
+    return directory
+
+
+def test_the_check_runs_only_for_manifests_with_expectations(site: Path) -> None:
+    consumer(site, "plain")
+    consumer(site, "user", run_call("retries"))
+
+    result = by_name(verify_installed([site], ["plain", "user"], FACTS))
+
+    assert CHECK_EXPECTATIONS not in result["plain"].checks
+    assert result["user"].checks[-1] == CHECK_EXPECTATIONS
+    assert place(*result.values()) == []
+
+
+def test_findings_belong_to_the_consumer(site: Path) -> None:
+    consumer(site, "user", run_call("timeout"))
+
+    result = verify_installed([site], ["user"], FACTS)
+
+    assert place(*result.distributions) == [("user", "ISP405", "prov:run")]
+
+
+def test_one_parse_of_a_provider_serves_every_consumer(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("one", "two"):
+        consumer(site, name, run_call("timeout"))
+    parsed: list[str] = []
+    original = provider_module.describe_provider
+
+    def counting(source: bytes, *, filename: str, name: str, is_package: bool) -> object:
+        parsed.append(filename)
+        return original(source, filename=filename, name=name, is_package=is_package)
+
+    monkeypatch.setattr(provider_module, "describe_provider", counting)
+
+    result = verify_installed([site], ["one", "two"], FACTS)
+
+    assert place(*result.distributions) == [
+        ("one", "ISP405", "prov:run"),
+        ("two", "ISP405", "prov:run"),
+    ]
+    assert sorted(parsed) == ["prov/__init__.py", "prov/core.py"]
+
+
+MISSING_SUBMODULE = Expectation(module="prov.gone", names=(ExpectedName("thing"),))
+
+
+def test_an_unnamed_provider_is_found_by_who_installed_the_top_level_package(
+    site: Path,
+) -> None:
+    """The manifest could not name the provider: the RECORD that owns ``prov/__init__.py`` does,
+    so a submodule missing from an installed provider is drift (ISP403)."""
+    consumer(site, "user", MISSING_SUBMODULE)
+
+    result = verify_installed([site], ["user"], FACTS)
+
+    assert place(*result.distributions) == [("user", "ISP403", "prov.gone")]
+
+
+def test_an_unnamed_provider_that_is_not_installed_is_no_drift(tmp_path: Path) -> None:
+    site = tmp_path / "site-packages"
+    consumer(site, "user", MISSING_SUBMODULE)
+
+    result = verify_installed([site], ["user"], FACTS)
+
+    assert place(*result.distributions) == []
+
+
+def test_deployments_are_held_against_the_facts(site: Path) -> None:
+    contract = Expectation(
+        module="prov.core",
+        distribution="prov",
+        origin="contracts/prov.yml",
+        deployments=(Deployment(machine="aarch64", platform="linux"),),
+    )
+    consumer(site, "user", contract)
+
+    with_facts = verify_installed([site], ["user"], FACTS)
+    without_facts = verify_installed([site], ["user"], None)
+
+    assert place(*with_facts.distributions) == [("user", "ISP106", "prov.core")]
+    assert place(*without_facts.distributions) == []
+
+
+def test_wheels_are_not_checked_for_expectations(tmp_path: Path) -> None:
+    files = {"user/__init__.py": b"import prov\n"}
+    model = dataclasses.replace(model_for("user", "1.0", files), expects=(run_call("timeout"),))
+    wheel = make_wheel(
+        tmp_path / "user-1.0-py3-none-any.whl",
+        "user",
+        "1.0",
+        files,
+        manifest=model,
+    )
+
+    result = verify_wheels([wheel], FACTS)
+
+    assert CHECK_EXPECTATIONS not in result.distributions[0].checks
+    assert result.notices == (NOTICE_WHEEL_DEPENDENCIES,)
+    assert "expectations" in NOTICE_WHEEL_DEPENDENCIES
