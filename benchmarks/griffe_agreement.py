@@ -255,6 +255,13 @@ def griffe_reason(key: Key, mine: Side) -> str:
         note.startswith("ISP549") and "was renamed" in note for note in notes
     ):
         return "a **kwargs/*args renamed: no caller can name it, ours reports a note (ISP549)"
+    if category == "kind changed" and any(
+        note.startswith("ISP549") and "decorators of" in note for note in notes
+    ):
+        return (
+            "a property spelled another way (`@abc.abstractproperty` -> `@property` + "
+            "`@abc.abstractmethod`): griffe reads the old one as a function, ours as a property"
+        )
     if category == "base removed" and any("no longer names object" in n for n in notes):
         return "an explicit `object` base dropped: every class derives from object anyway"
     if any(part.startswith("_") for part in path.split(".")[:-1]):

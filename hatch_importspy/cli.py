@@ -1,7 +1,10 @@
-"""The command line: ``python -m importspy verify`` and ``python -m importspy show``.
+"""The command line: ``python -m importspy verify``, ``show``, ``lock``, ``diff`` and ``embed``.
 
-A thin edge.  It turns arguments into calls of :mod:`hatch_importspy.verify`, hands the result to
-a reporter, and turns the outcome into an exit code: 0 compliant, 1 violations, 2 unusable input.
+A thin edge.  It turns arguments into calls of :mod:`hatch_importspy.verify` (on the environment
+:mod:`hatch_importspy.scope` chooses), applies the team's lock and policy
+(:mod:`hatch_importspy.gate`), hands the result to the reporters
+(:mod:`hatch_importspy.report.outputs`), and turns the outcome into an exit code: 0 compliant,
+1 violations, 2 unusable input.
 Everything a user can get wrong (a bad option, an unknown distribution, an unreadable wheel or
 manifest, an output file that cannot be written) ends here as one line on stderr and exit 2,
 never as a traceback.  Anything else is a bug in hatch-importspy and is left to surface as one.
@@ -13,17 +16,28 @@ import argparse
 import io
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, manifest
-from .environment import current_environment
+from .config import ImportSpyOptions, parse_options
 from .errors import UnusableInputError
-from .report import render_json, render_text, summarize
-from .report.summary import EXIT_UNUSABLE
+from .gate import apply_gate
+from .installed import InstalledDistribution, find_distributions
+from .lock import dumps_lock, load_lock, make_lock
+from .policy import Policy, load_policy
+from .report import summarize
+from .report.expectations import render_expectations
+from .report.outputs import FORMATS, Output, output_option, plan_outputs, render
+from .report.summary import EXIT_COMPLIANT, EXIT_UNUSABLE, EXIT_VIOLATIONS
 from .report.text import printable
+from .scope import Scope, resolve_scope
 from .verify import VerifyResult, default_site_dirs, load_model, verify_installed, verify_wheels
+
+if TYPE_CHECKING:
+    from .model import SpyModel
+    from .release import BaselineGate
 
 PROG = "python -m importspy"
 WHEEL_SUFFIX = ".whl"
@@ -70,13 +84,38 @@ def build_parser() -> argparse.ArgumentParser:
         help="an installed distribution name or a path to a .whl file; none means every "
         "installed distribution that carries a manifest",
     )
-    verify.add_argument(
-        "--format", choices=("text", "json"), default="text", help="report format (default: text)"
+    _add_scope_options(verify)
+    gate = verify.add_argument_group("deploy gate")
+    gate.add_argument(
+        "--lock",
+        metavar="FILE",
+        type=Path,
+        help="an approval lock (python -m importspy lock): every installed distribution must be "
+        "in it, at its version, with its manifest's (or RECORD's) digest",
     )
-    verify.add_argument(
-        "--output", metavar="FILE", type=Path, help="write the report to FILE instead of stdout"
+    gate.add_argument(
+        "--require-manifest",
+        action="store_true",
+        help="every installed distribution must carry a manifest (ISP320), except --allow",
     )
-    verify.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    gate.add_argument(
+        "--allow",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME",
+        help="distribution names or globs exempt from --require-manifest (normalised: "
+        "Foo_Bar is foo-bar); repeatable",
+    )
+    gate.add_argument(
+        "--policy",
+        metavar="FILE",
+        type=Path,
+        help="a policy file: YAML, or a pyproject.toml's [tool.importspy] table "
+        "(require-manifest, allow, strict, severities, accept); options add to it",
+    )
+    gate.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    _add_report_options(verify)
 
     show = commands.add_parser(
         "show",
@@ -88,9 +127,200 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("yaml", "json"),
         default="yaml",
-        help="yaml: block YAML for reading (default); json: the document as embedded",
+        help="yaml: block YAML for reading, followed by the expectations as calls are written "
+        "(comment lines) (default); json: the document as embedded",
     )
+    show.add_argument(
+        "--manifest-only",
+        action="store_true",
+        help="print the manifest document and nothing else (no comment lines): the file to "
+        "commit as the next release's baseline",
+    )
+
+    lock = commands.add_parser(
+        "lock",
+        help="approve an environment: write its distributions, versions and manifest digests",
+        description="Write an approval lock of an environment the team approved: each installed "
+        "distribution's name, version and the sha256 of its manifest (of its RECORD when it "
+        "has none).  Commit it, and gate deploys with verify --lock FILE.  Read-only, like "
+        "verify.",
+    )
+    _add_scope_options(lock, exclusive=True)
+    lock.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write the lock to FILE instead of stdout",
+    )
+    _add_diff_parser(commands)
+    _add_embed_parser(commands)
     return parser
+
+
+def _add_diff_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    diff = commands.add_parser(
+        "diff",
+        help="list the changes of the public API between two releases, breaking or not",
+        description="Compare two releases of a distribution and list every change of its public "
+        "surface (ISP5xx): breaking changes, and additions and widenings as notes.  A breaking "
+        "change is an error when the version bumps only the minor or patch number (a 0.x "
+        "version: the patch number), a warning across a major bump (0.x: a minor bump).",
+        epilog="Exit status: 0 no failing change, 1 a breaking change that the version does not "
+        "announce (with --strict: any breaking change), 2 unusable input or usage error.",
+    )
+    for side in ("old", "new"):
+        diff.add_argument(
+            side,
+            metavar=side.upper(),
+            help=f"the {side} release: a .whl, a manifest file (python -m importspy show "
+            "--manifest-only), or an installed distribution name",
+        )
+    _add_scope_options(diff, exclusive=True)
+    diff.add_argument(
+        "--strict",
+        action="store_true",
+        help="warnings fail too: breaking changes the version announces, and modules no longer "
+        "described",
+    )
+    _add_report_options(diff)
+
+
+def _add_embed_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+    embed = commands.add_parser(
+        "embed",
+        help="add a manifest to wheels built by another backend (setuptools, flit, maturin, pdm)",
+        description="Rewrite wheels with a manifest in their .dist-info and a RECORD that lists "
+        "it, as the build hook would have embedded it.  The options come from the project's "
+        "[tool.hatch.build.hooks.importspy] or [tool.importspy] table and the options below "
+        "(which win).  A wheel that is not sound (not a zip, a member outside the wheel, no "
+        "RECORD, a file that does not match RECORD, a signed RECORD) is refused.  The output "
+        "is reproducible: set SOURCE_DATE_EPOCH to date the manifest member.",
+        epilog="Exit status: 0 embedded, 1 breaking changes against the baseline, 2 unusable "
+        "input or usage error.",
+    )
+    embed.add_argument("wheels", nargs="+", metavar="WHEEL", help="a .whl file to rewrite")
+    embed.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT",
+        type=Path,
+        help="write the new wheel to OUT (a .whl file name, or an existing directory to write it "
+        "into under its own name; with several wheels, a directory) instead of replacing WHEEL",
+    )
+    embed.add_argument(
+        "--pyproject",
+        metavar="PATH",
+        type=Path,
+        help="the project's pyproject.toml (or its directory) to read the options from "
+        "(default: ./pyproject.toml when there is one)",
+    )
+    embed.add_argument(
+        "--replace",
+        action="store_true",
+        help="describe a wheel that already carries a manifest again, replacing it",
+    )
+    options = embed.add_argument_group(
+        "manifest options", "Each one overrides the key of the same name in the project's table."
+    )
+    options.add_argument(
+        "--python",
+        metavar="SPEC",
+        help="Python versions the package runs on, a PEP 440 specifier set: the python key "
+        "(default: [project] requires-python, else the wheel's Requires-Python)",
+    )
+    for flag, key, metavar in _EMBED_LIST_OPTIONS:
+        options.add_argument(
+            flag,
+            dest=key.replace("-", "_"),
+            action="append",
+            metavar=metavar,
+            help=f"repeatable: the {key} key",
+        )
+    for flag, key in _EMBED_BOOLEAN_OPTIONS:
+        options.add_argument(
+            flag,
+            dest=key.replace("-", "_"),
+            action=argparse.BooleanOptionalAction,
+            default=None,
+            help=f"the {key} key",
+        )
+    options.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="the previous release's manifest: breaking changes stop the embedding (the "
+        "baseline key; relative to the current directory here, to the project in the table)",
+    )
+
+
+_EMBED_LIST_OPTIONS = (
+    ("--platform", "platforms", "NAME"),
+    ("--machine", "machines", "NAME"),
+    ("--implementation", "implementations", "NAME"),
+    ("--env", "env", "NAME"),
+    ("--include", "include", "MODULE"),
+    ("--exclude", "exclude", "MODULE"),
+)
+"""``embed``'s repeatable options and the hook key each one overrides."""
+
+_EMBED_BOOLEAN_OPTIONS = (
+    ("--private", "private"),
+    ("--infer-expectations", "infer-expectations"),
+    ("--allow-breaking", "allow-breaking"),
+)
+"""``embed``'s ``--X/--no-X`` options and the hook key each one overrides."""
+
+
+def _add_scope_options(parser: argparse.ArgumentParser, *, exclusive: bool = False) -> None:
+    """``--python`` and ``--path``: the environment a command reads (see :mod:`.scope`)."""
+    group = parser.add_mutually_exclusive_group() if exclusive else parser
+    group.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the environment of this interpreter instead of the running one's; it is only "
+        "queried, with -I -S, so none of its start-up code runs",
+    )
+    group.add_argument(
+        "--path",
+        metavar="DIR",
+        type=Path,
+        action="append",
+        default=[],
+        help="read this site-packages directory without starting any interpreter "
+        "(repeatable)"
+        + ("" if exclusive else "; environment checks need --python for the facts, or are skipped"),
+    )
+
+
+def _add_report_options(parser: argparse.ArgumentParser) -> None:
+    """``--format``, ``--output`` and ``--output-FORMAT``: the reports a command writes."""
+    reports = parser.add_argument_group(
+        "reports",
+        "Several formats in one run: each --output-FORMAT FILE writes that format to FILE; the "
+        "one --format without a file of its own goes to --output FILE or stdout (text when no "
+        "--format is given).  Two formats for stdout, or two outputs naming one file, is a "
+        "usage error.",
+    )
+    reports.add_argument(
+        "--format",
+        action="append",
+        choices=FORMATS,
+        default=[],
+        help="report format, repeatable (default: text)",
+    )
+    reports.add_argument(
+        "--output",
+        metavar="FILE",
+        type=Path,
+        help="write the --format report to FILE instead of stdout",
+    )
+    for report_format in FORMATS:
+        reports.add_argument(
+            output_option(report_format),
+            metavar="FILE",
+            type=Path,
+            help=f"write the {report_format} report to FILE",
+        )
 
 
 def is_wheel_target(target: str) -> bool:
@@ -107,25 +337,32 @@ def merge(results: Sequence[VerifyResult]) -> VerifyResult:
     )
 
 
-def run_verify(targets: Sequence[str]) -> VerifyResult:
-    """Verify the named targets (wheels and installed names), or every manifest when none."""
+def checks_installed(targets: Sequence[str]) -> bool:
+    """Whether a verify run looks at an installed environment: a name, or no wheel at all."""
+    return not targets or not all(is_wheel_target(target) for target in targets)
+
+
+def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResult:
+    """Verify the named targets (wheels and installed names), or every manifest when none,
+    in ``scope`` (the running interpreter's environment by default)."""
+    if scope is None:
+        scope = resolve_scope(None, ())
     wheels = [Path(target) for target in targets if is_wheel_target(target)]
     names = [target for target in targets if not is_wheel_target(target)]
-    facts = current_environment()
     results = []
-    if names or not wheels:
-        results.append(verify_installed(default_site_dirs(), names, facts))
+    if checks_installed(targets):
+        results.append(verify_installed(scope.site_dirs, names, scope.facts))
     if wheels:
-        results.append(verify_wheels(wheels, facts))
+        results.append(verify_wheels(wheels, scope.facts))
     return results[0] if len(results) == 1 else merge(results)
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str, output: Path | None, option: str = "--output") -> None:
     if output is not None:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as error:
-            raise UnusableInputError(f"--output {describe_os_error(error)}") from None
+            raise UnusableInputError(f"{option} {describe_os_error(error)}") from None
         return
     if isinstance(sys.stdout, io.TextIOWrapper):
         # A report must reach the reader even on a terminal that cannot encode a file name.
@@ -139,17 +376,172 @@ def _write(text: str, output: Path | None) -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _policy(args: argparse.Namespace) -> Policy:
+    """The policy file (if any) with the command line's gate options added to it."""
+    policy = load_policy(args.policy) if args.policy is not None else Policy()
+    return policy.with_command_line(
+        require_manifest=args.require_manifest, allow=args.allow, strict=args.strict
+    )
+
+
+def planned_outputs(args: argparse.Namespace) -> tuple[Output, ...]:
+    """The reports a parsed ``verify`` command line writes, and where (see :mod:`.outputs`)."""
+    own_files = {
+        fmt: path
+        for fmt in FORMATS
+        if (path := getattr(args, output_option(fmt)[2:].replace("-", "_"))) is not None
+    }
+    return plan_outputs(args.format, own_files, args.output)
+
+
 def _verify_command(args: argparse.Namespace) -> int:
-    result = run_verify(args.targets)
-    render = render_json if args.format == "json" else render_text
-    _write(render(result, strict=args.strict), args.output)
-    return summarize(result, strict=args.strict).exit_code
+    # Everything the user can get wrong is checked before the (possibly long) verification.
+    outputs = planned_outputs(args)
+    installed = checks_installed(args.targets)
+    if args.lock is not None and not installed:
+        raise UnusableInputError(
+            f"--lock {args.lock}: a lock approves an installed environment, and only wheels "
+            "were named: name no TARGET (or an installed distribution) to check one"
+        )
+    policy = _policy(args)
+    lock = load_lock(args.lock) if args.lock is not None else None
+    scope = resolve_scope(args.python, args.path)
+    result = run_verify(args.targets, scope)
+    distributions: Sequence[InstalledDistribution] | None = None
+    if installed:  # the lock and require-manifest judge every installed distribution
+        judged = lock is not None or policy.require_manifest
+        distributions = find_distributions(scope.site_dirs) if judged else ()
+    result = apply_gate(result, policy, installed=distributions, lock=lock)
+    write_reports(outputs, result, strict=policy.strict)
+    return summarize(result, strict=policy.strict).exit_code
+
+
+def _lock_command(args: argparse.Namespace) -> int:
+    scope = resolve_scope(args.python, args.path)
+    _write(dumps_lock(make_lock(find_distributions(scope.site_dirs))), args.output)
+    return 0
 
 
 def _show_command(args: argparse.Namespace) -> int:
     model = load_model(args.target, default_site_dirs())
-    _write(manifest.dumps(model) if args.format == "json" else manifest.dumps_yaml(model), None)
+    if args.format == "json":
+        _write(manifest.dumps(model), None)
+    elif args.manifest_only:  # the baseline to commit: the document alone
+        _write(manifest.dumps_yaml(model), None)
+    else:  # expectations made readable, as comments: the output stays the manifest document
+        _write(manifest.dumps_yaml(model) + render_expectations(model), None)
     return 0
+
+
+def write_reports(outputs: Sequence[Output], result: VerifyResult, *, strict: bool) -> None:
+    """Render the reports :func:`planned_outputs` chose and write them; all are rendered before
+    any is written, so a failure leaves no partial set behind."""
+    root = Path.cwd()
+    documents = [(out, render(out.format, result, strict=strict, root=root)) for out in outputs]
+    for out, document in documents:
+        _write(document, out.path, out.option)
+
+
+def _diff_command(args: argparse.Namespace) -> int:
+    from .release import diff_targets  # not needed by verify, which must start fast
+
+    outputs = planned_outputs(args)  # a usage error there shows before any reading
+    scope = resolve_scope(args.python, args.path)
+    result = diff_targets(args.old, args.new, site_dirs=scope.site_dirs)
+    write_reports(outputs, result, strict=args.strict)
+    return summarize(result, strict=args.strict).exit_code
+
+
+def _embed_command(args: argparse.Namespace) -> int:
+    from .embed import embed_manifest
+    from .release import BreakingChangesError, gate_message
+
+    wheels = [Path(wheel) for wheel in args.wheels]
+    if len(wheels) > 1 and args.output is not None and not args.output.is_dir():
+        raise UsageError(f"-o {args.output}: with several wheels, OUT must be a directory")
+    options, project, baseline_root = _embed_options(args)
+    broken = False
+    for wheel in wheels:
+        gates: list[BaselineGate] = []
+        try:
+            written = embed_manifest(
+                wheel,
+                options=options,
+                output=args.output,
+                replace=args.replace,
+                check=_baseline_check(options, baseline_root, gates),
+                warn=_warn,
+                project=project,
+            )
+        except BreakingChangesError as error:
+            message = f"{error}\nimportspy: {wheel} was left as it was"
+            sys.stderr.write(f"{_printable_lines(message)}\n")
+            broken = True
+            continue
+        for gate in gates:
+            if gate.breaking:  # allowed, or it would have raised: shown, not hidden
+                sys.stderr.write(f"{_printable_lines(gate_message(gate))}\n")
+        _write(f"importspy: embedded a manifest: {written}\n", None)
+    return EXIT_VIOLATIONS if broken else EXIT_COMPLIANT
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"importspy: {printable(message)}\n")
+
+
+def _printable_lines(text: str) -> str:
+    """Several lines, each escaped like a report line (manifests may come from anywhere)."""
+    return "\n".join(printable(line) for line in text.splitlines())
+
+
+def _embed_options(args: argparse.Namespace) -> tuple[ImportSpyOptions, Path | None, Path]:
+    """The options, the project directory (for ``contracts``) and the directory ``baseline`` is
+    relative to: the project's when the table names it, the current one when the option does."""
+    from .embed import options_from_pyproject
+
+    overrides: dict[str, object] = {}
+    if args.python is not None:
+        overrides["python"] = args.python
+    keys = [key for _, key, _ in _EMBED_LIST_OPTIONS] + [key for _, key in _EMBED_BOOLEAN_OPTIONS]
+    for key in keys:
+        value = getattr(args, key.replace("-", "_"))
+        if value is not None:
+            overrides[key] = value
+    if args.baseline is not None:
+        overrides["baseline"] = args.baseline
+    pyproject = args.pyproject
+    if pyproject is None and Path("pyproject.toml").is_file():
+        pyproject = Path("pyproject.toml")
+    if pyproject is None:
+        options = parse_options(overrides, where="command line", requires_python=None)
+        return options, None, Path.cwd()
+    project = (pyproject if pyproject.is_dir() else pyproject.parent).resolve()
+    options = options_from_pyproject(pyproject, overrides=overrides)
+    return options, project, Path.cwd() if "baseline" in overrides else project
+
+
+def _baseline_check(
+    options: ImportSpyOptions, root: Path, gates: list[BaselineGate]
+) -> Callable[[SpyModel], None] | None:
+    """The ``check`` that holds a new manifest against ``options.baseline`` before it is written
+    (raising :class:`~hatch_importspy.release.BreakingChangesError`); each gate lands in
+    ``gates``."""
+    baseline = options.baseline
+    if baseline is None:
+        return None
+    from .release import enforce_baseline
+
+    def check(model: SpyModel) -> None:
+        gates.append(
+            enforce_baseline(
+                root / baseline,
+                model,
+                allow_breaking=options.allow_breaking,
+                shown_as=baseline,
+            )
+        )
+
+    return check
 
 
 def describe_os_error(error: OSError) -> str:
@@ -175,7 +567,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error))
     except SystemExit as done:  # --help and --version print and stop argparse this way
         return done.code if isinstance(done.code, int) else 0
-    command = _verify_command if args.command == "verify" else _show_command
+    command = {
+        "verify": _verify_command,
+        "show": _show_command,
+        "lock": _lock_command,
+        "diff": _diff_command,
+        "embed": _embed_command,
+    }[args.command]
     try:
         return command(args)
     except UnusableInputError as error:

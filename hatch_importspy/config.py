@@ -52,13 +52,6 @@ HATCHLING_GENERIC_KEYS = frozenset(
 )
 """Keys hatchling reads from every hook table; hatchling validates them, we only let them pass."""
 
-NOT_YET_IMPLEMENTED = ("contracts", "baseline")
-"""Options that are parsed and type-checked but whose feature this release does not have yet.
-
-Setting one stops the build (see :func:`require_implemented`): a user who asks for contracts or a
-baseline gate must not get a wheel that silently has neither.
-"""
-
 _WRONG_PLATFORM_SPELLINGS = {
     "windows": "win32",
     "win": "win32",
@@ -290,24 +283,3 @@ def parse_options(
     if read.problems:
         raise ConfigError(tuple(read.problems))
     return options
-
-
-def require_implemented(options: ImportSpyOptions, *, where: str = HOOK_TABLE) -> None:
-    """Stop when the table asks for a feature this release cannot deliver yet.
-
-    Building without it would hand out a wheel that looks gated (by contracts, by a baseline) but
-    is not; failing here is the honest answer until the feature lands.
-    """
-    problems = []
-    if options.contracts:
-        problems.append(
-            f"{where}.contracts is not implemented yet in this release of hatch-importspy: "
-            "remove it (no contract would be checked)"
-        )
-    if options.baseline is not None:
-        problems.append(
-            f"{where}.baseline is not implemented yet in this release of hatch-importspy: "
-            "remove it (breaking changes would not be gated)"
-        )
-    if problems:
-        raise ConfigError(tuple(problems))

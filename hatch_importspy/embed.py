@@ -50,11 +50,13 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from .config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
+from .contracts import load_contracts
 from .describe import Warn, describe_distribution
 from .errors import UnusableInputError
+from .infer import distribution_resolver
 from .installed import MANIFEST_LOCATION
 from .manifest import dumps, load_bytes
-from .model import SpyModel
+from .model import Expectation, SpyModel
 from .records import hex_to_record_digest
 from .wheelfile import WheelContents, read_wheel
 
@@ -251,20 +253,36 @@ def _sizes(wheel: Path) -> dict[str, int]:
 
 
 def describe_wheel(
-    wheel: Path, *, options: ImportSpyOptions, replace: bool = True, warn: Warn | None = None
+    wheel: Path,
+    *,
+    options: ImportSpyOptions,
+    replace: bool = True,
+    warn: Warn | None = None,
+    project: Path | None = None,
 ) -> SpyModel:
     """Describe a wheel's files as the build hook would have (its manifest, if any, is ignored
-    unless ``replace`` is false, in which case a wheel carrying one is refused)."""
-    return _describe(read_source_wheel(wheel, replace=replace), options, warn)
+    unless ``replace`` is false, in which case a wheel carrying one is refused).  ``project`` is
+    the directory ``options.contracts`` globs are relative to."""
+    return _describe(read_source_wheel(wheel, replace=replace), options, warn, project)
 
 
-def _describe(source: SourceWheel, options: ImportSpyOptions, warn: Warn | None) -> SpyModel:
+def _describe(
+    source: SourceWheel, options: ImportSpyOptions, warn: Warn | None, project: Path | None
+) -> SpyModel:
     """Every member outside ``.dist-info`` is described; ``.data/`` members are plain files."""
     contents = source.contents
+    contracts: tuple[Expectation, ...] = ()
     if options.contracts:
-        raise UnusableInputError(
-            f"{contents.path}: contracts are not supported by embed in this release: remove them "
-            "from the options (no contract would be checked)"
+        if project is None:
+            raise UnusableInputError(
+                f"{contents.path}: contracts are configured but no project directory was given "
+                "to find them in (name the project's pyproject.toml)"
+            )
+        # The same resolution as inference below: Requires-Dist names, not this environment.
+        contracts = load_contracts(
+            options.contracts,
+            root=project,
+            distribution_of=distribution_resolver(source.requires, {}),
         )
     if options.python is None and source.requires_python is not None:
         options = replace(options, python=source.requires_python)
@@ -282,6 +300,7 @@ def _describe(source: SourceWheel, options: ImportSpyOptions, warn: Warn | None)
             requires=source.requires,
             options=options,
             warn=warn,
+            contracts=contracts,
         )
 
 
@@ -310,21 +329,24 @@ def embed_manifest(
     replace: bool = False,
     check: Check | None = None,
     warn: Warn | None = None,
+    project: Path | None = None,
 ) -> Path:
     """Write ``wheel`` again with a manifest in its ``.dist-info``; return the path written.
 
     ``output`` is the new wheel's path, or a directory to write it into under the same name;
     ``None`` replaces ``wheel`` itself (atomically).  ``replace`` lets a wheel that already
     carries a manifest be described again (the old manifest is replaced in place).  ``check``
-    sees the new manifest before anything is written (a baseline gate raises there).  Raises
-    :class:`UnusableInputError` naming the wheel for a wheel that is not sound (module docstring).
+    sees the new manifest before anything is written (a baseline gate raises there).
+    ``project`` is the directory the ``contracts`` globs of ``options`` are relative to (the
+    project's root).  Raises :class:`UnusableInputError` naming the wheel for a wheel that is not
+    sound (module docstring).
     """
+    target = _target(wheel, output)
     source = read_source_wheel(wheel, replace=replace)
-    model = _describe(source, options, warn)
+    model = _describe(source, options, warn, project)
     if check is not None:
         check(model)
     manifest = dumps(model).encode("utf-8")
-    target = _target(wheel, output)
     descriptor, temporary_name = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
@@ -347,6 +369,9 @@ def _target(wheel: Path, output: Path | None) -> Path:
         return wheel
     if output.is_dir():
         return output / wheel.name
+    if not output.name.lower().endswith(".whl"):
+        # ``-o dist2/`` for a directory that does not exist must not become a file named dist2
+        raise UnusableInputError(f"{output}: neither an existing directory nor a .whl file name")
     if not output.parent.is_dir():
         raise UnusableInputError(f"{output}: its directory does not exist")
     return output

@@ -48,6 +48,11 @@ _CALL_SHAPE_DECORATORS = {
     "classmethod": FunctionKind.CLASSMETHOD,
     "property": FunctionKind.PROPERTY,
     "cached_property": FunctionKind.PROPERTY,
+    # abc's deprecated spellings, still common in released code: they wrap property,
+    # staticmethod and classmethod, so callers see the same call shapes.
+    "abstractproperty": FunctionKind.PROPERTY,
+    "abstractstaticmethod": FunctionKind.STATICMETHOD,
+    "abstractclassmethod": FunctionKind.CLASSMETHOD,
 }
 _PROPERTY_REFINERS = frozenset({"setter", "getter", "deleter"})
 

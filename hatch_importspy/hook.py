@@ -2,20 +2,24 @@
 
 What it does for each kind of build:
 
-- **wheel (standard)**: validates the configuration, describes every file that goes into the wheel
-  (including files that earlier hooks force-include), writes the manifest to a private temporary
-  directory and hands it to hatchling as extra metadata, so it lands at
-  ``<name>-<version>.dist-info/extra_metadata/importspy.yaml`` and is listed in RECORD.  After the
+- **wheel (standard)**: validates the configuration and the ``contracts`` files, describes every
+  file that goes into the wheel (including files that earlier hooks force-include) and what its
+  modules use of other distributions (``infer-expectations``), writes the manifest to a private
+  temporary directory and hands it to hatchling as extra metadata, so it lands at
+  ``<name>-<version>.dist-info/extra_metadata/importspy.yaml`` and is listed in RECORD.  With a
+  ``baseline`` it first holds the new manifest against that committed manifest of the previous
+  release and stops the build on a breaking change, unless ``allow-breaking``.  After the
   wheel is written, :meth:`ImportSpyBuildHook.finalize` reads its RECORD back and fails the build
   (removing the wheel) if any file differs from the manifest, which is what happens when a hook
   listed after ``importspy`` adds or rewrites files.
-- **wheel (editable)**: validates the configuration, then embeds nothing and says so.  An editable
-  install runs the working tree, which changes with every edit: a manifest would either describe
-  files the wheel does not ship or turn every edit into a finding.  ``verify`` therefore sees an
-  editable install as a distribution without a manifest, which is what it is.
-- **sdist**: validates the configuration (a mistake is reported at the first build step, not only
-  when the wheel is built from the sdist), then does nothing: an sdist has no ``.dist-info`` and is
-  not installed as is; the wheel built from it gets the manifest.
+- **wheel (editable)**: validates the configuration and the contracts, then embeds nothing and
+  says so.  An editable install runs the working tree, which changes with every edit: a manifest
+  would either describe files the wheel does not ship or turn every edit into a finding.
+  ``verify`` therefore sees an editable install as a distribution without a manifest, which is
+  what it is.
+- **sdist**: validates the configuration and the contracts (a mistake is reported at the first
+  build step, not only when the wheel is built from the sdist), then does nothing: an sdist has no
+  ``.dist-info`` and is not installed as is; the wheel built from it gets the manifest.
 
 The hook never imports the project it builds and never writes into the project tree.  This module
 is imported whenever hatchling looks hooks up, so its own imports stay cheap: the describing
@@ -39,8 +43,10 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 from hatchling.builders.wheel import WheelBuilderConfig  # already imported by hatchling itself
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .config import ImportSpyOptions
-    from .model import SpyModel
+    from .model import Expectation, SpyModel
 
 
 class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
@@ -59,6 +65,8 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         """Describe the wheel's files and register the manifest (see the module docstring)."""
         self._model = None  # one hook object serves every version hatchling builds
         options = self._options()
+        if self.target_name != "wheel" or version == "editable":
+            self._contracts(options, None)  # a bad contract shows at the first build step too
         if self.target_name != "wheel":
             return
         if version == "editable":
@@ -67,14 +75,11 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 "working tree, which changes with every edit; build a wheel to get a manifest)"
             )
             return
-        if options.infer_expectations and "infer-expectations" in self.config:
-            self.app.display_warning(
-                "importspy: infer-expectations is not implemented yet in this release; "
-                "the manifest records no expectations"
-            )
         from .manifest import MANIFEST_FILENAME
 
         self._model = self._describe(options, build_data)
+        if options.baseline is not None:
+            self._gate(options.baseline, self._model, allow_breaking=options.allow_breaking)
         build_data["extra_metadata"][self._write_manifest(self._model)] = MANIFEST_FILENAME
         self.app.display_debug(
             f"importspy: described {len(self._model.modules)} modules and "
@@ -109,14 +114,13 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         return f"tool.hatch.build.hooks.{self.PLUGIN_NAME}"
 
     def _options(self) -> ImportSpyOptions:
-        from .config import ConfigError, parse_options, require_implemented
+        from .config import ConfigError, parse_options
 
         where = self._table_path()
         try:
             options = parse_options(
                 self.config, where=where, requires_python=self.metadata.core.requires_python or None
             )
-            require_implemented(options, where=where)
         except ConfigError as error:
             for problem in error.problems:
                 self.app.display_error(f"importspy: {problem}")
@@ -124,8 +128,13 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         return options
 
     def _describe(self, options: ImportSpyOptions, build_data: dict[str, Any]) -> SpyModel:
-        from .describe import describe_distribution
+        from .describe import build_environment_resolver, describe_distribution
 
+        requires = self._requires(build_data)
+        # Which distribution provides a top-level module: asked of this (the build) environment
+        # only when the package uses one, then of the requirements.
+        distribution_of = build_environment_resolver(requires)
+        contracts = self._contracts(options, distribution_of)
         with self.build_config.set_build_data(build_data):
             files = [
                 (included.distribution_path, Path(included.path))
@@ -135,10 +144,64 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
             files,
             name=self.metadata.core.raw_name,
             version=self.metadata.version,
-            requires=self._requires(build_data),
+            requires=requires,
             options=options,
             warn=lambda message: self.app.display_warning(f"importspy: {message}"),
+            distribution_of=distribution_of,
+            contracts=contracts,
         )
+
+    def _gate(self, baseline: str, model: SpyModel, *, allow_breaking: bool) -> None:
+        """Hold the new manifest against the committed ``baseline`` manifest (a path relative to
+        the project root) and stop the build on a breaking change unless ``allow_breaking``.
+
+        A baseline that cannot be read, or that describes another distribution, stops the build
+        too: a gate that silently gated nothing would be worse than none.
+        """
+        from .errors import UnusableInputError
+        from .release import BreakingChangesError, enforce_baseline, gate_message
+
+        try:
+            gate = enforce_baseline(
+                Path(self.root) / baseline, model, allow_breaking=allow_breaking, shown_as=baseline
+            )
+        except BreakingChangesError as error:
+            for line in str(error).splitlines():
+                self.app.display_error(line)
+            count = len(error.gate.breaking)
+            # The list is above; the exception's own line (the end of the traceback) says why.
+            raise RuntimeError(
+                f"importspy: the build was stopped by {count} breaking "
+                f"change{'s' if count > 1 else ''} against the baseline {baseline}"
+            ) from None
+        except UnusableInputError as error:
+            self.app.display_error(f"importspy: {self._table_path()}.baseline: {error}")
+            raise
+        if gate.breaking:
+            for line in gate_message(gate).splitlines():
+                self.app.display_warning(line)
+        else:
+            self.app.display_info(gate_message(gate))
+
+    def _contracts(
+        self, options: ImportSpyOptions, distribution_of: Callable[[str], str | None] | None
+    ) -> tuple[Expectation, ...]:
+        """The expectations the ``contracts`` files state; a bad file stops the build, naming
+        the file, the place inside it and every problem."""
+        if not options.contracts:
+            return ()
+        from .contracts import ContractError, load_contracts
+
+        try:
+            return load_contracts(
+                options.contracts,
+                root=Path(self.root),
+                where=f"{self._table_path()}.contracts",
+                distribution_of=distribution_of,
+            )
+        except ContractError as error:
+            self.app.display_error(f"importspy: {error}")
+            raise
 
     def _requires(self, build_data: dict[str, Any]) -> tuple[str, ...]:
         """The ``Requires-Dist`` values exactly as the wheel's METADATA will carry them.

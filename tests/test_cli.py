@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from fakedist import install, model_for
 
 from hatch_importspy import __version__
 from hatch_importspy.cli import is_wheel_target, main
@@ -36,6 +37,10 @@ def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
         (["show"], "the following arguments are required: TARGET"),
         (["show", "a", "b"], "unrecognized arguments: b"),
         (["show", "a", "--format", "text"], "argument --format: invalid choice: 'text'"),
+        (["verify", "--allow"], "argument --allow: expected at least one argument"),
+        (["verify", "--python"], "argument --python: expected one argument"),
+        (["lock", "--python", "a", "--path", "b"], "argument --path: not allowed with"),
+        (["lock", "extra"], "unrecognized arguments: extra"),
     ],
 )
 def test_usage_errors_are_one_line_and_exit_2(
@@ -129,3 +134,78 @@ def test_an_error_naming_a_crafted_file_stays_on_one_line(
     wheel = tmp_path / "evil\nISP000 ok-1.0-py3-none-any.whl"
     assert main(["verify", str(wheel)]) == 2
     assert "evil\\nISP000 ok-1.0-py3-none-any.whl" in one_line_error(capsys)
+
+
+# --------------------------------------------------------------------------- gates, in process
+
+APP_FILES = {"app/__init__.py": b"def run() -> int:\n    return 1\n"}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A site directory holding ``app`` 1.0 (with a manifest) and ``plain`` 2.0 (without)."""
+    site = tmp_path / "site-packages"
+    install(site, "app", "1.0", APP_FILES, manifest=model_for("app", "1.0", APP_FILES))
+    install(site, "plain", "2.0", {"plain/__init__.py": b"X = 1\n"})
+    return site
+
+
+def test_lock_then_verify_against_it(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lock = tmp_path / "importspy.lock"
+    assert main(["lock", "--path", str(site), "-o", str(lock)]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert main(["lock", "--path", str(site)]) == 0
+    assert capsys.readouterr().out == lock.read_text(encoding="utf-8")
+    assert main(["verify", "--path", str(site), "--lock", str(lock)]) == 0
+    capsys.readouterr()
+    # plain carries no manifest: the lock holds its RECORD's digest, and another release's
+    # RECORD under the same version differs from it.
+    record = site / "plain-2.0.dist-info" / "RECORD"
+    record.write_text(record.read_text(encoding="utf-8") + "plain/extra.py,,\n", encoding="utf-8")
+    assert main(["verify", "--path", str(site), "--lock", str(lock)]) == 1
+    out = capsys.readouterr().out
+    assert f"ISP333 error plain: plain 2.0 is not the build {lock} line 7 approves" in out
+
+
+def test_require_manifest_allow_and_strict_decide_the_exit_code(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["verify", "--path", str(site)]
+    assert main(base) == 0
+    assert main([*base, "--require-manifest"]) == 1
+    assert "ISP320 error plain: plain 2.0 carries no manifest" in capsys.readouterr().out
+    assert main([*base, "--require-manifest", "--allow", "PLAIN"]) == 0
+    (site / "app" / "extra.py").write_bytes(b"")  # an added file: an error, not a warning
+    assert main([*base, "--strict"]) == 1
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "json", "--format", "sarif"], "--format json and --format sarif cannot all"),
+        (["--lock", "{d}/absent.lock"], "{d}/absent.lock: cannot read"),
+        (["--policy", "{d}/absent.yaml"], "{d}/absent.yaml: cannot read"),
+        (["--output-sarif", "{d}/no/dir/x.sarif"], "--output-sarif {d}/no/dir/x.sarif: "),
+    ],
+)
+def test_gate_and_report_problems_are_one_line(
+    site: Path,
+    tmp_path: Path,
+    args: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["verify", "--path", str(site), *(arg.format(d=tmp_path) for arg in args)]
+    assert main(argv) == 2
+    assert message.format(d=tmp_path) in one_line_error(capsys)
+
+
+def test_lock_output_that_cannot_be_written_names_the_option(
+    site: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no-such-directory" / "importspy.lock"
+    assert main(["lock", "--path", str(site), "-o", str(target)]) == 2
+    assert one_line_error(capsys).startswith(f"importspy: error: --output {target}: ")

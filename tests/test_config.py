@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hatch_importspy.config import (
-    HOOK_TABLE,
-    ConfigError,
-    ImportSpyOptions,
-    parse_options,
-    require_implemented,
-)
+from hatch_importspy.config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
 from hatch_importspy.model import EnvironmentConstraints
 
 
@@ -243,28 +237,3 @@ def test_problems_use_the_table_path_they_came_from() -> None:
         parse_options({"private": "no"}, where=where, requires_python=None)
 
     assert caught.value.problems == (f"{where}.private must be true or false, not a string ('no')",)
-
-
-def test_features_not_implemented_yet_stop_instead_of_being_ignored() -> None:
-    options = parse_options(
-        {"contracts": ["contracts/*.yml"], "baseline": "manifests/1.0.0.yaml"},
-        requires_python=None,
-    )
-
-    with pytest.raises(ConfigError) as caught:
-        require_implemented(options)
-
-    assert [problem.split(" ")[0] for problem in caught.value.problems] == [
-        f"{HOOK_TABLE}.contracts",
-        f"{HOOK_TABLE}.baseline",
-    ]
-    assert all("not implemented yet" in problem for problem in caught.value.problems)
-
-
-def test_options_without_unimplemented_features_pass() -> None:
-    options = parse_options(
-        {"infer-expectations": True, "allow-breaking": True, "private": True},
-        requires_python=None,
-    )
-
-    require_implemented(options)

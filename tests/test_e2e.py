@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs in the dev extra
+import jsonschema
 import pytest
 import yaml
 from conftest import ProjectFactory, RunCli, Venv, VenvFactory, iter_wheel

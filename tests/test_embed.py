@@ -256,6 +256,22 @@ def test_embed_in_place_replaces_the_wheel_atomically(
     assert wheel.stat().st_mode & 0o777 == 0o640
 
 
+@pytest.mark.parametrize(
+    ("output", "problem"),
+    [
+        ("dist2", "neither an existing directory nor a .whl file name"),
+        ("missing/out.whl", "its directory does not exist"),
+    ],
+)
+def test_an_output_that_is_neither_a_directory_nor_a_wheel_path_is_refused(
+    setuptools_wheel: Path, tmp_path: Path, output: str, problem: str
+) -> None:
+    with pytest.raises(UnusableInputError) as raised:
+        embed_manifest(setuptools_wheel, options=ImportSpyOptions(), output=tmp_path / output)
+    assert str(raised.value) == f"{tmp_path / output}: {problem}"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_wheel_that_already_carries_a_manifest_is_refused_unless_replaced(
     setuptools_wheel: Path, tmp_path: Path
 ) -> None:
@@ -315,11 +331,37 @@ def test_a_check_that_raises_stops_before_anything_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_contracts_are_refused_rather_than_ignored(setuptools_wheel: Path, tmp_path: Path) -> None:
-    with pytest.raises(UnusableInputError, match="contracts are not supported by embed"):
-        embed_manifest(
-            setuptools_wheel, options=ImportSpyOptions(contracts=("c.yml",)), output=tmp_path
-        )
+def test_contracts_are_embedded_from_the_project_directory(
+    setuptools_wheel: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    (project / "contracts").mkdir(parents=True)
+    (project / "contracts" / "packaging.yml").write_text(
+        "filename: packaging/version.py\nclasses:\n  - name: Version\n", encoding="utf-8"
+    )
+    options = ImportSpyOptions(contracts=("contracts/*.yml",), infer_expectations=False)
+    written = embed_manifest(setuptools_wheel, options=options, output=tmp_path, project=project)
+    (expectation,) = embedded_model(written).expects
+    assert (expectation.module, expectation.distribution) == ("packaging.version", "packaging")
+    assert [name.name for name in expectation.names] == ["Version"]
+    assert verify_wheels([written], facts=None).findings() == ()
+
+
+def test_contracts_without_a_project_directory_are_refused_rather_than_ignored(
+    setuptools_wheel: Path, tmp_path: Path
+) -> None:
+    options = ImportSpyOptions(contracts=("contracts/*.yml",))
+    with pytest.raises(UnusableInputError, match="contracts are configured but no project"):
+        embed_manifest(setuptools_wheel, options=options, output=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_contract_glob_that_matches_nothing_is_refused(
+    setuptools_wheel: Path, tmp_path: Path
+) -> None:
+    options = ImportSpyOptions(contracts=("contracts/*.yml",))
+    with pytest.raises(UnusableInputError, match="matches no file"):
+        embed_manifest(setuptools_wheel, options=options, output=tmp_path, project=tmp_path)
 
 
 def test_describe_wheel_gives_the_model_embed_writes(

@@ -102,6 +102,33 @@ def test_methods_and_the_decorators_that_change_the_call_shape() -> None:
     )
 
 
+def test_the_deprecated_abc_decorators_keep_their_call_shapes() -> None:
+    cls = only_class(
+        describe(
+            """
+            import abc
+            from abc import abstractproperty
+
+            class Base(abc.ABC):
+                @abstractproperty
+                def name(self) -> str: ...
+                @abc.abstractstaticmethod
+                def make(x): ...
+                @abc.abstractclassmethod
+                def build(cls): ...
+                @abc.abstractmethod
+                def run(self): ...
+            """
+        )
+    )
+    assert {method.name: method.kind for method in cls.methods} == {
+        "build": FunctionKind.CLASSMETHOD,
+        "make": FunctionKind.STATICMETHOD,
+        "name": FunctionKind.PROPERTY,
+        "run": FunctionKind.METHOD,
+    }
+
+
 def test_class_bases_keywords_attributes_and_nested_classes() -> None:
     cls = only_class(
         describe(

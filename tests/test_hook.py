@@ -19,7 +19,14 @@ import pytest
 from conftest import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory, VenvFactory
 
 from hatch_importspy.manifest import load_bytes
-from hatch_importspy.model import FunctionKind, ParameterKind, SpyModel
+from hatch_importspy.model import (
+    CallShape,
+    Expectation,
+    ExpectedName,
+    FunctionKind,
+    ParameterKind,
+    SpyModel,
+)
 
 BuildWheel = Callable[..., Path]
 BuildProject = Callable[..., BuildResult]
@@ -304,16 +311,36 @@ def test_a_target_level_table_is_named_in_errors(
     )
 
 
-def test_an_option_whose_feature_is_not_implemented_stops_the_build(
+def test_a_baseline_that_does_not_exist_stops_the_build_naming_the_key_and_file(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
-    project = project_factory(SIMPLE_PACKAGE, options={"contracts": ["contracts/*.yml"]})
+    project = project_factory(SIMPLE_PACKAGE, options={"baseline": "manifests/1.0.0.yaml"})
 
     result = build_project(project, out_dir=tmp_path / "out")
 
     assert result.returncode != 0
-    assert "tool.hatch.build.hooks.importspy.contracts is not implemented yet" in result.output
+    expected = (
+        f"importspy: tool.hatch.build.hooks.importspy.baseline: "
+        f"{project / 'manifests' / '1.0.0.yaml'}: cannot read the baseline manifest"
+    )
+    assert expected in result.output
     assert result.artifacts == ()
+
+
+def test_a_contract_glob_that_matches_nothing_stops_every_build(
+    project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
+) -> None:
+    project = project_factory(SIMPLE_PACKAGE, options={"contracts": ["contracts/*.yml"]})
+
+    for target in ("sdist", "wheel"):
+        result = build_project(project, target=target, out_dir=tmp_path / target)
+
+        assert result.returncode != 0
+        assert (
+            "importspy: tool.hatch.build.hooks.importspy.contracts: pattern 'contracts/*.yml' "
+            "matches no file"
+        ) in result.output
+        assert result.artifacts == ()
 
 
 def test_a_hook_running_after_importspy_that_adds_a_file_fails_the_build(
@@ -495,15 +522,32 @@ def test_the_importspy_venv_is_complete_without_a_network(venv_factory: VenvFact
     assert (venv.site_packages / "hatch_importspy" / "manifest.py").is_file()
 
 
-def test_asking_for_inference_explicitly_warns_that_it_is_not_there_yet(
-    project_factory: ProjectFactory, build_project: BuildProject
+def test_inference_records_external_uses_unless_switched_off(
+    project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
-    project = project_factory(SIMPLE_PACKAGE, options={"infer-expectations": True})
+    files = {
+        **SIMPLE_PACKAGE,
+        "mypkg/io.py": "import yaml\nimport json\n\n\ndef load(text):\n"
+        "    return yaml.safe_load(text), json.loads(text)\n",
+    }
+    recorded = []
+    for infer in (True, False):
+        project = project_factory(files, options={"infer-expectations": infer})
+        result = build_project(project, out_dir=tmp_path / str(infer))
+        assert "not implemented" not in result.output
+        recorded.append(manifest_of(result.wheel).expects)
 
-    result = build_project(project)
-
-    assert manifest_of(result.wheel).expects == ()
-    assert "importspy: infer-expectations is not implemented yet" in result.output
+    # The build environment has PyYAML installed: its top-level name ``yaml`` maps to it.
+    assert recorded == [
+        (
+            Expectation(
+                module="yaml",
+                distribution="pyyaml",
+                names=(ExpectedName("safe_load", "callable", (CallShape(1),)),),
+            ),
+        ),
+        (),
+    ]
 
 
 def test_one_builder_run_of_a_standard_and_an_editable_wheel(

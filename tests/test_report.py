@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 
-import jsonschema  # type: ignore[import-untyped]  # no stubs in the dev extra
+import jsonschema
 import pytest
 
 from hatch_importspy.findings import CODES, Finding, Severity
