@@ -28,7 +28,7 @@ def test_files_unchanged_modified_missing_unreadable() -> None:
         Finding(
             "ISP301",
             "pkg",
-            "pkg/core.py was modified",
+            "modified since the build",
             module="pkg.core",
             file="pkg/core.py",
             expected=B,
@@ -38,7 +38,7 @@ def test_files_unchanged_modified_missing_unreadable() -> None:
         Finding(
             "ISP301",
             "pkg",
-            "pkg/locked.py cannot be read",
+            "cannot be read",
             module="pkg.locked",
             file="pkg/locked.py",
             expected=A,

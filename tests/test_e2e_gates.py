@@ -588,7 +588,7 @@ def test_junit_of_a_real_failing_run_reads_in_a_junit_parser(failing_run: dict[s
     [integrity] = gated["integrity"].result
     assert isinstance(integrity, junitparser.Failure)
     assert integrity.type == "ISP301"
-    assert integrity.message.startswith("ISP301: gated_app/core.py")
+    assert integrity.message.startswith("ISP301 gated_app/core.py: ")
     [structure] = gated["structure"].result
     assert isinstance(structure, junitparser.Failure)
     assert structure.type == "ISP201"  # the error; the ISP202 warning does not fail the case

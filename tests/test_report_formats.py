@@ -148,14 +148,14 @@ def test_junit_failures_carry_code_and_message() -> None:
     [failure] = demo["environment"].result
     assert isinstance(failure, junitparser.Failure)
     assert failure.type == "ISP101"
-    assert failure.message == "ISP101: Python 3.9.1 is outside >=3.10"
+    assert failure.message == "ISP101 demo: Python 3.9.1 is outside >=3.10"
     [failure] = demo["structure"].result
     # The error fails; the warning (ISP202) does not without --strict and goes to system-out.
     assert failure.type == "ISP201"
     assert "ISP201 error demo.core:greet: function greet is missing" in failure.text
     assert "ISP202 warning demo.core:extra" in demo["structure"].system_out
     [failure] = demo["integrity"].result
-    assert failure.message.startswith("2 findings, first ISP301: file modified")
+    assert failure.message.startswith("2 findings, first ISP301 demo/core.py: file modified")
     assert failure.text.splitlines()[0].startswith("ISP301 error demo/core.py")
     assert demo["dependencies"].is_passed
 
@@ -170,7 +170,7 @@ def test_junit_strict_turns_warnings_into_failures() -> None:
     structure = cases(suites(render_junit(FULL, strict=True))["demo 1.0"])["structure"]
     [failure] = structure.result
     # Findings in report order: the object demo.core:extra sorts before demo.core:greet.
-    assert failure.message == "2 findings, first ISP202: function extra is not in the manifest"
+    assert failure.message == "2 findings, first ISP202 demo.core:extra: function extra is not in the manifest"
     assert "ISP201" in failure.text
 
 

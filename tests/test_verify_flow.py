@@ -99,7 +99,7 @@ def test_body_only_edit_is_integrity_only(site: Path) -> None:
         Finding(
             "ISP301",
             "demo",
-            "demo/core.py was modified",
+            "modified since the build",
             module="demo.core",
             file="demo/core.py",
             expected=sha(CORE),

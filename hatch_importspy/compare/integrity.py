@@ -57,12 +57,15 @@ def file_findings(
                 )
             )
         elif digest != want:
-            problem = "cannot be read" if digest.startswith(_UNREADABLE) else "was modified"
+            # The path is the finding's location; the message says only what is wrong with it.
+            problem = (
+                "cannot be read" if digest.startswith(_UNREADABLE) else "modified since the build"
+            )
             findings.append(
                 Finding(
                     "ISP301",
                     distribution,
-                    f"{path} {problem}",
+                    problem,
                     module=names.get(path),
                     file=path,
                     expected=want,

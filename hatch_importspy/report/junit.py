@@ -28,7 +28,7 @@ from hatch_importspy.findings import Finding, Severity
 from hatch_importspy.verify import DistributionResult, VerifyResult
 
 from .summary import ordered, ordered_distributions
-from .text import finding_line, printable
+from .text import finding_line, location, printable
 
 UNOWNED_SUITE = "environment"
 
@@ -91,11 +91,8 @@ def _testcase(
     passing = [f for f in findings if not fails(f, strict=strict)]
     if failing:
         first = failing[0]
-        message = (
-            f"{first.code}: {printable(first.message)}"
-            if len(failing) == 1
-            else f"{len(failing)} findings, first {first.code}: {printable(first.message)}"
-        )
+        headline = f"{first.code} {printable(location(first))}: {printable(first.message)}"
+        message = headline if len(failing) == 1 else f"{len(failing)} findings, first {headline}"
         failure = ET.SubElement(case, "failure", {"type": first.code, "message": message})
         failure.text = "\n".join(finding_line(f) for f in failing)
     if passing:

@@ -35,7 +35,7 @@ from hatch_importspy.verify import DistributionResult, VerifyResult
 
 from .artifact import artifact_path, owned_findings, sites_of
 from .summary import ordered_distributions, ordered_notices, summarize
-from .text import printable
+from .text import contrast, printable
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -75,17 +75,8 @@ def rule_data(code: Code) -> dict[str, Any]:
 
 def message_text(finding: Finding) -> str:
     """The result message: the object when there is one, the message, expected vs found."""
-    text = printable(finding.message)
-    if finding.object:
-        text = f"{printable(finding.object)}: {text}"
-    contrast = []
-    if finding.expected is not None:
-        contrast.append(f"expected {printable(finding.expected)}")
-    if finding.found is not None:
-        contrast.append(f"found {printable(finding.found)}")
-    if contrast:
-        text += f" ({', '.join(contrast)})"
-    return text
+    text = printable(finding.message) + contrast(finding)
+    return f"{printable(finding.object)}: {text}" if finding.object else text
 
 
 def fingerprint(finding: Finding) -> str:

@@ -37,18 +37,20 @@ def location(finding: Finding) -> str:
 
 def finding_line(finding: Finding) -> str:
     """``CODE severity where: message (expected X, found Y)`` on one line."""
-    line = (
+    return (
         f"{finding.code} {finding.effective_severity.value} "
-        f"{printable(location(finding))}: {printable(finding.message)}"
+        f"{printable(location(finding))}: {printable(finding.message)}{contrast(finding)}"
     )
-    contrast = []
+
+
+def contrast(finding: Finding) -> str:
+    """`` (expected X, found Y)`` with whichever of the two the finding has; empty for neither."""
+    parts = []
     if finding.expected is not None:
-        contrast.append(f"expected {printable(finding.expected)}")
+        parts.append(f"expected {printable(finding.expected)}")
     if finding.found is not None:
-        contrast.append(f"found {printable(finding.found)}")
-    if contrast:
-        line += f" ({', '.join(contrast)})"
-    return line
+        parts.append(f"found {printable(finding.found)}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _heading(distribution: DistributionResult) -> str:
