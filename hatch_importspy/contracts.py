@@ -52,9 +52,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -74,6 +73,9 @@ from .model import (
     ParameterKind,
     Variable,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 _OPERATING_SYSTEMS = {
     "linux": "linux",
@@ -176,6 +178,8 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _parse(text: str, source: str) -> Any:
+    import yaml
+
     try:
         _refuse_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader), source)
         return yaml.safe_load(text)
@@ -187,6 +191,8 @@ def _parse(text: str, source: str) -> Any:
 
 
 def _refuse_duplicate_keys(node: yaml.Node | None, source: str) -> None:
+    import yaml
+
     stack = [node] if node is not None else []
     while stack:
         current = stack.pop()

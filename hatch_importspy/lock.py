@@ -44,7 +44,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.utils import canonicalize_name
 
 from .errors import UnusableInputError
@@ -188,6 +187,8 @@ def dumps_lock(lock: Lock) -> str:
 
 def _entry_lines(text: str) -> list[int]:
     """1-based line of each item of ``distributions``, in order (from the YAML node tree)."""
+    import yaml
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -229,6 +230,7 @@ def _entry(item: object, where: str, line: int, fail: Any) -> LockEntry:
 
 def loads_lock(text: str, *, source: str) -> Lock:
     """A lock from its text.  Raises :class:`LockError` naming ``source`` and the entry."""
+    import yaml
 
     def fail(where: str, problem: str) -> LockError:
         return LockError(f"{source}: {where} {problem}")

@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
-
-import yaml
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ManifestError
 from .model import (
@@ -48,6 +46,9 @@ from .model import (
     SpyModel,
     Variable,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 MANIFEST_FILENAME = "importspy.yaml"
 """The file name inside ``<dist-info>/extra_metadata/``."""
@@ -228,6 +229,8 @@ def dumps(model: SpyModel) -> str:
 
 def dumps_yaml(model: SpyModel) -> str:
     """The manifest in block-style YAML, for people (``show``); reads back to the same model."""
+    import yaml
+
     return yaml.safe_dump(to_data(model), sort_keys=True, allow_unicode=True, width=100)
 
 
@@ -494,6 +497,8 @@ class _Documents:
                 self._pending, self._pending_at = content, split + len(_SEPARATOR_BYTES)
 
     def _load_yaml(self, text: str) -> None:
+        import yaml
+
         try:
             documents = list(yaml.safe_load_all(text))
         except yaml.YAMLError as error:

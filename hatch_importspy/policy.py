@@ -49,7 +49,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-import yaml
 from packaging.utils import canonicalize_name
 
 from .errors import UnusableInputError
@@ -248,6 +247,8 @@ def _accept(value: object, problems: _Problems) -> tuple[AcceptedFile, ...]:
 
 def loads_policy(text: str, *, source: str) -> Policy:
     """A policy from a YAML document."""
+    import yaml
+
     try:
         data: Any = yaml.safe_load(text)
     except yaml.YAMLError as error:

@@ -170,7 +170,10 @@ def test_junit_strict_turns_warnings_into_failures() -> None:
     structure = cases(suites(render_junit(FULL, strict=True))["demo 1.0"])["structure"]
     [failure] = structure.result
     # Findings in report order: the object demo.core:extra sorts before demo.core:greet.
-    assert failure.message == "2 findings, first ISP202 demo.core:extra: function extra is not in the manifest"
+    assert (
+        failure.message
+        == "2 findings, first ISP202 demo.core:extra: function extra is not in the manifest"
+    )
     assert "ISP201" in failure.text
 
 
