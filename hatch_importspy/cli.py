@@ -34,13 +34,13 @@ from .report.summary import EXIT_COMPLIANT, EXIT_UNUSABLE, EXIT_VIOLATIONS
 from .report.text import printable
 from .scope import Scope, resolve_scope
 from .verify import VerifyResult, default_site_dirs, load_model, verify_installed, verify_wheels
+from .wheelfile import is_wheel_target
 
 if TYPE_CHECKING:
     from .model import SpyModel
     from .release import BaselineGate
 
 PROG = "python -m importspy"
-WHEEL_SUFFIX = ".whl"
 EXIT_INTERRUPTED = 130
 
 
@@ -321,11 +321,6 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
             type=Path,
             help=f"write the {report_format} report to FILE",
         )
-
-
-def is_wheel_target(target: str) -> bool:
-    """A target naming a wheel file rather than an installed distribution."""
-    return target.lower().endswith(WHEEL_SUFFIX)
 
 
 def merge(results: Sequence[VerifyResult]) -> VerifyResult:

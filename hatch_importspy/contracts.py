@@ -188,6 +188,8 @@ def _parse(text: str, source: str) -> Any:
         where = f"line {mark.line + 1}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise ContractError(source, [(where, f"invalid YAML: {problem}")]) from None
+    except RecursionError:
+        raise ContractError(source, [("", "nested too deeply to read")]) from None
 
 
 def _refuse_duplicate_keys(node: yaml.Node | None, source: str) -> None:

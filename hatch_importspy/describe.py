@@ -12,7 +12,7 @@ together with the expectations of the project's contracts.  Each module is parse
 worker process that describes it; only the structure and the (small) record of uses come back.
 
 It knows nothing about hatchling: the build hook feeds it hatchling's file list, and ``importspy
-embed`` will feed it the members of a wheel built by another backend.
+embed`` the members of a wheel built by another backend.
 
 Digests are lowercase hexadecimal sha256, the form ``sha256sum`` prints.
 """

@@ -58,7 +58,7 @@ from .installed import MANIFEST_LOCATION
 from .manifest import dumps, load_bytes
 from .model import Expectation, SpyModel
 from .records import hex_to_record_digest
-from .wheelfile import WheelContents, read_wheel
+from .wheelfile import WheelContents, is_wheel_target, read_wheel
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -109,6 +109,8 @@ def options_from_pyproject(
         raise UnusableInputError(f"{file}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise UnusableInputError(f"{file}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise UnusableInputError(f"{file}: nested too deeply to read") from None
 
     hook_tables = [
         (where, table)
@@ -180,7 +182,7 @@ def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
         raise UnusableInputError(f"{wheel}: not a valid wheel: {error}") from None
     except zipfile.BadZipFile as error:
         raise UnusableInputError(f"{wheel}: not a valid wheel (zip) file: {error}") from None
-    _check_record(wheel, contents)
+    _check_record(wheel, contents, members)
     if contents.manifest is not None and not replace:
         raise UnusableInputError(
             f"{wheel}: already carries an importspy manifest "
@@ -205,7 +207,7 @@ def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
     return SourceWheel(contents, members, requires, requires_python)
 
 
-def _check_record(wheel: Path, contents: WheelContents) -> None:
+def _check_record(wheel: Path, contents: WheelContents, members: Sequence[zipfile.ZipInfo]) -> None:
     """Refuse a wheel whose files and RECORD disagree, or whose RECORD is signed."""
     metadata_dir = contents.metadata_dir
     for signature in SIGNATURE_FILES:
@@ -219,7 +221,7 @@ def _check_record(wheel: Path, contents: WheelContents) -> None:
         if entry.path in listed:
             raise UnusableInputError(f"{wheel}: RECORD lists {entry.path!r} twice")
         listed[entry.path] = (entry.sha256, entry.size, entry.hash)
-    sizes = _sizes(wheel)
+    sizes = {info.filename: info.file_size for info in members if not info.is_dir()}
     for member, digest in sorted(contents.digests.items()):
         if member == record_name:
             continue
@@ -242,11 +244,6 @@ def _check_record(wheel: Path, contents: WheelContents) -> None:
         raise UnusableInputError(
             f"{wheel}: RECORD lists {sorted(listed)[0]!r}, which is not in the wheel"
         )
-
-
-def _sizes(wheel: Path) -> dict[str, int]:
-    with zipfile.ZipFile(wheel) as archive:
-        return {info.filename: info.file_size for info in archive.infolist() if not info.is_dir()}
 
 
 # --------------------------------------------------------------------------- describing
@@ -369,7 +366,7 @@ def _target(wheel: Path, output: Path | None) -> Path:
         return wheel
     if output.is_dir():
         return output / wheel.name
-    if not output.name.lower().endswith(".whl"):
+    if not is_wheel_target(output.name):
         # ``-o dist2/`` for a directory that does not exist must not become a file named dist2
         raise UnusableInputError(f"{output}: neither an existing directory nor a .whl file name")
     if not output.parent.is_dir():

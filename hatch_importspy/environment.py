@@ -1,9 +1,10 @@
 """Facts about the place a distribution runs: the right-hand side of every ISP1xx comparison.
 
 The facts are plain strings so that they can come from the running interpreter
-(:func:`current_environment`) or, later, from another interpreter that was asked for them and
-answered with plain data (:meth:`EnvironmentFacts.from_mapping`).  Only the *names* of environment
-variables are ever collected: their values are none of our business and must never reach a report.
+(:func:`current_environment`) or from another interpreter that was asked for them and answered
+with plain data (``--python``, see :mod:`.interpreter`; read by
+:meth:`EnvironmentFacts.from_mapping`).  Only the *names* of environment variables are ever
+collected: their values are none of our business and must never reach a report.
 """
 
 from __future__ import annotations

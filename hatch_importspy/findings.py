@@ -106,7 +106,7 @@ CODES: dict[str, Code] = _codes(
         "kind changed",
         E,
         "An object changed kind: function/class/variable, sync/async, method/property/"
-        "staticmethod/classmethod, or its decorators.",
+        "staticmethod/classmethod, its decorators, or whether it is defined conditionally.",
     ),
     Code("ISP206", "bases changed", E, "A class's base classes differ from the manifest."),
     Code("ISP207", "__all__ changed", E, "The module's `__all__` differs from the manifest."),
@@ -429,7 +429,7 @@ class Finding:
     distribution: str
     message: str
     severity: Severity | None = None
-    """``None`` takes the code's default severity (see :func:`severity_of`)."""
+    """``None`` takes the code's default severity (see :attr:`effective_severity`)."""
     module: str | None = None
     file: str | None = None
     """Path relative to site-packages (or inside the wheel)."""

@@ -28,7 +28,6 @@ machinery is imported inside :meth:`ImportSpyBuildHook.initialize`.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import shutil
@@ -239,6 +238,8 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
     the manifest is a cheap and complete self-check: no file is decompressed.  ``.dist-info/``
     (the manifest itself among it) and ``.data/`` entries are not described by the manifest.
     """
+    from .records import RecordEntry
+
     with zipfile.ZipFile(wheel) as archive:
         record_name = next(
             (
@@ -262,15 +263,7 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
         digest = expected.pop(path, None)
         if digest is None:
             problems.append(f"{path}: in the wheel but not in the manifest")
-        elif _record_hex(hash_field) != digest:
+        elif RecordEntry(path, hash_field or None).sha256 != digest:
             problems.append(f"{path}: content differs from the manifest")
     problems.extend(f"{path}: in the manifest but not in the wheel" for path in sorted(expected))
     return problems
-
-
-def _record_hex(hash_field: str) -> str | None:
-    """RECORD's ``sha256=<urlsafe base64, unpadded>`` as lowercase hex, or ``None``."""
-    algorithm, _, value = hash_field.partition("=")
-    if algorithm != "sha256" or not value:
-        return None
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).hex()

@@ -171,7 +171,9 @@ def read_manifest_bytes(distribution: InstalledDistribution) -> bytes | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
-        raise UnusableInputError(f"{distribution.manifest_path}: cannot read: {error}") from None
+        raise UnusableInputError(
+            f"{distribution.manifest_path}: cannot read: {error.strerror or error}"
+        ) from None
 
 
 def _key(base: str, path: str) -> str:
@@ -260,8 +262,12 @@ class RecordIndex:
                 self._texts[where] = record.read_text(encoding="utf-8")
             except FileNotFoundError:
                 self._texts[where] = None
-            except (OSError, UnicodeDecodeError) as error:
-                raise UnusableInputError(f"{record}: cannot read: {error}") from None
+            except OSError as error:
+                raise UnusableInputError(
+                    f"{record}: cannot read: {error.strerror or error}"
+                ) from None
+            except UnicodeDecodeError:
+                raise UnusableInputError(f"{record}: cannot read: not UTF-8 text") from None
         return self._texts[where]
 
     def _text_or_none(self, distribution: InstalledDistribution) -> str | None:

@@ -241,6 +241,8 @@ def loads_lock(text: str, *, source: str) -> Lock:
         mark = getattr(error, "problem_mark", None)
         at = f"line {mark.line + 1}: " if mark is not None else ""
         raise LockError(f"{source}: {at}not valid YAML") from None
+    except RecursionError:
+        raise LockError(f"{source}: nested too deeply to read") from None
     if not isinstance(data, Mapping):
         raise LockError(f"{source}: not a lock file (expected a mapping with schema)")
     unknown = sorted(set(map(str, data)) - {"schema", "distributions"})

@@ -4,7 +4,7 @@ The manifest is written as YAML in its JSON-compatible flow form: sorted keys,
 UTF-8, ``\\n`` line endings, no timestamps or absolute paths.  Any YAML reader reads it, a person
 can read and diff it, and ``verify`` can load it with the C JSON parser, which is what keeps
 verification of an unchanged environment close to the cost of hashing its files.  Hand-written or
-block-style YAML (a committed baseline, say) is read too, through ``yaml.safe_load``.
+block-style YAML (a committed baseline, say) is read too, through ``yaml.safe_load_all``.
 
 The embedded form is a YAML stream of two documents, both in JSON form: first the manifest with
 each module's name, path and sha256 but not its structure, then ``---`` and a mapping from module
@@ -22,7 +22,8 @@ in a later release with a default does not change the manifests of packages that
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ManifestError
@@ -407,10 +408,12 @@ class _Reader:
             function=None
             if function is None
             else self.function(self.mapping(function, f"{where}.function"), f"{where}.function"),
-            cls=None if cls is None else self.cls(self.mapping(cls, f"{where}.class"), where),
+            cls=None
+            if cls is None
+            else self.cls(self.mapping(cls, f"{where}.class"), f"{where}.class"),
             variable=None
             if variable is None
-            else self.variable(self.mapping(variable, f"{where}.variable"), where),
+            else self.variable(self.mapping(variable, f"{where}.variable"), f"{where}.variable"),
         )
 
     def deployment(self, data: Mapping[str, Any], where: str) -> Deployment:
@@ -555,20 +558,31 @@ def _with_structures(reader: _Reader, documents: _Documents) -> Mapping[str, Any
     return {**header, "modules": spelled}
 
 
+@contextmanager
+def _nesting_checked(source: str) -> Iterator[None]:
+    """Turn a document nested deeper than the interpreter's recursion limit (which the JSON and
+    YAML decoders, and this reader, hit before memory runs out) into a one-line error: a manifest
+    may come from an untrusted wheel, and reading it must not end in a traceback."""
+    try:
+        yield
+    except RecursionError:
+        raise ManifestError(f"{source}: nested too deeply to read") from None
+
+
 def loads(text: str, source: str) -> SpyModel:
     """Parse a manifest (the embedded form or spelled-out YAML); ``source`` names it in errors.
 
     Raises :class:`ManifestError` with a one-line message for anything that is not a valid
     manifest of a schema this version understands.
     """
-    reader = _Reader(source)
-    return reader.model(_with_structures(reader, _Documents(text.encode(), source)))
+    return load_bytes(text.encode(), source)
 
 
 def load_bytes(content: bytes, source: str) -> SpyModel:
     """Parse manifest bytes (UTF-8), naming ``source`` in errors."""
     reader = _Reader(source)
-    return reader.model(_with_structures(reader, _Documents(content, source)))
+    with _nesting_checked(source):
+        return reader.model(_with_structures(reader, _Documents(content, source)))
 
 
 _STRUCTURE_KEYS = frozenset({"variables", "functions", "classes", "all"})
@@ -586,20 +600,21 @@ def load_bytes_deferred(content: bytes, source: str) -> tuple[SpyModel, Structur
     package costs several times the hashing that verifying an unchanged install otherwise is.
     """
     reader = _Reader(source)
-    documents = _Documents(content, source)
-    header = reader.mapping(documents.header, "document")
-    modules = header.get("modules", [])
-    if not isinstance(modules, list):
-        return reader.model(header), lambda path: ModuleStructure()  # model() raised already
-    shallow: list[Any] = modules
-    if not documents.separate_structures:  # structures inline: leave them out of the model
-        shallow = [
-            {key: value for key, value in item.items() if key not in _STRUCTURE_KEYS}
-            if isinstance(item, Mapping)
-            else item  # model() reports it
-            for item in modules
-        ]
-    model = reader.model({**header, "modules": shallow})
+    with _nesting_checked(source):
+        documents = _Documents(content, source)
+        header = reader.mapping(documents.header, "document")
+        modules = header.get("modules", [])
+        if not isinstance(modules, list):
+            return reader.model(header), lambda path: ModuleStructure()  # model() raised already
+        shallow: list[Any] = modules
+        if not documents.separate_structures:  # structures inline: leave them out of the model
+            shallow = [
+                {key: value for key, value in item.items() if key not in _STRUCTURE_KEYS}
+                if isinstance(item, Mapping)
+                else item  # model() reports it
+                for item in modules
+            ]
+        model = reader.model({**header, "modules": shallow})
     deferred = {
         module.path: (modules[index], f"manifest.modules[{index}]")
         for index, module in enumerate(model.modules)
@@ -607,6 +622,7 @@ def load_bytes_deferred(content: bytes, source: str) -> tuple[SpyModel, Structur
 
     def structure(path: str) -> ModuleStructure:
         item, where = deferred[path]
-        return _structure_from(reader, documents, item, where)
+        with _nesting_checked(source):
+            return _structure_from(reader, documents, item, where)
 
     return model, structure

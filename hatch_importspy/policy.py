@@ -256,6 +256,8 @@ def loads_policy(text: str, *, source: str) -> Policy:
         where = f"line {mark.line + 1}: " if mark is not None else ""
         problem = getattr(error, "problem", None) or "not valid YAML"
         raise PolicyError(f"{source}: {where}{problem}") from None
+    except RecursionError:
+        raise PolicyError(f"{source}: nested too deeply to read") from None
     if data is None:
         raise PolicyError(f"{source}: the policy is empty")
     return parse_policy(data, source=source)
@@ -267,6 +269,8 @@ def loads_pyproject_policy(text: str, *, source: str) -> Policy:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise PolicyError(f"{source}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise PolicyError(f"{source}: nested too deeply to read") from None
     table: object = document
     for key in PYPROJECT_TABLE:
         table = table.get(key) if isinstance(table, Mapping) else None

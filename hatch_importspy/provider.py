@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from .extract import parse, structure_of
+from .extract import ExtractionError, parse, structure_of
 from .model import ModuleStructure
 
 
@@ -77,7 +77,8 @@ def directory_lookup(directories: Sequence[Path]) -> Callable[[str], ProvidedMod
     ``.pyd`` / sourceless ``.pyc`` wins (compiled modules cannot be read: every name in them is
     "cannot tell"); a directory ``a/b`` without ``__init__.py`` anywhere is a namespace package,
     which offers nothing but its submodules.  Answers are cached for the lookup's lifetime; a
-    module that does not parse raises ``ExtractionError`` each time it is asked for.
+    module that does not parse, or cannot be read, raises ``ExtractionError`` each time it is
+    asked for.
     """
     cache: dict[str, ProvidedModule | None] = {}
 
@@ -104,8 +105,13 @@ def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
                 relative = "/".join(
                     [*parts, "__init__.py"] if is_package else [*parts[:-1], path.name]
                 )
+                try:
+                    source = path.read_bytes()
+                except OSError as error:
+                    problem = error.strerror or str(error)
+                    raise ExtractionError(f"{relative}: cannot read: {problem}") from None
                 return describe_provider(
-                    path.read_bytes(), filename=relative, name=name, is_package=is_package
+                    source, filename=relative, name=name, is_package=is_package
                 )
         if base.parent.is_dir() and any(
             candidate.suffix in (".so", ".pyd", ".pyc")
@@ -121,12 +127,17 @@ def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
 def describe_provider(
     source: bytes, *, filename: str, name: str, is_package: bool
 ) -> ProvidedModule:
-    """Parse and describe one installed module; raises ``ExtractionError`` when it does not parse.
+    """Parse and describe one installed module; raises ``ExtractionError`` when it does not parse
+    (or is nested too deeply to describe).
 
     ``is_package`` is true for a package's ``__init__.py``: relative imports resolve against the
     package itself rather than its parent.
     """
-    return provided_module(parse(source, filename), name=name, is_package=is_package)
+    tree = parse(source, filename)
+    try:
+        return provided_module(tree, name=name, is_package=is_package)
+    except RecursionError:
+        raise ExtractionError(f"{filename}: nested too deeply to describe") from None
 
 
 def provided_module(

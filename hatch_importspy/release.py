@@ -27,7 +27,7 @@ from .findings import Finding, Severity
 from .manifest import load_bytes
 from .model import SpyModel
 from .verify import DistributionResult, VerifyResult, load_model
-from .wheelfile import read_wheel
+from .wheelfile import is_wheel_target, read_wheel
 
 CHECK_RELEASE = "release"
 """The check family name of release findings (JUnit test case, JSON ``checks``)."""
@@ -61,7 +61,7 @@ def load_release(
     :class:`UnusableInputError` naming the target when it cannot be read.
     """
     path = Path(target)
-    if target.lower().endswith(".whl"):
+    if is_wheel_target(target):
         contents = read_wheel(path, hash_members=False)
         if contents.manifest is not None:
             return Release(load_bytes(contents.manifest, contents.manifest_source), target)
@@ -76,7 +76,8 @@ def load_release(
             raise UnusableInputError(f"{target}: cannot read: {error.strerror or error}") from None
         return Release(load_bytes(content, target), target)
     if target.lower().endswith(_MANIFEST_SUFFIXES) or "/" in target or "\\" in target:
-        raise UnusableInputError(f"{target}: no such file")
+        problem = "not a file" if path.exists() else "no such file"
+        raise UnusableInputError(f"{target}: {problem}")
     return Release(load_model(target, site_dirs), f"installed {target}")
 
 

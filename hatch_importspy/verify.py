@@ -53,7 +53,7 @@ from .installed import (
 from .manifest import StructureReader, load_bytes, load_bytes_deferred
 from .model import Module, SpyModel
 from .records import installed_path, normalise_record_path
-from .wheelfile import WheelContents, read_member, read_wheel
+from .wheelfile import WheelContents, is_wheel_target, read_member, read_wheel
 
 CHECK_ENVIRONMENT = "environment"
 CHECK_INTEGRITY = "integrity"
@@ -93,7 +93,8 @@ class VerifyResult:
 
     distributions: tuple[DistributionResult, ...]
     environment_findings: tuple[Finding, ...]
-    """Findings that belong to no verified distribution (startup code in the site directories)."""
+    """Findings that belong to no verified distribution: startup code in the site directories,
+    and (after :func:`~hatch_importspy.lock.apply_lock`) approved distributions not installed."""
     notices: tuple[str, ...]
     """What the run could not do or did not find, e.g. :data:`NOTICE_NO_MANIFEST`."""
 
@@ -169,7 +170,7 @@ def load_model(target: str, site_dirs: Sequence[Path]) -> SpyModel:
     Raises :class:`UnusableInputError` when the target is unknown, carries no manifest, or its
     manifest cannot be read.
     """
-    if target.lower().endswith(".whl"):
+    if is_wheel_target(target):
         contents = read_wheel(Path(target), hash_members=False)
         if contents.manifest is None:
             raise UnusableInputError(f"{target}: the wheel carries no importspy manifest")

@@ -22,6 +22,10 @@ from .records import RecordEntry, parse_record
 
 _CHUNK = 1 << 20
 
+_UNREADABLE_MEMBER = (zipfile.BadZipFile, zlib.error, NotImplementedError, EOFError, RuntimeError)
+"""What zipfile raises for a member it cannot give back: damaged data, a compression method it
+does not support, data that ends early, or (``RuntimeError``) an encrypted member."""
+
 
 @dataclass(frozen=True)
 class WheelContents:
@@ -43,6 +47,12 @@ class WheelContents:
     def manifest_source(self) -> str:
         """How error messages name the manifest inside this wheel."""
         return f"{self.path}!{self.metadata_dir}/{MANIFEST_LOCATION}"
+
+
+def is_wheel_target(target: str) -> bool:
+    """Whether a command-line target names a wheel file (``.whl``, any case) rather than an
+    installed distribution or a manifest: the one rule every command applies."""
+    return target.lower().endswith(".whl")
 
 
 def read_wheel(path: Path, *, hash_members: bool = True) -> WheelContents:
@@ -103,8 +113,8 @@ def read_member(path: Path, member: str) -> bytes:
             return archive.read(member)
     except KeyError:
         raise UnusableInputError(f"{path}: no member {member!r}") from None
-    except (zipfile.BadZipFile, zlib.error) as error:
-        raise UnusableInputError(f"{path}: {member}: cannot decompress: {error}") from None
+    except _UNREADABLE_MEMBER as error:
+        raise _unreadable(path, member, error) from None
     except OSError as error:
         raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
 
@@ -153,11 +163,17 @@ def _metadata_dir(path: Path, members: Mapping[str, zipfile.ZipInfo]) -> str:
     return candidates[0]
 
 
+def _unreadable(path: Path, member: str, error: Exception) -> UnusableInputError:
+    # zipfile's message for an encrypted member quotes the whole ZipInfo: say it in a word.
+    problem = "is encrypted" if isinstance(error, RuntimeError) else f"cannot decompress: {error}"
+    return UnusableInputError(f"{path}: {member}: {problem}")
+
+
 def _read(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     try:
         return archive.read(info)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError) as error:
-        raise UnusableInputError(f"{path}: {info.filename}: cannot decompress: {error}") from None
+    except _UNREADABLE_MEMBER as error:
+        raise _unreadable(path, info.filename, error) from None
 
 
 def _text(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
@@ -173,6 +189,6 @@ def _digest(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
         with archive.open(info) as stream:
             for chunk in iter(lambda: stream.read(_CHUNK), b""):
                 digest.update(chunk)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError) as error:
-        raise UnusableInputError(f"{path}: {info.filename}: cannot decompress: {error}") from None
+    except _UNREADABLE_MEMBER as error:
+        raise _unreadable(path, info.filename, error) from None
     return digest.hexdigest()

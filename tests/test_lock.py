@@ -100,6 +100,7 @@ def test_hand_written_yaml_is_read_too() -> None:
         ),
         ("[1, 2]\n", "importspy.lock: not a lock file (expected a mapping with schema)"),
         ("schema: [\n", "importspy.lock: line 2: not valid YAML"),
+        ("schema: " + "[" * 5_000 + "]" * 5_000, "importspy.lock: nested too deeply to read"),
         (
             "schema: importspy-lock/1\ndistributions:\n- name: app\n  version: 1.0\n"
             f"  manifest: '{DIGEST_A}'\n",

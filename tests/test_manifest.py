@@ -9,7 +9,7 @@ import yaml
 
 from hatch_importspy.errors import ManifestError
 from hatch_importspy.extract import extract_structure
-from hatch_importspy.manifest import dumps, dumps_yaml, load_bytes, loads
+from hatch_importspy.manifest import dumps, dumps_yaml, load_bytes, load_bytes_deferred, loads
 from hatch_importspy.model import (
     CallShape,
     Deployment,
@@ -88,6 +88,8 @@ def test_output_is_deterministic_and_portable() -> None:
             r"unknown value 'sideways'$",
         ),
         (b"\xff\xfe", r"^m\.yaml: not UTF-8 text$"),
+        (b"[" * 5_000 + b"]" * 5_000, r"^m\.yaml: nested too deeply to read$"),
+        (b"a: " + b"[" * 5_000 + b"]" * 5_000, r"^m\.yaml: nested too deeply to read$"),
     ],
 )
 def test_bad_manifests_are_one_line_errors(content: bytes, message: str) -> None:
@@ -126,6 +128,14 @@ def test_a_module_without_structure_is_one_line_error() -> None:
     text = dumps(sample_model()).replace('"demo/__init__.py": {', '"other.py": {', 1)
     with pytest.raises(ManifestError, match=r"^m: structures: no structure for module"):
         loads(text, "m")
+
+
+def test_structures_nested_too_deeply_are_one_line_error_when_read() -> None:
+    header = dumps(sample_model()).split("\n---\n")[0]
+    deep = '{"demo/__init__.py": {"all": ' + "[" * 5_000 + "]" * 5_000 + "}}"
+    model, structure = load_bytes_deferred(f"{header}\n---\n{deep}".encode(), "m")
+    with pytest.raises(ManifestError, match=r"^m: nested too deeply to read$"):
+        structure(model.modules[0].path)
 
 
 def test_more_than_two_documents_is_one_line_error() -> None:

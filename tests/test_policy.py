@@ -95,6 +95,7 @@ def test_yaml_policy_file(tmp_path: Path) -> None:
         ("- just a list\n", "gate.yaml: the document must be a mapping"),
         ("", "gate.yaml: the policy is empty"),
         ("allow: [\n", "gate.yaml: line 2: expected the node content, but found '<stream end>'"),
+        ("allow: " + "[" * 5_000 + "]" * 5_000, "gate.yaml: nested too deeply to read"),
     ],
 )
 def test_invalid_policies_fail_with_one_line_naming_file_and_key(text: str, message: str) -> None:
@@ -123,6 +124,9 @@ def test_pyproject_errors_name_the_table_path() -> None:
     with pytest.raises(PolicyError) as raised:
         loads_pyproject_policy("[tool.importspy\n", source="pyproject.toml")
     assert str(raised.value).startswith("pyproject.toml: not valid TOML: ")
+    with pytest.raises(PolicyError) as raised:
+        loads_pyproject_policy("a = " + "[" * 5_000 + "]" * 5_000, source="pyproject.toml")
+    assert str(raised.value) == "pyproject.toml: nested too deeply to read"
 
 
 def test_unreadable_policy_file(tmp_path: Path) -> None:

@@ -112,6 +112,43 @@ def test_one_parse_of_a_provider_serves_every_consumer(
     assert sorted(parsed) == ["prov/__init__.py", "prov/core.py"]
 
 
+def provider_finding(site: Path) -> tuple[str, str | None, str | None]:
+    consumer(site, "user", dataclasses.replace(run_call("retries"), module="prov.core"))
+    (distribution,) = verify_installed([site], ["user"], FACTS).distributions
+    (finding,) = distribution.findings
+    return finding.code, finding.object, finding.found
+
+
+def test_a_provider_nested_too_deeply_to_describe_is_a_warning(site: Path) -> None:
+    """It parses, but describing it exceeds the recursion limit: ISP408, not a traceback."""
+    (site / "prov" / "core.py").write_bytes(b"def run(task=" + b"-" * 2000 + b"1):\n    pass\n")
+
+    assert provider_finding(site) == (
+        "ISP408",
+        "prov.core",
+        "prov/core.py: nested too deeply to describe",
+    )
+
+
+def test_a_provider_that_cannot_be_read_is_a_warning(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = Path.read_bytes
+
+    def refuse(path: Path) -> bytes:
+        if path.name == "core.py":
+            raise PermissionError(13, "Permission denied", str(path))
+        return original(path)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+
+    assert provider_finding(site) == (
+        "ISP408",
+        "prov.core",
+        "prov/core.py: cannot read: Permission denied",
+    )
+
+
 MISSING_SUBMODULE = Expectation(module="prov.gone", names=(ExpectedName("thing"),))
 
 

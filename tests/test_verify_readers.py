@@ -251,6 +251,21 @@ def test_bad_zip_is_unusable(tmp_path: Path) -> None:
         read_wheel(tmp_path / "absent.whl")
 
 
+def test_encrypted_member_is_unusable(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", FILES)
+    data = bytearray(wheel.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 1  # the "encrypted" flag of the first member's central directory entry
+    encrypted = tmp_path / "enc-1.0-py3-none-any.whl"
+    encrypted.write_bytes(bytes(data))
+    first = zipfile.ZipFile(wheel).namelist()[0]
+    with pytest.raises(UnusableInputError) as caught:
+        read_wheel(encrypted)
+    assert str(caught.value) == f"{encrypted}: {first}: is encrypted"
+    with pytest.raises(UnusableInputError, match=r": is encrypted$"):
+        read_member(encrypted, first)
+
+
 def _zip(path: Path, members: dict[str, bytes]) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         for name, content in members.items():

@@ -7,6 +7,8 @@ concern.  Environment variables are reported by name only: their values never le
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
@@ -116,12 +118,17 @@ def _python_findings(distribution: str, specifier_text: str, version_text: str) 
     ]
 
 
-def _env_findings(
-    distribution: str, names: tuple[str, ...], facts: EnvironmentFacts
-) -> list[Finding]:
+def unset_variables(names: Iterable[str], facts: EnvironmentFacts) -> list[str]:
+    """The ``names`` that are not set in the environment ``facts`` describe, in order."""
     # Windows environment variable names are case-insensitive; everywhere else they are not.
     fold = facts.platform == "win32"
     present = {name.upper() for name in facts.env_names} if fold else facts.env_names
+    return [name for name in names if (name.upper() if fold else name) not in present]
+
+
+def _env_findings(
+    distribution: str, names: tuple[str, ...], facts: EnvironmentFacts
+) -> list[Finding]:
     return [
         Finding(
             "ISP105",
@@ -130,6 +137,5 @@ def _env_findings(
             expected=name,
             found="not set",
         )
-        for name in names
-        if (name.upper() if fold else name) not in present
+        for name in unset_variables(names, facts)
     ]

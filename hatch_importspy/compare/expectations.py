@@ -43,7 +43,11 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.compare.environment import parse_python_version, platform_matches
+from hatch_importspy.compare.environment import (
+    parse_python_version,
+    platform_matches,
+    unset_variables,
+)
 from hatch_importspy.environment import EnvironmentFacts, normalise_machine
 from hatch_importspy.extract import ExtractionError, is_public
 from hatch_importspy.findings import Finding
@@ -741,9 +745,7 @@ class _Check:
             interpreter.lower() for interpreter in deployment.interpreters
         }:
             return False
-        fold = facts.platform == "win32"
-        present = {n.upper() for n in facts.env_names} if fold else facts.env_names
-        if any((n.upper() if fold else n) not in present for n in deployment.env):
+        if unset_variables(deployment.env, facts):
             return False
         return all(self.resolver.quiet_module(module) is not None for module in deployment.modules)
 

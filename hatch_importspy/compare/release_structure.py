@@ -556,13 +556,11 @@ def _kind_narrowed(old: ParameterKind, new: ParameterKind) -> bool:
 
 def _lookup(structure: ModuleStructure, path: str) -> Function | None:
     """The function or method at ``Class.method`` (the first of that name that is callable)."""
-    *outer, last = path.split(".")
-    scope: list[Member] = _members(structure)
-    for part in outer:
-        cls = next((m for m in scope if isinstance(m, Class) and m.name == part), None)
-        if cls is None:
-            return None
-        scope = _class_members(cls)
+    owner_path, _, last = path.rpartition(".")
+    owner = _class_at(structure, owner_path) if owner_path else None
+    if owner_path and owner is None:
+        return None
+    scope = _members(structure) if owner is None else _class_members(owner)
     return next((m for m in scope if isinstance(m, Function) and m.name == last), None)
 
 

@@ -23,11 +23,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
 
 from hatch_importspy.findings import Finding
-from hatch_importspy.manifest import MANIFEST_FILENAME
+from hatch_importspy.installed import MANIFEST_LOCATION
 from hatch_importspy.verify import DistributionResult, VerifyResult
 
 DIST_INFO_SUFFIX = ".dist-info"
-MANIFEST_IN_DIST_INFO = f"extra_metadata/{MANIFEST_FILENAME}"
 
 
 def dist_info_name(distribution: DistributionResult) -> str:
@@ -95,7 +94,7 @@ def artifact_path(
         return file
     if owner is None:
         return None
-    stated_in = MANIFEST_IN_DIST_INFO if owner.has_manifest else "RECORD"
+    stated_in = MANIFEST_LOCATION if owner.has_manifest else "RECORD"
     inside = f"{dist_info_name(owner)}/{stated_in}"
     if site is not None:
         return _relative_to_root(site / inside, root) or inside

@@ -12,9 +12,10 @@ it can end the comment and forge YAML after it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from hatch_importspy.compare.expectations import call_text, deployment_text
+from hatch_importspy.compare.structure import signature_text
 from hatch_importspy.model import (
     Attribute,
     Class,
@@ -22,8 +23,6 @@ from hatch_importspy.model import (
     ExpectedName,
     Function,
     FunctionKind,
-    Parameter,
-    ParameterKind,
     SpyModel,
     Variable,
 )
@@ -86,7 +85,7 @@ def function_text(function: Function, *, prefix: str = "") -> str:
     name = f"{prefix}.{function.name}" if prefix else function.name
     returns = f" -> {function.returns}" if function.returns else ""
     asynchronous = "async " if function.is_async else ""
-    return f"{decorator}{asynchronous}def {name}({_parameters_text(function.parameters)}){returns}"
+    return f"{decorator}{asynchronous}def {name}{signature_text(function.parameters)}{returns}"
 
 
 def class_lines(cls: Class, *, prefix: str = "") -> Iterator[str]:
@@ -111,29 +110,3 @@ def variable_text(name: str, variable: Variable) -> str:
 def _attribute_text(attribute: Attribute) -> str:
     annotation = f": {attribute.annotation}" if attribute.annotation else ""
     return f"{attribute.scope.value} attribute {attribute.name}{annotation}"
-
-
-def _parameters_text(parameters: Sequence[Parameter]) -> str:
-    """As a ``def`` writes them, ``/`` and ``*`` markers included, annotations and defaults."""
-    pieces: list[str] = []
-    star_written = False
-    for index, parameter in enumerate(parameters):
-        kind = parameter.kind
-        if kind is ParameterKind.KEYWORD_ONLY and not star_written:
-            pieces.append("*")
-        star_written = star_written or kind in (
-            ParameterKind.KEYWORD_ONLY,
-            ParameterKind.VAR_POSITIONAL,
-        )
-        prefix = {ParameterKind.VAR_POSITIONAL: "*", ParameterKind.VAR_KEYWORD: "**"}.get(kind, "")
-        text = f"{prefix}{parameter.name}"
-        if parameter.annotation:
-            text += f": {parameter.annotation}"
-        if parameter.has_default:
-            equals = " = " if parameter.annotation else "="
-            text += f"{equals}{parameter.default if parameter.default is not None else '...'}"
-        pieces.append(text)
-        following = parameters[index + 1].kind if index + 1 < len(parameters) else None
-        if kind is ParameterKind.POSITIONAL_ONLY and following is not kind:
-            pieces.append("/")
-    return ", ".join(pieces)

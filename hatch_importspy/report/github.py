@@ -18,15 +18,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hatch_importspy.findings import CODES, Finding, Severity, sort_key
+from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.verify import DistributionResult, VerifyResult
 
 from .artifact import artifact_path, owned_findings, sites_of
-from .summary import summarize
-from .text import location, printable, summary_line
+from .summary import most_severe_first, summarize
+from .text import contrast, location, printable, summary_line
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
-SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 STEP_CAP = 10
 """Annotations of one kind GitHub shows for a step."""
 JOB_CAP = 50
@@ -50,14 +49,7 @@ def annotation_message(finding: Finding, owner: DistributionResult | None) -> st
     text = (
         f"{owner_text}: {where}: {finding.message}" if where else f"{owner_text}: {finding.message}"
     )
-    contrast = []
-    if finding.expected is not None:
-        contrast.append(f"expected {finding.expected}")
-    if finding.found is not None:
-        contrast.append(f"found {finding.found}")
-    if contrast:
-        text += f" ({', '.join(contrast)})"
-    return printable(text)
+    return printable(text) + contrast(finding)
 
 
 def annotation(finding: Finding, owner: DistributionResult | None, file: str | None) -> str:
@@ -80,10 +72,7 @@ def render_github(result: VerifyResult, *, root: Path | None = None, strict: boo
     made relative to it, so annotations land on the repository's files.
     """
     sites = sites_of(result.distributions)
-    pairs = sorted(
-        owned_findings(result),
-        key=lambda pair: (SEVERITY_RANK[pair[0].effective_severity], *sort_key(pair[0])),
-    )
+    pairs = sorted(owned_findings(result), key=lambda pair: most_severe_first(pair[0]))
     lines = []
     for finding, owner in pairs:
         file = artifact_path(finding, owner, root=root, sites=sites) if finding.file else None

@@ -2,8 +2,9 @@
 
 The shape those readers agree on: ``<testsuites>`` holding one ``<testsuite>`` per distribution
 (named ``NAME VERSION``), one ``<testcase>`` per check family that ran for it (``environment``,
-``integrity``, ``structure``, ``dependencies``, and ``policy``/``lock`` when those gates added
-findings), and the findings of a family inside its test case:
+``integrity``, ``structure``, ``dependencies``, ``expectations`` for a manifest with ``expects``,
+``policy``/``lock`` when those gates ran, ``release`` for ``diff``), and the findings of a family
+inside its test case:
 
 - findings that fail the run (errors; warnings too under ``--strict``) make one ``<failure>``
   whose ``type`` is the first failing code, whose ``message`` is that finding (or a count when

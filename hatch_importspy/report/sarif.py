@@ -30,11 +30,11 @@ from typing import Any
 from urllib.parse import quote
 
 from hatch_importspy import __version__
-from hatch_importspy.findings import CODES, Code, Finding, Severity, sort_key
+from hatch_importspy.findings import CODES, Code, Finding
 from hatch_importspy.verify import DistributionResult, VerifyResult
 
 from .artifact import artifact_path, owned_findings, sites_of
-from .summary import ordered_distributions, ordered_notices, summarize
+from .summary import most_severe_first, ordered_distributions, ordered_notices, summarize
 from .text import contrast, printable
 
 SARIF_VERSION = "2.1.0"
@@ -44,7 +44,6 @@ MAX_RESULTS = 25_000
 """GitHub code scanning accepts at most this many results in one run."""
 FINGERPRINT_KEY = "importspyFinding/v1"
 
-SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
 GROUPS = {
     "1": "environment",
     "2": "structure",
@@ -132,8 +131,7 @@ def result_data(
 
 
 def _order(pair: tuple[Finding, DistributionResult | None]) -> tuple[object, ...]:
-    finding, _owner = pair
-    return (SEVERITY_RANK[finding.effective_severity], *sort_key(finding))
+    return most_severe_first(pair[0])
 
 
 def _notification(text: str, level: str) -> dict[str, Any]:

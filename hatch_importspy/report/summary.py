@@ -45,16 +45,9 @@ class Summary:
         return EXIT_COMPLIANT if self.compliant else EXIT_VIOLATIONS
 
 
-def all_findings(result: VerifyResult) -> tuple[Finding, ...]:
-    """Every finding, those of the distributions and those owned by none, in report order."""
-    findings = [f for d in result.distributions for f in d.findings]
-    findings.extend(result.environment_findings)
-    return tuple(sorted(findings, key=sort_key))
-
-
 def summarize(result: VerifyResult, *, strict: bool = False) -> Summary:
     """Count the findings of ``result`` by severity."""
-    severities = [finding.effective_severity for finding in all_findings(result)]
+    severities = [finding.effective_severity for finding in result.findings()]
     return Summary(
         distributions=len(result.distributions),
         with_manifest=sum(1 for d in result.distributions if d.has_manifest),
@@ -78,6 +71,15 @@ def ordered_distributions(result: VerifyResult) -> tuple[DistributionResult, ...
 def ordered(findings: Iterable[Finding]) -> tuple[Finding, ...]:
     """Findings in the stable report order of :func:`hatch_importspy.findings.sort_key`."""
     return tuple(sorted(findings, key=sort_key))
+
+
+SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.NOTE: 2}
+
+
+def most_severe_first(finding: Finding) -> tuple[object, ...]:
+    """Errors, then warnings, then notes, each in report order: the order of the formats whose
+    readers cut the list short (SARIF's result limit, GitHub's annotation caps)."""
+    return (SEVERITY_RANK[finding.effective_severity], *sort_key(finding))
 
 
 def ordered_notices(result: VerifyResult) -> tuple[str, ...]:
