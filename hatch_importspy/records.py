@@ -89,8 +89,13 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     # both pathlib's per-call overhead and ``hashlib.file_digest``'s 256 KiB buffer per call are
     # a measurable share of hashing a small module.
     with open(path, "rb") as stream:  # noqa: PTH123
-        digest = hashlib.sha256(stream.read(_CHUNK))
-        while chunk := stream.read(_CHUNK):
+        chunk = stream.read(_CHUNK)
+        digest = hashlib.sha256(chunk)
+        # A short first read is the whole file (a regular file is read in full up to the size
+        # asked for): most modules are smaller than one chunk, and asking again for the end of
+        # the file would double the system calls of hashing them.
+        while len(chunk) == _CHUNK:
+            chunk = stream.read(_CHUNK)
             digest.update(chunk)
         return digest.hexdigest()
 
