@@ -37,7 +37,6 @@ import io
 import os
 import shutil
 import stat
-import sys
 import tempfile
 import time
 import zipfile
@@ -58,12 +57,8 @@ from .installed import MANIFEST_LOCATION
 from .manifest import dumps, load_bytes
 from .model import Expectation, SpyModel
 from .records import hex_to_record_digest
+from .toml import load_toml
 from .wheelfile import WheelContents, is_wheel_target, read_wheel
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # hatchling requires tomli on Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 TOOL_TABLE = "tool.importspy"
 """The tool-neutral table, for projects that are not built with hatchling."""
@@ -101,16 +96,7 @@ def options_from_pyproject(
     :class:`UnusableInputError` for an unreadable file) naming every problem.
     """
     file = path / "pyproject.toml" if path.is_dir() else path
-    try:
-        document = tomllib.loads(file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UnusableInputError(f"{file}: cannot read: {error.strerror or error}") from None
-    except UnicodeDecodeError:
-        raise UnusableInputError(f"{file}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as error:
-        raise UnusableInputError(f"{file}: not valid TOML: {error}") from None
-    except RecursionError:
-        raise UnusableInputError(f"{file}: nested too deeply to read") from None
+    document = load_toml(file)
 
     hook_tables = [
         (where, table)

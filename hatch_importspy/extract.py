@@ -117,8 +117,11 @@ def _text(node: ast.expr | None) -> str | None:
     return None if node is None else ast.unparse(node)
 
 
-def _last_name(node: ast.expr) -> str | None:
-    """``functools.cached_property`` -> ``cached_property``; calls use their callee."""
+def last_name(node: ast.expr) -> str | None:
+    """``functools.cached_property`` -> ``cached_property``; calls use their callee.
+
+    Shared by every static reader so that ``x``, ``mod.x`` and ``mod.x(...)`` are recognised alike.
+    """
     if isinstance(node, ast.Call):
         node = node.func
     if isinstance(node, ast.Attribute):
@@ -128,8 +131,39 @@ def _last_name(node: ast.expr) -> str | None:
     return None
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return _last_name(test) == "TYPE_CHECKING"
+def decorator_name(text: str) -> str:
+    """``functools.lru_cache(maxsize=None)`` -> ``lru_cache``.
+
+    The text counterpart of :func:`last_name`, for decorators as a manifest records them.
+    """
+    return text.partition("(")[0].rpartition(".")[2].strip()
+
+
+def is_dunder(name: str) -> bool:
+    """``__init__``, ``__call__``...: protocol names that Python itself looks up."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def is_type_checking(test: ast.expr) -> bool:
+    """``TYPE_CHECKING`` or ``typing.TYPE_CHECKING``: always false at run time."""
+    return last_name(test) == "TYPE_CHECKING"
+
+
+def known_at_run_time(test: ast.expr) -> bool | None:
+    """The value an ``if`` test always has at run time, or ``None`` when only running could tell.
+
+    ``if TYPE_CHECKING:`` never runs its body and ``if not TYPE_CHECKING:`` always does; every
+    reader that follows module-level control flow must agree on that, so it is decided here once.
+    """
+    if is_type_checking(test):
+        return False
+    if (
+        isinstance(test, ast.UnaryOp)
+        and isinstance(test.op, ast.Not)
+        and is_type_checking(test.operand)
+    ):
+        return True
+    return None
 
 
 def _is_main_guard(test: ast.expr) -> bool:
@@ -269,13 +303,10 @@ class _Scope:
         yield node.finalbody  # type: ignore[attr-defined]
 
     def branch(self, node: ast.If) -> None:
-        if _is_type_checking(node.test):
+        known = known_at_run_time(node.test)
+        if known is False:
             self.visit(node.orelse, conditional=False)
-        elif (
-            isinstance(node.test, ast.UnaryOp)
-            and isinstance(node.test.op, ast.Not)
-            and (_is_type_checking(node.test.operand))
-        ):
+        elif known is True:
             self.visit(node.body, conditional=False)
         elif _is_main_guard(node.test):
             self.visit(node.orelse, conditional=True)
@@ -284,7 +315,7 @@ class _Scope:
             self.visit(node.orelse, conditional=True)
 
     def function(self, node: ast.FunctionDef | ast.AsyncFunctionDef, *, conditional: bool) -> None:
-        decorator_names = [_last_name(d) for d in node.decorator_list]
+        decorator_names = [last_name(d) for d in node.decorator_list]
         if "overload" in decorator_names:
             return
         for decorator in node.decorator_list:
@@ -394,7 +425,7 @@ def _instance_attributes(node: ast.ClassDef) -> Iterator[Attribute]:
     for method in node.body:
         if not isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        decorators = {_last_name(d) for d in method.decorator_list}
+        decorators = {last_name(d) for d in method.decorator_list}
         arguments = [*method.args.posonlyargs, *method.args.args]
         if not arguments or decorators & {"staticmethod", "classmethod"}:
             continue

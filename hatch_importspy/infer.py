@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from .extract import is_dunder, is_type_checking, last_name
 from .model import CallShape, Expectation, ExpectedName
 
 INSTANCE = "()"
@@ -451,18 +452,6 @@ def _call_shape(node: ast.Call) -> CallShape:
     return CallShape(positional, tuple(sorted(set(keywords))), star_args, star_kwargs)
 
 
-def _is_dunder(name: str) -> bool:
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")
-
-
-def _last_name(node: ast.expr) -> str | None:
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Name):
-        return node.id
-    return None
-
-
 # --------------------------------------------------------------------------- the single pass
 
 
@@ -668,7 +657,7 @@ class _Collector:
         self.bind(node.name, _OTHER)
 
     def if_statement(self, node: ast.If) -> None:
-        if _last_name(node.test) == "TYPE_CHECKING":
+        if is_type_checking(node.test):
             # The body never runs; the else branch always does.
             self.body(node.orelse)
             return
@@ -699,7 +688,7 @@ class _Collector:
         suppressing = False
         for item in node.items:
             if isinstance(item.context_expr, ast.Call) and (
-                _last_name(item.context_expr.func) == "suppress"
+                last_name(item.context_expr.func) == "suppress"
             ):
                 suppressing = True
             self.expr(item.context_expr)
@@ -988,7 +977,7 @@ class _Collector:
             if record.wanted(module):
                 record.module(module)
         for module, name in self.from_names:
-            if record.wanted(module) and not _is_dunder(name):
+            if record.wanted(module) and not is_dunder(name):
                 record.name(module, (name,), None)
         for scope in self.scopes:
             for use in scope.uses:
@@ -1056,7 +1045,7 @@ def _trim(
             if seen_instance:
                 return parts[:index], None
             seen_instance = True
-        elif _is_dunder(part):
+        elif is_dunder(part):
             return parts[:index], None
     return parts, call
 
@@ -1065,4 +1054,4 @@ def _catches_guard(node: ast.expr | None) -> bool:
     if node is None:
         return True
     names = node.elts if isinstance(node, ast.Tuple) else [node]
-    return any(_last_name(name) in _GUARD_EXCEPTIONS for name in names)
+    return any(last_name(name) in _GUARD_EXCEPTIONS for name in names)

@@ -48,7 +48,7 @@ from packaging.utils import canonicalize_name
 
 from .errors import UnusableInputError
 from .findings import Finding
-from .installed import InstalledDistribution
+from .installed import InstalledDistribution, read_manifest_bytes, read_optional_bytes
 from .verify import DistributionResult, VerifyResult
 
 LOCK_SCHEMA = "importspy-lock/1"
@@ -116,22 +116,13 @@ def _digest(data: bytes) -> str:
     return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
 
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-    except OSError as error:
-        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
-
-
 def installed_entry(distribution: InstalledDistribution) -> LockEntry:
     """The lock entry describing ``distribution`` as it is installed now (reads one file)."""
-    manifest = _read(distribution.manifest_path)
+    manifest = read_manifest_bytes(distribution)
     if manifest is not None:
         kind, digest = MANIFEST, _digest(manifest)
     else:
-        record = _read(distribution.metadata_dir / "RECORD")
+        record = read_optional_bytes(distribution.metadata_dir / "RECORD")
         kind, digest = RECORD, MISSING if record is None else _digest(record)
     return LockEntry(
         name=distribution.name,

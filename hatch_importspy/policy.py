@@ -34,15 +34,11 @@ Default severities (the registry in :mod:`hatch_importspy.findings` holds them):
 The functions that apply a policy are pure: a :class:`~hatch_importspy.verify.VerifyResult` in,
 a new one out.  An accepted modification is not dropped but turned into an ``ISP321`` note, so the
 report still shows which files differ from what was built, and why that is fine.
-
-On Python 3.10 ``pyproject.toml`` is read with ``tomli``, the backport of :mod:`tomllib` that
-hatchling itself requires there (so it is always installed alongside hatch-importspy).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,12 +50,8 @@ from packaging.utils import canonicalize_name
 from .errors import UnusableInputError
 from .findings import CODES, Finding, Severity
 from .installed import InstalledDistribution
+from .toml import loads_toml
 from .verify import DistributionResult, VerifyResult
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # hatchling requires tomli on Python 3.10
-    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 NO_MANIFEST = "ISP320"
 ACCEPTED = "ISP321"
@@ -265,13 +257,7 @@ def loads_policy(text: str, *, source: str) -> Policy:
 
 def loads_pyproject_policy(text: str, *, source: str) -> Policy:
     """A policy from the ``[tool.importspy]`` table of a ``pyproject.toml`` document."""
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise PolicyError(f"{source}: not valid TOML: {error}") from None
-    except RecursionError:
-        raise PolicyError(f"{source}: nested too deeply to read") from None
-    table: object = document
+    table: object = loads_toml(text, source=source, error=PolicyError)
     for key in PYPROJECT_TABLE:
         table = table.get(key) if isinstance(table, Mapping) else None
     if table is None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from .extract import ExtractionError, parse, structure_of
+from .extract import ExtractionError, known_at_run_time, parse, structure_of
 from .model import ModuleStructure
 
 
@@ -187,15 +187,19 @@ def _absolute(node: ast.ImportFrom, package: str) -> str | None:
 
 
 def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements that run at import time, through control flow; not ``if TYPE_CHECKING:``."""
+    """Statements that run at import time, through control flow; not ``if TYPE_CHECKING:``.
+
+    A branch known never to run (the body of ``if TYPE_CHECKING:``, the ``else`` of ``if not
+    TYPE_CHECKING:``) is skipped, as the extractor skips it.
+    """
     for statement in body:
         yield statement
         if isinstance(statement, ast.If):
-            test = statement.test
-            last = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", None)
-            if last != "TYPE_CHECKING":
+            known = known_at_run_time(statement.test)
+            if known is not False:
                 yield from _module_level(statement.body)
-            yield from _module_level(statement.orelse)
+            if known is not True:
+                yield from _module_level(statement.orelse)
         elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
             yield from _module_level(statement.body)
             yield from _module_level(getattr(statement, "orelse", []))

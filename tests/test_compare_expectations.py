@@ -341,6 +341,28 @@ def test_provided_module_records_import_facts() -> None:
     assert not provided.dynamic
 
 
+def test_provided_module_honours_not_type_checking() -> None:
+    provided = provided_module(
+        ast.parse(
+            textwrap.dedent(
+                """
+                import typing
+                if not typing.TYPE_CHECKING:
+                    from runtime import at_run_time
+                else:
+                    from stubs import only_for_types
+                """
+            )
+        ),
+        name="pkg.mod",
+        is_package=False,
+    )
+    assert dict(provided.imports) == {
+        "typing": ImportBinding("typing"),
+        "at_run_time": ImportBinding("runtime", "at_run_time"),
+    }
+
+
 CLASSES = """
 import external
 

@@ -49,7 +49,7 @@ from hatch_importspy.compare.environment import (
     unset_variables,
 )
 from hatch_importspy.environment import EnvironmentFacts, normalise_machine
-from hatch_importspy.extract import ExtractionError, is_public
+from hatch_importspy.extract import ExtractionError, decorator_name, is_dunder, is_public
 from hatch_importspy.findings import Finding
 from hatch_importspy.infer import INSTANCE, join_path, split_path
 from hatch_importspy.model import (
@@ -256,7 +256,7 @@ class _Resolver:
             unknown = unknown or isinstance(result, _Unknown)
         if (
             unknown
-            or _is_dunder(name)
+            or is_dunder(name)
             or module.dynamic
             or not module.imports_known
             or (not module.private and not is_public(name))
@@ -303,7 +303,7 @@ class _Resolver:
             for member in members:
                 if member.name == name:
                     return _Found(member, owner, "class" if isinstance(member, Class) else via)
-        if _is_dunder(name) or _opaque(cls, via):
+        if is_dunder(name) or _opaque(cls, via):
             return _UNKNOWN
         if not owner.private and not is_public(name):
             return _UNKNOWN
@@ -365,10 +365,6 @@ def _base_path(text: str) -> tuple[str, ...] | None:
         return None
     parts.append(node.id)
     return tuple(reversed(parts))
-
-
-def _is_dunder(name: str) -> bool:
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 # --------------------------------------------------------------------------- checks
@@ -802,7 +798,7 @@ def call_problems(parameters: Sequence[Parameter], call: CallShape) -> list[str]
 def _bound_parameters(function: Function, via: str) -> tuple[Parameter, ...] | None:
     """The parameters a caller fills, given how the function was reached; ``None`` if unknowable."""
     if any(
-        _decorator_name(text) not in SIGNATURE_KEEPING_DECORATORS for text in function.decorators
+        decorator_name(text) not in SIGNATURE_KEEPING_DECORATORS for text in function.decorators
     ):
         return None
     kind = function.kind
@@ -816,11 +812,6 @@ def _bound_parameters(function: Function, via: str) -> tuple[Parameter, ...] | N
             return None
         return function.parameters[1:]
     return function.parameters
-
-
-def _decorator_name(text: str) -> str:
-    """``functools.lru_cache(maxsize=None)`` -> ``lru_cache``."""
-    return text.partition("(")[0].rpartition(".")[2].strip()
 
 
 def _find_parameter(parameters: Sequence[Parameter], wanted: Parameter) -> int | None:

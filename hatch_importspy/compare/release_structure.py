@@ -212,8 +212,8 @@ def _module_pair(distribution: str, old: Module, new: Module, indexes: _Indexes)
         if change.kind is ChangeKind.ALL_CHANGED:
             continue  # judged name by name below, against the surfaces
         if change.kind is ChangeKind.ADDED:
-            if _is_on_surface(old_surface, change.path) and _was_inherited(
-                report, change, old, indexes.old
+            if _is_on_surface(old_surface, change.path) and _moved_along_inheritance(
+                report, change, old, indexes.old, now_inherited=False
             ):
                 continue
             if _is_on_surface(new_surface, change.path):
@@ -221,7 +221,9 @@ def _module_pair(distribution: str, old: Module, new: Module, indexes: _Indexes)
             continue
         if not _is_on_surface(old_surface, change.path):
             continue
-        if change.kind is ChangeKind.REMOVED and _is_inherited(report, change, new, indexes.new):
+        if change.kind is ChangeKind.REMOVED and _moved_along_inheritance(
+            report, change, new, indexes.new, now_inherited=True
+        ):
             continue
         if change.kind is ChangeKind.BASES_CHANGED:
             _bases(report, change, old.name, new.name, indexes)
@@ -296,47 +298,44 @@ def _member_pair_changes(path: str, before: Member, after: Member) -> list[Chang
     ]
 
 
-def _is_inherited(report: _Reporter, change: Change, new: Module, index: ClassIndex) -> bool:
-    """A member removed from a class that now inherits it: compare with the inherited one."""
+def _moved_along_inheritance(
+    report: _Reporter, change: Change, module: Module, index: ClassIndex, *, now_inherited: bool
+) -> bool:
+    """A member that moved between a class and one of its bases: compare with the other one.
+
+    Both directions share one lookup, so a move is judged the same way whichever way it went.
+    With ``now_inherited`` the class dropped its own member and inherits it now (``module`` and
+    ``index`` are the new release); otherwise the class now defines a member it used to inherit
+    (``module`` and ``index`` are the old release).
+    """
     owner_path, _, name = change.path.rpartition(".")
-    before = change.before
-    owner = _class_at(new.structure, owner_path) if owner_path else None
-    if owner is None or before is None or isinstance(before, Parameter):
+    own = change.before if now_inherited else change.after
+    owner = _class_at(module.structure, owner_path) if owner_path else None
+    if owner is None or own is None or isinstance(own, Parameter):
         return False
-    found = index.inherited(owner, new.name, name)
+    found = index.inherited(owner, module.name, name)
     if found is None:
         return False
     ancestor, member = found
-    report.add(
-        OTHER_CHANGE,
-        change.path,
-        f"{change.path} is now inherited from {ancestor.cls.name}",
-        change.old,
-        element_text(member),
-    )
-    _judge_pair(report, change.path, before, member)
-    return True
-
-
-def _was_inherited(report: _Reporter, change: Change, old: Module, index: ClassIndex) -> bool:
-    """A member a class now defines itself that it used to inherit: compare with that one."""
-    owner_path, _, name = change.path.rpartition(".")
-    after = change.after
-    owner = _class_at(old.structure, owner_path) if owner_path else None
-    if owner is None or after is None or isinstance(after, Parameter):
-        return False
-    found = index.inherited(owner, old.name, name)
-    if found is None:
-        return False
-    ancestor, member = found
-    report.add(
-        OTHER_CHANGE,
-        change.path,
-        f"{change.path} is now defined on {owner_path} (inherited from {ancestor.cls.name} before)",
-        element_text(member),
-        change.new,
-    )
-    _judge_pair(report, change.path, member, after)
+    if now_inherited:
+        report.add(
+            OTHER_CHANGE,
+            change.path,
+            f"{change.path} is now inherited from {ancestor.cls.name}",
+            change.old,
+            element_text(member),
+        )
+        _judge_pair(report, change.path, own, member)
+    else:
+        report.add(
+            OTHER_CHANGE,
+            change.path,
+            f"{change.path} is now defined on {owner_path} "
+            f"(inherited from {ancestor.cls.name} before)",
+            element_text(member),
+            change.new,
+        )
+        _judge_pair(report, change.path, member, own)
     return True
 
 

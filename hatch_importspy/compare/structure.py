@@ -27,6 +27,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from hatch_importspy.extract import decorator_name
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import (
     Attribute,
@@ -341,10 +342,7 @@ def _compare_functions(path: str, before: Function, after: Function, changes: li
 
 
 def _without_call_shape(decorators: tuple[str, ...]) -> tuple[str, ...]:
-    def last_name(decorator: str) -> str:
-        return decorator.partition("(")[0].rpartition(".")[2]
-
-    return tuple(d for d in decorators if last_name(d) not in _CALL_SHAPE_DECORATORS)
+    return tuple(d for d in decorators if decorator_name(d) not in _CALL_SHAPE_DECORATORS)
 
 
 def _compare_classes(path: str, before: Class, after: Class, changes: list[Change]) -> None:
