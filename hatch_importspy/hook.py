@@ -28,8 +28,6 @@ machinery is imported inside :meth:`ImportSpyBuildHook.initialize`.
 
 from __future__ import annotations
 
-import csv
-import io
 import shutil
 import tempfile
 import weakref
@@ -235,10 +233,14 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
     """Every file where the built wheel's RECORD and the manifest disagree, one line each.
 
     RECORD is written by hatchling from the bytes it put in the archive, so comparing it with
-    the manifest is a cheap and complete self-check: no file is decompressed.  ``.dist-info/``
-    (the manifest itself among it) and ``.data/`` entries are not described by the manifest.
+    the manifest is a cheap and complete self-check: no file is decompressed.  The comparison is
+    ``verify``'s own (:func:`~hatch_importspy.compare.integrity.record_findings`), worded for
+    someone building: the ``.dist-info`` directory (the manifest itself among it) and files
+    installed outside site-packages are not described by the manifest.
     """
-    from .records import RecordEntry
+    from .compare.integrity import record_findings
+    from .errors import UnusableInputError
+    from .records import normalise_record_path, parse_record
 
     with zipfile.ZipFile(wheel) as archive:
         record_name = next(
@@ -251,19 +253,24 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
         )
         if record_name is None:
             return [f"{wheel.name}: the wheel has no RECORD"]
-        record = archive.read(record_name).decode("utf-8")
-    stem = record_name[: -len(".dist-info/RECORD")]
-    unlisted = (f"{stem}.dist-info/", f"{stem}.data/")
-    expected = model.file_digests()
-    problems = []
-    for row in csv.reader(io.StringIO(record)):
-        if not row or row[0].startswith(unlisted):
-            continue
-        path, hash_field = row[0], row[1] if len(row) > 1 else ""
-        digest = expected.pop(path, None)
-        if digest is None:
-            problems.append(f"{path}: in the wheel but not in the manifest")
-        elif RecordEntry(path, hash_field or None).sha256 != digest:
-            problems.append(f"{path}: content differs from the manifest")
-    problems.extend(f"{path}: in the manifest but not in the wheel" for path in sorted(expected))
-    return problems
+        text = archive.read(record_name).decode("utf-8")
+    try:
+        record = parse_record(text, source=f"{wheel.name}!{record_name}")
+    except UnusableInputError as error:
+        return [str(error)]
+    stated = {normalise_record_path(entry.path): entry.sha256 for entry in record}
+    findings = record_findings(
+        model.name,
+        model.file_digests(),
+        stated,
+        metadata_dir=record_name.partition("/")[0],
+    )
+    return [f"{finding.file}: {_DISAGREEMENTS[finding.code]}" for finding in findings]
+
+
+_DISAGREEMENTS = {
+    "ISP304": "in the wheel but not in the manifest",
+    "ISP305": "in the manifest but not in the wheel",
+    "ISP306": "content differs from the manifest",
+}
+"""How a build words each RECORD finding: the wheel was just written from RECORD's rows."""

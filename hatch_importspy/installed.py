@@ -164,16 +164,35 @@ def _read_installed_files(distribution: InstalledDistribution) -> tuple[RecordEn
 def read_manifest_bytes(distribution: InstalledDistribution) -> bytes | None:
     """The embedded manifest's bytes, ``None`` when the distribution carries none.
 
-    Raises :class:`UnusableInputError` when the file exists but cannot be read.
+    Raises :class:`UnusableInputError` when something is at the manifest's path but cannot be
+    read -- a directory, say: that is a damaged manifest, not a missing one (and reading a FIFO
+    there would hang the run).  See :func:`has_manifest`.
+    """
+    path = distribution.manifest_path
+    if has_manifest(distribution) and not path.is_file():
+        kind = "is a directory" if path.is_dir() else "is not a regular file"
+        raise UnusableInputError(f"{path}: cannot read: {kind}")
+    return read_optional_bytes(path)
+
+
+def has_manifest(distribution: InstalledDistribution) -> bool:
+    """Whether anything is at the manifest's path.  A distribution with something there is
+    verified, and a manifest that cannot be read is an ISP309 finding, not "no manifest"."""
+    return distribution.manifest_path.exists()
+
+
+def read_optional_bytes(path: Path) -> bytes | None:
+    """A metadata file's bytes, ``None`` when it is absent.
+
+    Absence is an answer (no manifest, no RECORD); a file that exists but cannot be read is not,
+    so that raises :class:`UnusableInputError` naming the file.
     """
     try:
-        return distribution.manifest_path.read_bytes()
+        return path.read_bytes()
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
-        raise UnusableInputError(
-            f"{distribution.manifest_path}: cannot read: {error.strerror or error}"
-        ) from None
+        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
 def _key(base: str, path: str) -> str:

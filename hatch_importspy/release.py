@@ -26,8 +26,8 @@ from .errors import UnusableInputError
 from .findings import Finding, Severity
 from .manifest import load_bytes
 from .model import SpyModel
-from .verify import DistributionResult, VerifyResult, load_model
-from .wheelfile import is_wheel_target, read_wheel
+from .verify import DistributionResult, VerifyResult, load_model, load_wheel_model
+from .wheelfile import is_wheel_target
 
 CHECK_RELEASE = "release"
 """The check family name of release findings (JUnit test case, JSON ``checks``)."""
@@ -62,9 +62,9 @@ def load_release(
     """
     path = Path(target)
     if is_wheel_target(target):
-        contents = read_wheel(path, hash_members=False)
-        if contents.manifest is not None:
-            return Release(load_bytes(contents.manifest, contents.manifest_source), target)
+        carried = load_wheel_model(path)
+        if carried is not None:
+            return Release(carried, target)
         from .embed import describe_wheel  # only wheels from other backends need it
 
         model = describe_wheel(path, options=options or DESCRIBE_OPTIONS)

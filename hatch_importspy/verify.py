@@ -15,8 +15,9 @@ is not a wheel -- raises :class:`~hatch_importspy.errors.UnusableInputError`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sysconfig
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,7 @@ from .installed import (
     RecordIndex,
     find_distributions,
     find_startup_files,
+    has_manifest,
     hash_files,
     list_files,
     read_file,
@@ -53,7 +55,13 @@ from .installed import (
 from .manifest import StructureReader, load_bytes, load_bytes_deferred
 from .model import Module, SpyModel
 from .records import installed_path, normalise_record_path
-from .wheelfile import WheelContents, is_wheel_target, read_member, read_wheel
+from .wheelfile import (
+    WheelContents,
+    is_wheel_target,
+    read_member,
+    read_wheel,
+    read_wheel_manifest,
+)
 
 CHECK_ENVIRONMENT = "environment"
 CHECK_INTEGRITY = "integrity"
@@ -131,7 +139,7 @@ def verify_installed(
     distributions = find_distributions(directories)
     records = RecordIndex(distributions)
     first, notices = _first_copies(distributions)
-    carrying = {d.canonical_name for d in distributions if d.manifest_path.is_file()}
+    carrying = {d.canonical_name for d in distributions if has_manifest(d)}
     targets = _select(names, first, carrying, directories)
     if not names and not targets:
         notices.append(NOTICE_NO_MANIFEST)
@@ -171,10 +179,10 @@ def load_model(target: str, site_dirs: Sequence[Path]) -> SpyModel:
     manifest cannot be read.
     """
     if is_wheel_target(target):
-        contents = read_wheel(Path(target), hash_members=False)
-        if contents.manifest is None:
+        model = load_wheel_model(Path(target))
+        if model is None:
             raise UnusableInputError(f"{target}: the wheel carries no importspy manifest")
-        return load_bytes(contents.manifest, contents.manifest_source)
+        return model
     wanted = canonicalize_name(target)
     for distribution in find_distributions(unique_directories(site_dirs)):
         if distribution.canonical_name == wanted:
@@ -185,6 +193,16 @@ def load_model(target: str, site_dirs: Sequence[Path]) -> SpyModel:
                 )
             return load_bytes(data, str(distribution.manifest_path))
     raise UnusableInputError(f"{target}: no distribution of that name is installed")
+
+
+def load_wheel_model(wheel: Path) -> SpyModel | None:
+    """The manifest a wheel carries, ``None`` when it carries none.
+
+    Only the manifest member is read (see :func:`~hatch_importspy.wheelfile.read_wheel_manifest`):
+    showing or diffing a wheel does not depend on its RECORD being sound.
+    """
+    manifest = read_wheel_manifest(wheel)
+    return None if manifest is None else load_bytes(manifest.data, manifest.source)
 
 
 # --------------------------------------------------------------------------- installed
@@ -243,11 +261,7 @@ def _verify_distribution(
     if isinstance(loaded, DistributionResult):
         return loaded
     model, structures = loaded
-    checks: list[str] = []
-    findings: list[Finding] = []
-    if facts is not None:
-        checks.append(CHECK_ENVIRONMENT)
-        findings.extend(environment_findings(name, model.environment, facts))
+    checks, findings = _environment_check(name, model, facts)
 
     checks.append(CHECK_INTEGRITY)
     expected, modules = _installed_expectations(model, metadata_dir)
@@ -278,13 +292,8 @@ def _verify_distribution(
     )
 
     checks.append(CHECK_STRUCTURE)
-    for path, module in modules.items():
-        digest = found.get(path)
-        if digest is None or digest == module.sha256.lower():
-            continue
-        source = read_file(site_dir, path)
-        if source is not None:
-            findings.extend(_structure_of_changed(name, module, structures, source, model.private))
+    read = functools.partial(read_file, site_dir)
+    findings.extend(_changed_structures(name, model, structures, modules, found, read))
 
     checks.append(CHECK_DEPENDENCIES)
     markers = facts.markers if facts is not None else None
@@ -357,11 +366,7 @@ def _verify_wheel(contents: WheelContents, facts: EnvironmentFacts | None) -> Di
     if mismatch:
         return _stopped(name, version, source, True, mismatch)
 
-    checks: list[str] = []
-    findings: list[Finding] = []
-    if facts is not None:
-        checks.append(CHECK_ENVIRONMENT)
-        findings.extend(environment_findings(name, model.environment, facts))
+    checks, findings = _environment_check(name, model, facts)
 
     checks.append(CHECK_INTEGRITY)
     expected = {path: digest.lower() for path, digest in model.file_digests().items()}
@@ -378,16 +383,48 @@ def _verify_wheel(contents: WheelContents, facts: EnvironmentFacts | None) -> Di
     )
 
     checks.append(CHECK_STRUCTURE)
-    for path, module in modules.items():
-        digest = found.get(path)
-        if digest is None or digest == module.sha256.lower():
-            continue
-        content = read_member(contents.path, path)
-        findings.extend(_structure_of_changed(name, module, structures, content, model.private))
+    read = functools.partial(read_member, contents.path)
+    findings.extend(_changed_structures(name, model, structures, modules, found, read))
     return DistributionResult(name, version, source, True, tuple(findings), tuple(checks))
 
 
 # --------------------------------------------------------------------------- shared
+
+
+def _environment_check(
+    name: str, model: SpyModel, facts: EnvironmentFacts | None
+) -> tuple[list[str], list[Finding]]:
+    """The checks run and findings so far: the environment check, when there are facts about
+    the target interpreter to hold the manifest's constraints against (none: skipped, and a
+    notice of the run says so)."""
+    if facts is None:
+        return [], []
+    return [CHECK_ENVIRONMENT], environment_findings(name, model.environment, facts)
+
+
+def _changed_structures(
+    name: str,
+    model: SpyModel,
+    structures: StructureReader,
+    modules: Mapping[str, Module],
+    found: Mapping[str, str | None],
+    read: Callable[[str], bytes | None],
+) -> list[Finding]:
+    """Structure findings for every module whose digest differs from the manifest's.
+
+    ``found`` maps a module's path to its actual digest (``None``: missing, already an
+    integrity finding); ``read`` gives a changed module's bytes, ``None`` when it has gone.
+    Unchanged modules are neither read nor described: that keeps a clean run cheap.
+    """
+    findings: list[Finding] = []
+    for path, module in modules.items():
+        digest = found.get(path)
+        if digest is None or digest == module.sha256.lower():
+            continue
+        source = read(path)
+        if source is not None:
+            findings.extend(_structure_of_changed(name, module, structures, source, model.private))
+    return findings
 
 
 def _structure_of_changed(

@@ -106,6 +106,41 @@ def read_wheel(path: Path, *, hash_members: bool = True) -> WheelContents:
     )
 
 
+@dataclass(frozen=True)
+class WheelManifest:
+    """The manifest a wheel carries, read on its own."""
+
+    data: bytes
+    source: str
+    """How error messages name the member: ``<wheel>!<name>-<version>.dist-info/...``."""
+
+
+def read_wheel_manifest(path: Path) -> WheelManifest | None:
+    """Only the embedded manifest, ``None`` when the wheel carries none.
+
+    For ``show`` and ``diff``, which need nothing else: RECORD and METADATA are not parsed, so a
+    wheel whose RECORD is damaged can still be shown (``verify`` reports the damage).  Member names
+    are still checked, and the manifest is looked for only in the wheel's single ``.dist-info``
+    directory, exactly where :func:`read_wheel` finds it.
+
+    Raises :class:`UnusableInputError` naming the wheel when it is not a readable zip file, has an
+    unsafe or duplicate member name, lacks a single ``.dist-info`` directory, or the manifest
+    cannot be decompressed.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = _checked_members(path, archive)
+            manifest_name = f"{_metadata_dir(path, members)}/{MANIFEST_LOCATION}"
+            info = members.get(manifest_name)
+            if info is None:
+                return None
+            return WheelManifest(_read(path, archive, info), f"{path}!{manifest_name}")
+    except zipfile.BadZipFile as error:
+        raise UnusableInputError(f"{path}: not a valid wheel (zip) file: {error}") from None
+    except OSError as error:
+        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
 def read_member(path: Path, member: str) -> bytes:
     """One member's bytes (to re-describe a module whose digest differs)."""
     try:

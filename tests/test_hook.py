@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from conftest import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory, VenvFactory
+from fakedist import make_wheel, model_for
 
+from hatch_importspy.hook import wheel_disagreements
 from hatch_importspy.manifest import load_bytes
 from hatch_importspy.model import (
     CallShape,
@@ -579,3 +581,17 @@ def test_one_builder_run_of_a_standard_and_an_editable_wheel(
     assert len(wheels) == 2
     assert manifest_of(wheels[0]) == manifest_of(standard)
     assert not any(name.endswith("importspy.yaml") for name in members(wheels[1]))
+
+
+def test_wheel_disagreements_word_each_record_finding(tmp_path: Path) -> None:
+    files = {"pkg/__init__.py": b"", "pkg/a.py": b"a = 1\n", "pkg/gone.py": b""}
+    model = model_for("pkg", "1.0", files)
+    built = {"pkg/__init__.py": b"", "pkg/a.py": b"a = 2\n", "pkg/extra.py": b""}
+    wheel = make_wheel(tmp_path / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", built, manifest=model)
+    assert wheel_disagreements(wheel, model) == [
+        "pkg/extra.py: in the wheel but not in the manifest",
+        "pkg/a.py: content differs from the manifest",
+        "pkg/gone.py: in the manifest but not in the wheel",
+    ]
+    clean = make_wheel(tmp_path / "clean-1.0-py3-none-any.whl", "pkg", "1.0", files, manifest=model)
+    assert wheel_disagreements(clean, model) == []

@@ -237,6 +237,26 @@ def test_corrupted_manifest(tmp_path: Path) -> None:
     assert other.findings == () and other.checks == ALL_CHECKS  # verification went on
 
 
+def test_manifest_that_is_a_directory_is_unreadable_not_absent(site: Path) -> None:
+    manifest = site / "demo-1.0.dist-info/extra_metadata/importspy.yaml"
+    manifest.unlink()
+    manifest.mkdir()
+    result = verify_installed([site], [], FACTS)  # still selected: something is there
+    assert result.notices == ()
+    assert only(result).has_manifest and only(result).checks == ("integrity",)
+    assert only(result).findings == (
+        Finding(
+            "ISP309",
+            "demo",
+            f"{manifest}: cannot read: is a directory",
+            file="demo-1.0.dist-info/extra_metadata/importspy.yaml",
+        ),
+    )
+    with pytest.raises(UnusableInputError) as caught:
+        load_model("demo", [site])
+    assert str(caught.value) == f"{manifest}: cannot read: is a directory"
+
+
 def test_unknown_schema_and_identity_mismatch(tmp_path: Path) -> None:
     text = dumps(demo_model(name="someone-else", version="9.9"))
     install(tmp_path, "demo", "1.0", FILES, manifest=text.encode())

@@ -34,7 +34,13 @@ from hatch_importspy.records import (
     record_digest_to_hex,
     sha256_file,
 )
-from hatch_importspy.wheelfile import read_member, read_wheel, unsafe_member_problem
+from hatch_importspy.verify import load_model
+from hatch_importspy.wheelfile import (
+    read_member,
+    read_wheel,
+    read_wheel_manifest,
+    unsafe_member_problem,
+)
 
 FILES = {"pkg/__init__.py": b"def f(a): ...\n", "pkg/data.json": b"{}\n"}
 
@@ -239,6 +245,52 @@ def test_read_wheel(tmp_path: Path) -> None:
 def test_wheel_without_manifest(tmp_path: Path) -> None:
     wheel = make_wheel(tmp_path / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", FILES)
     assert read_wheel(wheel).manifest is None
+
+
+def test_manifest_is_read_without_record(tmp_path: Path) -> None:
+    """``show`` needs only the manifest: a damaged RECORD does not stop it (verify reports it)."""
+    model = model_for("pkg", "1.0", FILES)
+    wheel = make_wheel(
+        tmp_path / "pkg-1.0-py3-none-any.whl",
+        "pkg",
+        "1.0",
+        FILES,
+        manifest=model,
+        record_overrides={"pkg/data.json": "sha256=x,not-a-size"},
+    )
+    with pytest.raises(UnusableInputError, match="size 'not-a-size' is not a number"):
+        read_wheel(wheel)
+    manifest = read_wheel_manifest(wheel)
+    assert manifest is not None
+    assert manifest.source == f"{wheel}!pkg-1.0.dist-info/extra_metadata/importspy.yaml"
+    assert manifest.data == dumps(model).encode()
+    assert load_model(str(wheel), ()) == model
+
+
+def test_manifest_only_reader_without_manifest_or_with_unsafe_names(tmp_path: Path) -> None:
+    bare = make_wheel(tmp_path / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", FILES)
+    assert read_wheel_manifest(bare) is None
+    with pytest.raises(UnusableInputError, match="carries no importspy manifest"):
+        load_model(str(bare), ())
+    unsafe = make_wheel(
+        tmp_path / "evil-1.0-py3-none-any.whl",
+        "evil",
+        "1.0",
+        FILES,
+        manifest=model_for("evil", "1.0", FILES),
+        unrecorded={"../evil-1.0.dist-info/extra_metadata/importspy.yaml": b"{}"},
+    )
+    with pytest.raises(UnusableInputError, match=r"contains a '\.\.' component"):
+        read_wheel_manifest(unsafe)
+    several = _zip(
+        tmp_path / "two.whl",
+        {
+            "a-1.0.dist-info/extra_metadata/importspy.yaml": b"{}",
+            "b-1.0.dist-info/extra_metadata/importspy.yaml": b"{}",
+        },
+    )
+    with pytest.raises(UnusableInputError, match=r"several \.dist-info directories"):
+        read_wheel_manifest(several)
 
 
 def test_bad_zip_is_unusable(tmp_path: Path) -> None:
