@@ -7,50 +7,12 @@ import random
 
 import jsonschema
 import pytest
+from report_samples import ADDED, CHECKS, MISSING, MODIFIED, UNOWNED_PTH
 
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.report import render_json, render_text, summarize
 from hatch_importspy.report.json import JSON_SCHEMA
 from hatch_importspy.verify import DistributionResult, VerifyResult
-
-CHECKS = ("environment", "integrity", "structure", "dependencies")
-
-MISSING = Finding(
-    code="ISP201",
-    distribution="demo",
-    message="function greet is missing",
-    module="demo.core",
-    file="demo/core.py",
-    object="demo.core:greet",
-    expected="function greet(name: str) -> str",
-    found="nothing",
-)
-MODIFIED = Finding(
-    code="ISP301",
-    distribution="demo",
-    message="file modified",
-    module="demo.core",
-    file="demo/core.py",
-    expected="sha256 aaaa",
-    found="sha256 bbbb",
-)
-ADDED = Finding(
-    code="ISP202",
-    distribution="demo",
-    message="function extra is not in the manifest",
-    module="demo.core",
-    file="demo/core.py",
-    object="demo.core:extra",
-    line=12,
-)
-UNOWNED_PTH = Finding(
-    code="ISP307",
-    distribution="",
-    message="executable .pth line owned by no distribution",
-    file="evil.pth",
-    line=1,
-    found="import os",
-)
 
 
 def result_with(*findings: Finding, notices: tuple[str, ...] = ()) -> VerifyResult:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import junitparser
 import pytest
+import report_samples as samples
+from report_samples import ADDED, CHECKS, MODIFIED, UNOWNED_PTH
 
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.report.artifact import artifact_path
@@ -25,7 +28,6 @@ from hatch_importspy.verify import DistributionResult, VerifyResult
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"
-CHECKS = ("environment", "integrity", "structure", "dependencies")
 SITE = Path("/work/venv/lib/python3.12/site-packages")
 
 PYTHON = Finding(
@@ -35,35 +37,7 @@ PYTHON = Finding(
     expected=">=3.10",
     found="3.9.1",
 )
-MISSING = Finding(
-    code="ISP201",
-    distribution="demo",
-    message="function greet is missing",
-    module="demo.core",
-    file="demo/core.py",
-    object="demo.core:greet",
-    expected="function greet(name: str) -> str",
-    found="nothing",
-    line=7,
-)
-ADDED = Finding(
-    code="ISP202",
-    distribution="demo",
-    message="function extra is not in the manifest",
-    module="demo.core",
-    file="demo/core.py",
-    object="demo.core:extra",
-    line=12,
-)
-MODIFIED = Finding(
-    code="ISP301",
-    distribution="demo",
-    message="file modified",
-    module="demo.core",
-    file="demo/core.py",
-    expected="sha256 aaaa",
-    found="sha256 bbbb",
-)
+MISSING = replace(samples.MISSING, line=7)
 ACCEPTED = Finding(
     code="ISP321",
     distribution="certifi",
@@ -76,14 +50,6 @@ NASTY = Finding(
     message="100% added\r\n::error::forged",
     file="demo/we,ird:name\n.py",
     line=3,
-)
-UNOWNED_PTH = Finding(
-    code="ISP307",
-    distribution="",
-    message="executable .pth line owned by no distribution",
-    file="evil.pth",
-    line=1,
-    found="import os",
 )
 
 
