@@ -175,6 +175,34 @@ def read_manifest_bytes(distribution: InstalledDistribution) -> bytes | None:
     return read_optional_bytes(path)
 
 
+def read_manifest_start(distribution: InstalledDistribution, *, until: bytes) -> bytes | None:
+    """The manifest's bytes up to and including the first ``until``, or all of them.
+
+    Verifying unchanged files needs only the manifest's first document; its second (the module
+    structures) is most of the file.  Errors as :func:`read_manifest_bytes`.
+    """
+    path = distribution.manifest_path
+    if has_manifest(distribution) and not path.is_file():
+        return read_manifest_bytes(distribution)  # raises the one-line error
+    try:
+        with path.open("rb") as stream:
+            content = b""
+            while chunk := stream.read(_MANIFEST_CHUNK):
+                searched_from = max(0, len(content) - len(until))
+                content += chunk
+                end = content.find(until, searched_from)
+                if end >= 0:
+                    return content[: end + len(until)]
+            return content
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as error:
+        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
+
+
+_MANIFEST_CHUNK = 1 << 16
+
+
 def has_manifest(distribution: InstalledDistribution) -> bool:
     """Whether anything is at the manifest's path.  A distribution with something there is
     verified, and a manifest that cannot be read is an ISP309 finding, not "no manifest"."""

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import ManifestError
+from .errors import ManifestError, UnusableInputError
 from .model import (
     SCHEMA_VERSION,
     Attribute,
@@ -488,12 +488,18 @@ class _Documents:
     goes through ``yaml.safe_load_all``.
     """
 
-    def __init__(self, content: bytes, source: str) -> None:
+    def __init__(
+        self, content: bytes, source: str, whole: Callable[[], bytes] | None = None
+    ) -> None:
         self.source = source
         self._structures: Any = None
         self._pending: bytes | None = None
         self._pending_at = 0
+        self._whole = whole
         split = content.find(_SEPARATOR_BYTES)  # no copy of the (large) structures document
+        if split < 0 and whole is not None:  # ``content`` was only the start of the file
+            content, self._whole = self._read_whole(), None
+            split = content.find(_SEPARATOR_BYTES)
         try:
             self.header: Any = json.loads(_utf8(content[:split] if split >= 0 else content, source))
         except ValueError:
@@ -519,7 +525,19 @@ class _Documents:
         """Whether structures live in a second document rather than in the module entries."""
         return self._pending is not None or self._structures is not None
 
+    def _read_whole(self) -> bytes:
+        assert self._whole is not None
+        try:
+            return self._whole()
+        except UnusableInputError as error:
+            raise ManifestError(str(error)) from None
+
     def structures(self) -> Any:
+        if self._pending is not None and self._whole is not None:
+            self._pending, self._whole = self._read_whole(), None
+            self._pending_at = self._pending.find(_SEPARATOR_BYTES) + len(_SEPARATOR_BYTES)
+            if self._pending_at < len(_SEPARATOR_BYTES):
+                raise ManifestError(f"{self.source}: structures: the document is missing")
         if self._pending is not None:
             try:
                 tail = self._pending[self._pending_at :]
@@ -594,17 +612,23 @@ StructureReader = Callable[[str], ModuleStructure]
 """Reads the structure of the module at a wheel path on demand (:func:`load_bytes_deferred`)."""
 
 
-def load_bytes_deferred(content: bytes, source: str) -> tuple[SpyModel, StructureReader]:
+def load_bytes_deferred(
+    content: bytes, source: str, *, whole: Callable[[], bytes] | None = None
+) -> tuple[SpyModel, StructureReader]:
     """Like :func:`load_bytes`, but each module's structure is read only when asked for.
 
     The model's modules carry empty structures; the returned function reads (and checks, raising
     :class:`ManifestError`) the structure of the module at a wheel path.  ``verify`` needs a
     structure only for a file whose digest differs, and decoding every structure of a large
     package costs several times the hashing that verifying an unchanged install otherwise is.
+
+    With ``whole``, ``content`` may be just the start of the file, up to and including the
+    document separator (see :data:`DOCUMENT_SEPARATOR`); ``whole`` reads all of it, and is
+    called only if a structure is asked for.
     """
     reader = _Reader(source)
     with _nesting_checked(source):
-        documents = _Documents(content, source)
+        documents = _Documents(content, source, whole)
         header = reader.mapping(documents.header, "document")
         modules = header.get("modules", [])
         if not isinstance(modules, list):

@@ -50,9 +50,10 @@ from .installed import (
     list_files,
     read_file,
     read_manifest_bytes,
+    read_manifest_start,
     unique_directories,
 )
-from .manifest import StructureReader, load_bytes, load_bytes_deferred
+from .manifest import DOCUMENT_SEPARATOR, StructureReader, load_bytes, load_bytes_deferred
 from .model import Module, SpyModel
 from .records import installed_path, normalise_record_path
 from .wheelfile import (
@@ -314,13 +315,17 @@ def _load_installed_model(
     name, version, source = distribution.name, distribution.version, distribution.source
     where = _manifest_file(distribution.metadata_name)
     try:
-        data = read_manifest_bytes(distribution)
+        data = read_manifest_start(distribution, until=DOCUMENT_SEPARATOR.encode())
     except UnusableInputError as error:
         return _stopped(name, version, source, True, (_unusable(name, str(error), where),))
     if data is None:
         return _stopped(name, version, source, False, (_no_manifest(name),))
     try:
-        model, structures = load_bytes_deferred(data, str(distribution.manifest_path))
+        model, structures = load_bytes_deferred(
+            data,
+            str(distribution.manifest_path),
+            whole=lambda: read_manifest_bytes(distribution) or b"",
+        )
     except ManifestError as error:
         return _stopped(name, version, source, True, (_unusable(name, str(error), where),))
     mismatch = _identity_findings(name, version, model)

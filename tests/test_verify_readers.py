@@ -397,3 +397,20 @@ def test_undecodable_metadata_falls_back_to_the_directory_name(tmp_path: Path) -
     (info / "METADATA").write_bytes(b"Name: \xff\xfe\n")
     (distribution,) = find_distributions([tmp_path])
     assert (distribution.name, distribution.version) == ("pkg", "1.0")
+
+
+def test_manifest_start_stops_after_the_separator_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hatch_importspy import installed
+    from hatch_importspy.manifest import DOCUMENT_SEPARATOR
+
+    install(tmp_path, "pkg", "1.0", FILES, manifest=model_for("pkg", "1.0", FILES))
+    (distribution,) = find_distributions([tmp_path])
+    whole = distribution.manifest_path.read_bytes()
+    separator = DOCUMENT_SEPARATOR.encode()
+    end = whole.index(separator) + len(separator)
+    for chunk in (3, 7, len(separator), 4096):
+        monkeypatch.setattr(installed, "_MANIFEST_CHUNK", chunk)
+        assert installed.read_manifest_start(distribution, until=separator) == whole[:end]
+    assert installed.read_manifest_start(distribution, until=b"never there") == whole
