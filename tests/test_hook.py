@@ -240,17 +240,20 @@ def test_the_sdist_build_also_stops_on_a_config_error(
     assert result.artifacts == ()
 
 
+EDITABLE_CAPABLE_PYPROJECT = (
+    "[build-system]\nrequires = ['hatchling', 'hatch-importspy']\n"
+    "build-backend = 'hatchling.build'\n\n"
+    "[project]\nname = 'fixture-pkg'\nversion = '1.0.0'\n\n"
+    "[tool.hatch.build.targets.wheel]\npackages = ['mypkg']\ndev-mode-dirs = ['.']\n\n"
+    "[tool.hatch.build.hooks.importspy]\n"
+)
+"""A project whose wheel target can also build editable wheels (``dev-mode-dirs``)."""
+
+
 def test_an_editable_build_embeds_no_manifest_and_says_so(
     project_factory: ProjectFactory, tmp_path: Path
 ) -> None:
-    pyproject = (
-        "[build-system]\nrequires = ['hatchling', 'hatch-importspy']\n"
-        "build-backend = 'hatchling.build'\n\n"
-        "[project]\nname = 'fixture-pkg'\nversion = '1.0.0'\n\n"
-        "[tool.hatch.build.targets.wheel]\npackages = ['mypkg']\ndev-mode-dirs = ['.']\n\n"
-        "[tool.hatch.build.hooks.importspy]\n"
-    )
-    project = project_factory({**SIMPLE_PACKAGE, "pyproject.toml": pyproject})
+    project = project_factory({**SIMPLE_PACKAGE, "pyproject.toml": EDITABLE_CAPABLE_PYPROJECT})
     out = tmp_path / "out"
     out.mkdir()
 
@@ -557,14 +560,7 @@ def test_one_builder_run_of_a_standard_and_an_editable_wheel(
 ) -> None:
     from hatchling.builders.wheel import WheelBuilder
 
-    pyproject = (
-        "[build-system]\nrequires = ['hatchling', 'hatch-importspy']\n"
-        "build-backend = 'hatchling.build'\n\n"
-        "[project]\nname = 'fixture-pkg'\nversion = '1.0.0'\n\n"
-        "[tool.hatch.build.targets.wheel]\npackages = ['mypkg']\ndev-mode-dirs = ['.']\n\n"
-        "[tool.hatch.build.hooks.importspy]\n"
-    )
-    project = project_factory({**SIMPLE_PACKAGE, "pyproject.toml": pyproject})
+    project = project_factory({**SIMPLE_PACKAGE, "pyproject.toml": EDITABLE_CAPABLE_PYPROJECT})
     out = tmp_path / "out"
 
     built = WheelBuilder(str(project)).build(directory=str(out / "standard"), versions=["standard"])
