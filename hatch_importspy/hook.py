@@ -240,7 +240,7 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
     """
     from .compare.integrity import record_findings
     from .errors import UnusableInputError
-    from .records import normalise_record_path, parse_record
+    from .records import parse_record, stated_digests
 
     with zipfile.ZipFile(wheel) as archive:
         record_name = next(
@@ -258,7 +258,7 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
         record = parse_record(text, source=f"{wheel.name}!{record_name}")
     except UnusableInputError as error:
         return [str(error)]
-    stated = {normalise_record_path(entry.path): entry.sha256 for entry in record}
+    stated = stated_digests(record)
     findings = record_findings(
         model.name,
         model.file_digests(),

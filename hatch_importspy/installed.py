@@ -24,7 +24,14 @@ from packaging.utils import canonicalize_name
 
 from .errors import UnusableInputError
 from .manifest import MANIFEST_FILENAME
-from .records import RecordEntry, normalise_record_path, parse_record, sha256_file
+from .records import (
+    RecordEntry,
+    normalise_record_path,
+    parse_record,
+    record_digests,
+    sha256_file,
+    stated_digests,
+)
 
 if sys.version_info >= (3, 12):
     from importlib.metadata import Distribution
@@ -256,6 +263,21 @@ class RecordIndex:
                     None if text is None else parse_record(text, source=str(where / "RECORD"))
                 )
         return self._records[where]
+
+    def digests(self, distribution: InstalledDistribution) -> dict[str, str | None] | None:
+        """The distribution's RECORD as ``{normalised path: stated hex sha256 or None}``
+        (see :func:`~hatch_importspy.records.record_digests`), ``None`` without a RECORD.
+
+        Raises :class:`UnusableInputError` as :meth:`record` does.
+        """
+        if distribution.metadata_dir.suffix == ".egg-info" or distribution.metadata_dir in (
+            self._records
+        ):
+            record = self.record(distribution)
+            return None if record is None else stated_digests(record)
+        text = self._text(distribution)
+        where = distribution.metadata_dir / "RECORD"
+        return None if text is None else record_digests(text, source=str(where))
 
     def owners_of(self, path: Path | str) -> tuple[str, ...]:
         """The names of the distributions whose RECORD lists ``path`` (absolute)."""

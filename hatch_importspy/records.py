@@ -13,11 +13,16 @@ import csv
 import hashlib
 import os
 import posixpath
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import UnusableInputError
 
 _CHUNK = 1 << 16
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+
+_SHA256_SIZE = hashlib.sha256().digest_size
+_URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 INSTALL_SCHEMES_INSIDE = frozenset({"purelib", "platlib"})
 """The ``.data/`` categories a wheel installer puts into site-packages itself."""
@@ -35,26 +40,34 @@ class RecordEntry:
 
     @property
     def sha256(self) -> str | None:
-        """The hex sha256 RECORD states, or ``None`` when it states no sha256.
+        """The hex sha256 RECORD states, or ``None`` when it states no sha256 (see
+        :func:`stated_sha256`)."""
+        return stated_sha256(self.hash)
 
-        A row that claims sha256 with an undecodable digest yields the raw text, which never equals
-        a hex digest: a garbled hash must read as a disagreement, not as "no hash".
-        """
-        if self.hash is None:
-            return None
-        algorithm, _, value = self.hash.partition("=")
-        if algorithm != "sha256":
-            return None
-        return record_digest_to_hex(value) or self.hash
+
+def stated_sha256(hash_text: str | None) -> str | None:
+    """The hex sha256 of a RECORD hash field (``sha256=<urlsafe base64>``), ``None`` when the
+    field states no sha256.
+
+    A field that claims sha256 with an undecodable digest yields the raw text, which never equals
+    a hex digest: a garbled hash must read as a disagreement, not as "no hash".
+    """
+    algorithm, _, value = (hash_text or "").partition("=")
+    if algorithm != "sha256":
+        return None
+    return record_digest_to_hex(value) or hash_text
 
 
 def record_digest_to_hex(value: str) -> str | None:
     """RECORD's urlsafe base64 (unpadded) digest as hex; ``None`` if it is not a sha256 digest."""
+    # ``base64.urlsafe_b64decode`` spelled out on bytes: this runs for every row of the RECORD
+    # of every verified distribution, and the ``str`` translation it starts with is the slow part.
     try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-    except (binascii.Error, ValueError):
+        encoded = value.encode("ascii").translate(_URLSAFE_TO_STANDARD)
+        raw = binascii.a2b_base64(encoded + b"=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError):  # UnicodeEncodeError is a ValueError
         return None
-    return raw.hex() if len(raw) == hashlib.sha256().digest_size else None
+    return raw.hex() if len(raw) == _SHA256_SIZE else None
 
 
 def hex_to_record_digest(hex_digest: str) -> str:
@@ -64,40 +77,75 @@ def hex_to_record_digest(hex_digest: str) -> str:
 
 def parse_record(text: str, *, source: str) -> tuple[RecordEntry, ...]:
     """Parse RECORD text; ``source`` names the file in the one-line error for a malformed row."""
-    entries: list[RecordEntry] = []
-    try:
-        rows = list(csv.reader(text.splitlines()))
-    except csv.Error as error:
-        raise UnusableInputError(f"{source}: not a valid CSV file: {error}") from None
+    return tuple(
+        RecordEntry(path, digest or None, int(size) if size else None)
+        for path, digest, size in _rows(text, source)
+    )
+
+
+def record_digests(text: str, *, source: str) -> dict[str, str | None]:
+    """RECORD text as ``{normalised path: stated hex sha256 or None}``, checked as
+    :func:`parse_record` checks it.
+
+    What verification compares: it skips building a :class:`RecordEntry` per row, which is most
+    of the cost of reading the RECORD of a large distribution.
+    """
+    return {
+        normalise_record_path(path): stated_sha256(digest)
+        for path, digest, _ in _rows(text, source)
+    }
+
+
+def stated_digests(entries: Iterable[RecordEntry]) -> dict[str, str | None]:
+    """Parsed RECORD rows as ``{normalised path: stated hex sha256 or None}``."""
+    return {normalise_record_path(entry.path): entry.sha256 for entry in entries}
+
+
+def _rows(text: str, source: str) -> Iterator[tuple[str, str, str]]:
+    """The ``(path, hash, size)`` of each non-blank row; a malformed row raises
+    :class:`UnusableInputError` naming ``source`` and the line."""
+    lines = text.splitlines()
+    if '"' in text:
+        try:
+            rows = list(csv.reader(lines))
+        except csv.Error as error:
+            raise UnusableInputError(f"{source}: not a valid CSV file: {error}") from None
+    else:  # without a quote character, a CSV row is its line split at the commas
+        rows = [line.split(",") for line in lines]
     for number, row in enumerate(rows, start=1):
-        if not row or (len(row) == 1 and not row[0].strip()):
-            continue
-        if len(row) > 3 or not row[0]:
-            raise UnusableInputError(
-                f"{source}: line {number}: expected 'path,hash,size', found {len(row)} fields"
-            )
-        path, digest, size = (*row, "", "")[:3]
+        if len(row) != 3 or not row[0]:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue
+            if len(row) > 3 or not row[0]:
+                raise UnusableInputError(
+                    f"{source}: line {number}: expected 'path,hash,size', found {len(row)} fields"
+                )
+            row = [*row, "", ""][:3]
+        path, digest, size = row
         if size and not size.isdigit():
             raise UnusableInputError(f"{source}: line {number}: size {size!r} is not a number")
-        entries.append(RecordEntry(path, digest or None, int(size) if size else None))
-    return tuple(entries)
+        yield path, digest, size
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
     """The hex sha256 of a file, read in chunks so that large files never sit in memory."""
-    # A plain ``open`` on a string path and 64 KiB reads: this runs once per verified file, and
-    # both pathlib's per-call overhead and ``hashlib.file_digest``'s 256 KiB buffer per call are
-    # a measurable share of hashing a small module.
-    with open(path, "rb") as stream:  # noqa: PTH123
-        chunk = stream.read(_CHUNK)
+    # The file descriptor is used directly: this runs once per verified file, and ``open()``
+    # builds two file objects and asks whether the file is a terminal before the first byte is
+    # read, which together cost about as much as hashing a small module.  It only reads, so no
+    # buffering is lost.
+    descriptor = os.open(path, _READ_FLAGS)
+    try:
+        chunk = os.read(descriptor, _CHUNK)
         digest = hashlib.sha256(chunk)
-        # A short first read is the whole file (a regular file is read in full up to the size
-        # asked for): most modules are smaller than one chunk, and asking again for the end of
-        # the file would double the system calls of hashing them.
+        # A short read of a regular file is its end: most modules are smaller than one chunk, and
+        # asking again for the end of the file would double the system calls of hashing them.
+        # (Were a file system to return less, the digest would differ: a finding, never a pass.)
         while len(chunk) == _CHUNK:
-            chunk = stream.read(_CHUNK)
+            chunk = os.read(descriptor, _CHUNK)
             digest.update(chunk)
-        return digest.hexdigest()
+    finally:
+        os.close(descriptor)
+    return digest.hexdigest()
 
 
 def normalise_record_path(path: str) -> str:

@@ -55,7 +55,7 @@ from .installed import (
 )
 from .manifest import DOCUMENT_SEPARATOR, StructureReader, load_bytes, load_bytes_deferred
 from .model import Module, SpyModel
-from .records import installed_path, normalise_record_path
+from .records import installed_path, stated_digests
 from .wheelfile import (
     WheelContents,
     is_wheel_target,
@@ -272,10 +272,10 @@ def _verify_distribution(
     )
     record_problem: str | None = None
     try:
-        record = records.record(distribution)
+        stated = records.digests(distribution)
     except UnusableInputError as error:
-        record, record_problem = None, str(error)
-    if record is None:
+        stated, record_problem = None, str(error)
+    if stated is None:
         findings.append(
             Finding(
                 "ISP310",
@@ -285,7 +285,6 @@ def _verify_distribution(
             )
         )
     else:
-        stated = {normalise_record_path(entry.path): entry.sha256 for entry in record}
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
     present = list_files(site_dir, package_directories(expected, metadata_dir=metadata_dir))
     findings.extend(
@@ -380,7 +379,7 @@ def _verify_wheel(contents: WheelContents, facts: EnvironmentFacts | None) -> Di
     findings.extend(
         file_findings(name, expected, found, modules={p: m.name for p, m in modules.items()})
     )
-    stated = {normalise_record_path(entry.path): entry.sha256 for entry in contents.record}
+    stated = stated_digests(contents.record)
     findings.extend(record_findings(name, expected, stated, metadata_dir=contents.metadata_dir))
     members = [m for m in contents.digests if not m.startswith(f"{contents.metadata_dir}/")]
     findings.extend(
