@@ -91,7 +91,7 @@ def record_digests(text: str, *, source: str) -> dict[str, str | None]:
     of the cost of reading the RECORD of a large distribution.
     """
     return {
-        normalise_record_path(path): stated_sha256(digest)
+        normalise_record_path(path): stated_sha256(digest) if digest else None
         for path, digest, _ in _rows(text, source)
     }
 

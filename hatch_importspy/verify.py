@@ -55,7 +55,7 @@ from .installed import (
 )
 from .manifest import DOCUMENT_SEPARATOR, StructureReader, load_bytes, load_bytes_deferred
 from .model import Module, SpyModel
-from .records import installed_path, stated_digests
+from .records import data_directory, installed_path, stated_digests
 from .wheelfile import (
     WheelContents,
     is_wheel_target,
@@ -286,7 +286,8 @@ def _verify_distribution(
         )
     else:
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
-    present = list_files(site_dir, package_directories(expected, metadata_dir=metadata_dir))
+    directories = package_directories(expected, metadata_dir=metadata_dir)
+    present = list_files(site_dir, directories, known=expected)
     findings.extend(
         added_file_findings(name, present, owned=records.relative_to(site_dir), vouched=expected)
     )
@@ -341,17 +342,22 @@ def _installed_expectations(
     Files a wheel installs outside site-packages (``.data`` scripts, headers, data) cannot be
     located from the site directory and are left out; see :func:`records.installed_path`.
     """
+    digests = model.file_digests()
+    modules = model.module_by_path()
+    elsewhere = f"{data_directory(metadata_dir)}/"  # only ``.data/`` paths move on install
+    if not any(path.startswith(elsewhere) for path in digests):
+        return {path: digest.lower() for path, digest in digests.items()}, modules
     expected: dict[str, str] = {}
-    for path, digest in model.file_digests().items():
+    for path, digest in digests.items():
         target = installed_path(path, metadata_dir)
         if target is not None:
             expected[target] = digest.lower()
-    modules: dict[str, Module] = {}
-    for module in model.modules:
-        target = installed_path(module.path, metadata_dir)
+    installed: dict[str, Module] = {}
+    for path, module in modules.items():
+        target = installed_path(path, metadata_dir)
         if target is not None:
-            modules[target] = module
-    return expected, modules
+            installed[target] = module
+    return expected, installed
 
 
 # --------------------------------------------------------------------------- wheels

@@ -42,9 +42,13 @@ def file_findings(
     """
     names = modules or {}
     findings: list[Finding] = []
-    for path in sorted(expected):
+    # Most files match: find the few that do not before sorting anything.
+    differing = [path for path, want in expected.items() if found.get(path) != want]
+    for path in sorted(differing):
         want = expected[path].lower()
         digest = found.get(path)
+        if digest == want:
+            continue  # the manifest spelled it in upper case
         if digest is None:
             findings.append(
                 Finding(
@@ -78,9 +82,9 @@ def file_findings(
 def in_record_scope(path: str, metadata_dir: str) -> bool:
     """Whether a RECORD path is one the manifest must list (see the module docstring)."""
     return not (
-        is_outside(path)
-        or path.startswith(f"{metadata_dir}/")
+        path.startswith(f"{metadata_dir}/")
         or is_bytecode_cache(path)
+        or is_outside(path)
         or installed_path(path, metadata_dir) is None
     )
 
@@ -98,18 +102,19 @@ def record_findings(
     one.  ``metadata_dir`` is the ``.dist-info`` directory name, relative like the paths.
     """
     findings: list[Finding] = []
-    for path in sorted(record):
-        if path not in expected and in_record_scope(path, metadata_dir):
-            findings.append(
-                Finding(
-                    "ISP304",
-                    distribution,
-                    f"{path} is in RECORD but not in the manifest",
-                    file=path,
-                    found=record[path],
-                )
+    unlisted = record.keys() - expected.keys()
+    for path in sorted(path for path in unlisted if in_record_scope(path, metadata_dir)):
+        findings.append(
+            Finding(
+                "ISP304",
+                distribution,
+                f"{path} is in RECORD but not in the manifest",
+                file=path,
+                found=record[path],
             )
-    for path in sorted(expected):
+        )
+    differing = [path for path, want in expected.items() if record.get(path, "") != want]
+    for path in sorted(differing):
         want = expected[path].lower()
         if path not in record:
             findings.append(
@@ -139,13 +144,9 @@ def package_directories(paths: Iterable[str], *, metadata_dir: str) -> frozenset
     """The top-level directories a distribution's files live in (``pkg`` for ``pkg/sub/m.py``):
     where files nobody installed are looked for.  Single-file modules contribute none, so the
     site directory itself is never scanned."""
-    return frozenset(
-        path.partition("/")[0]
-        for path in paths
-        if "/" in path
-        and not is_outside(path)
-        and path.partition("/")[0] not in {metadata_dir, data_directory(metadata_dir)}
-    )
+    tops = {path.partition("/")[0] for path in paths if "/" in path}
+    excluded = {metadata_dir, data_directory(metadata_dir)}
+    return frozenset(top for top in tops if top not in excluded and not is_outside(f"{top}/"))
 
 
 def added_file_findings(
