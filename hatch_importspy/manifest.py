@@ -251,7 +251,7 @@ class _Reader:
         return ManifestError(f"{self.source}: {where}: {problem}")
 
     def mapping(self, value: Any, where: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):  # decoders give dicts
             raise self.fail(where, "expected a mapping")
         return value
 
@@ -297,10 +297,11 @@ class _Reader:
         value = data.get(key, [])
         if not isinstance(value, list):
             raise self.fail(f"{where}.{key}", "expected a list")
-        return tuple(
-            read(self.mapping(item, f"{where}.{key}[{index}]"), f"{where}.{key}[{index}]")
-            for index, item in enumerate(value)
-        )
+        read_items: list[T] = []
+        for index, item in enumerate(value):  # a loop, not a generator: one per module entry
+            location = f"{where}.{key}[{index}]"
+            read_items.append(read(self.mapping(item, location), location))
+        return tuple(read_items)
 
     def enum(self, data: Mapping[str, Any], key: str, where: str, kind: type[T], default: T) -> T:
         value = data.get(key)
@@ -642,14 +643,11 @@ def load_bytes_deferred(
                 for item in modules
             ]
         model = reader.model({**header, "modules": shallow})
-    deferred = {
-        module.path: (modules[index], f"manifest.modules[{index}]")
-        for index, module in enumerate(model.modules)
-    }
+    deferred = {module.path: index for index, module in enumerate(model.modules)}
 
     def structure(path: str) -> ModuleStructure:
-        item, where = deferred[path]
+        index = deferred[path]
         with _nesting_checked(source):
-            return _structure_from(reader, documents, item, where)
+            return _structure_from(reader, documents, modules[index], f"manifest.modules[{index}]")
 
     return model, structure
