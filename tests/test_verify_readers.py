@@ -222,6 +222,23 @@ def test_hash_files_and_list_files(tmp_path: Path) -> None:
     assert list_files(tmp_path, ["absent"]) == ()
 
 
+def test_list_files_leaves_out_known_files_and_their_bytecode(tmp_path: Path) -> None:
+    cache = tmp_path / "pkg" / "__pycache__"
+    cache.mkdir(parents=True)
+    for name in ("a.py", "b.py", "a.pyc"):
+        (tmp_path / "pkg" / name).write_bytes(b"")
+    for name in ("a.cpython-311.pyc", "b.cpython-311.pyc", "gone.cpython-311.pyc", "a.txt"):
+        (cache / name).write_bytes(b"")
+    known = {"pkg/a.py"}
+    assert list_files(tmp_path, ["pkg"], known=known) == (
+        "pkg/__pycache__/a.txt",
+        "pkg/__pycache__/b.cpython-311.pyc",
+        "pkg/__pycache__/gone.cpython-311.pyc",
+        "pkg/a.pyc",
+        "pkg/b.py",
+    )
+
+
 # --------------------------------------------------------------------------- wheels
 
 
