@@ -12,10 +12,11 @@ Every function here only reads.  Nothing is written, nothing is imported from th
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import re
 import sys
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
@@ -46,19 +47,45 @@ _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 @dataclass(frozen=True)
 class InstalledDistribution:
-    """One installed distribution: its names and where its metadata lives."""
+    """One installed distribution: where its metadata lives, and its names and version.
 
-    name: str
-    """The ``Name`` from its metadata, as written."""
-    version: str
+    The name and version are read from the metadata when first asked for.  Verifying one
+    distribution needs the versions of only the few it requires, and reading every
+    distribution's metadata up front made the environment's size a large part of verifying a
+    single package.
+    """
+
     site_dir: Path
     """The directory its RECORD paths are relative to."""
     metadata_dir: Path
     """``<site_dir>/<name>-<version>.dist-info`` (or an ``.egg-info`` for legacy installs)."""
 
+    @functools.cached_property
+    def _identity(self) -> tuple[str, str]:
+        return _read_identity(self.metadata_dir)
+
     @property
+    def name(self) -> str:
+        """The ``Name`` from its metadata, as written (the directory's, when unreadable)."""
+        return self._identity[0]
+
+    @property
+    def version(self) -> str:
+        """The ``Version`` from its metadata (the directory's, when unreadable)."""
+        return self._identity[1]
+
+    @functools.cached_property
     def canonical_name(self) -> str:
-        """The PEP 503 normalised name: how requirements and command-line targets match."""
+        """The PEP 503 normalised name: how requirements and command-line targets match.
+
+        Taken from a well-formed ``<name>-<version>.dist-info`` directory name, as
+        ``importlib.metadata`` finds a distribution by name, without reading the metadata;
+        otherwise from the metadata's ``Name``.
+        """
+        stem, _, suffix = self.metadata_dir.name.rpartition(".")
+        name, separator, version = stem.partition("-")
+        if suffix == "dist-info" and name and separator and version and "-" not in version:
+            return canonicalize_name(name)
         return canonicalize_name(self.name)
 
     @property
@@ -77,6 +104,23 @@ class InstalledDistribution:
         return str(self.metadata_dir)
 
 
+class InstalledVersions(Mapping[str, str]):
+    """Canonical name -> version of each distribution given, its metadata read only when that
+    name is looked up (see :class:`InstalledDistribution`)."""
+
+    def __init__(self, distributions: Mapping[str, InstalledDistribution]) -> None:
+        self._distributions = distributions
+
+    def __getitem__(self, name: str) -> str:
+        return self._distributions[name].version
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._distributions)
+
+    def __len__(self) -> int:
+        return len(self._distributions)
+
+
 def find_distributions(site_dirs: Sequence[Path]) -> tuple[InstalledDistribution, ...]:
     """Every distribution in ``site_dirs``, in path order (so the first of a name is the one
     imported), each directory listed once even when named twice or through a symlink."""
@@ -90,7 +134,7 @@ def find_distributions(site_dirs: Sequence[Path]) -> tuple[InstalledDistribution
             ) from None
         for entry in entries:
             if entry.name.endswith(_METADATA_SUFFIXES):
-                found.append(_read_distribution(site_dir, Path(entry.path)))
+                found.append(InstalledDistribution(site_dir, Path(entry.path)))
     return tuple(found)
 
 
@@ -106,7 +150,7 @@ def unique_directories(directories: Iterable[Path]) -> tuple[Path, ...]:
     return tuple(unique)
 
 
-def _read_distribution(site_dir: Path, metadata_dir: Path) -> InstalledDistribution:
+def _read_identity(metadata_dir: Path) -> tuple[str, str]:
     """Name and version from the metadata, falling back to the directory name when unreadable."""
     distribution = Distribution.at(metadata_dir)
     try:
@@ -120,11 +164,9 @@ def _read_distribution(site_dir: Path, metadata_dir: Path) -> InstalledDistribut
     fallback_name, _, rest = stem.partition("-")
     fallback_version = rest.partition("-")[0]
     headers = HeaderParser().parsestr(text or "")
-    return InstalledDistribution(
-        name=str(headers.get("Name") or fallback_name),
-        version=str(headers.get("Version") or fallback_version),
-        site_dir=site_dir,
-        metadata_dir=metadata_dir,
+    return (
+        str(headers.get("Name") or fallback_name),
+        str(headers.get("Version") or fallback_version),
     )
 
 
@@ -286,7 +328,7 @@ class RecordIndex:
         name = os.path.basename(key)  # noqa: PTH119  (a str key, see _key)
         owners: list[str] = []
         for distribution in self._distributions:
-            if distribution.name not in owners and self._lists(distribution, key, name):
+            if self._lists(distribution, key, name) and distribution.name not in owners:
                 owners.append(distribution.name)
         return tuple(owners)
 

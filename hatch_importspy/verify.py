@@ -42,6 +42,7 @@ from .findings import Finding, sort_key
 from .installed import (
     MANIFEST_LOCATION,
     InstalledDistribution,
+    InstalledVersions,
     RecordIndex,
     find_distributions,
     find_startup_files,
@@ -151,7 +152,7 @@ def verify_installed(
     unowned = startup_findings(
         startup, {file.path: records.owners_of(file.path) for file in startup}, carrying
     )
-    versions = {name: distribution.version for name, distribution in first.items()}
+    versions = InstalledVersions(first)
     expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
     results = tuple(
         _verify_distribution(distribution, records, versions, facts, expectations)

@@ -13,6 +13,7 @@ from fakedist import install, make_wheel, model_for, record_hash, sha
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.installed import (
     InstalledDistribution,
+    InstalledVersions,
     RecordIndex,
     find_distributions,
     hash_files,
@@ -119,14 +120,43 @@ def test_find_distributions_reads_names_and_versions(tmp_path: Path) -> None:
     broken = tmp_path / "nameless-2.0.dist-info"
     broken.mkdir()
     (tmp_path / "pkg").mkdir(exist_ok=True)
-    assert find_distributions([tmp_path, tmp_path / "." / "."]) == (
-        InstalledDistribution("My.Pkg", "1.0.post1", tmp_path, info),
-        InstalledDistribution("nameless", "2.0", tmp_path, broken),
-        InstalledDistribution("old-thing", "0.9", tmp_path, legacy),
+    found = find_distributions([tmp_path, tmp_path / "." / "."])
+    assert found == (
+        InstalledDistribution(tmp_path, info),
+        InstalledDistribution(tmp_path, broken),
+        InstalledDistribution(tmp_path, legacy),
     )
+    assert [(d.name, d.version, d.canonical_name) for d in found] == [
+        ("My.Pkg", "1.0.post1", "my-pkg"),
+        ("nameless", "2.0", "nameless"),
+        ("old-thing", "0.9", "old-thing"),
+    ]
     first = find_distributions([tmp_path])[0]
     assert first.canonical_name == "my-pkg"
     assert first.metadata_name == "My.Pkg-1.0.post1.dist-info"
+
+
+def test_canonical_name_from_metadata_when_the_directory_name_is_ambiguous(
+    tmp_path: Path,
+) -> None:
+    unescaped = tmp_path / "python-dateutil-2.8.2.dist-info"  # the name's "-" not escaped
+    unescaped.mkdir()
+    (unescaped / "METADATA").write_text("Name: python-dateutil\nVersion: 2.8.2\n")
+    (distribution,) = find_distributions([tmp_path])
+    assert distribution.canonical_name == "python-dateutil"
+    assert distribution.version == "2.8.2"
+
+
+def test_installed_versions_read_metadata_only_when_looked_up(tmp_path: Path) -> None:
+    install(tmp_path, "pkg", "1.0", {})
+    install(tmp_path, "other", "2.0", {})
+    first = {d.canonical_name: d for d in find_distributions([tmp_path])}
+    versions = InstalledVersions(first)
+    assert versions.get("pkg") == "1.0"
+    assert versions.get("absent") is None
+    assert "_identity" in vars(first["pkg"])
+    assert "_identity" not in vars(first["other"])
+    assert dict(versions) == {"other": "2.0", "pkg": "1.0"}
 
 
 def test_find_distributions_in_path_order(tmp_path: Path) -> None:
