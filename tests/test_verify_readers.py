@@ -33,7 +33,9 @@ from hatch_importspy.records import (
     normalise_record_path,
     parse_record,
     record_digest_to_hex,
+    record_digests,
     sha256_file,
+    stated_digests,
 )
 from hatch_importspy.verify import load_model
 from hatch_importspy.wheelfile import (
@@ -77,6 +79,31 @@ def test_parse_record() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # without a quote character: rows split at the commas
+        f"./pkg//a.py,{record_hash(b'a')},1\npkg/b.py,sha256=garbage!,\n\npkg/c.py,md5=x,3\n"
+        "pkg-1.0.dist-info/RECORD,,\npkg/__pycache__/a.cpython-311.pyc,,\n",
+        # quoted rows: through the csv module
+        f'"pkg/with,comma.py",{record_hash(b"b")},1\r\npkg/a.py,,\r\n',
+    ],
+)
+def test_record_digests_agree_with_parsed_rows(text: str) -> None:
+    expected = {normalise_record_path(e.path): e.sha256 for e in parse_record(text, source="R")}
+    assert record_digests(text, source="R") == expected
+    assert stated_digests(parse_record(text, source="R")) == expected
+
+
+def test_record_digests_spell_digests_as_hex() -> None:
+    text = f"./pkg//a.py,{record_hash(b'a')},1\npkg/b.py,sha256=garbage!,\npkg/c.py,,\n"
+    assert record_digests(text, source="R") == {
+        "pkg/a.py": sha(b"a"),
+        "pkg/b.py": "sha256=garbage!",
+        "pkg/c.py": None,
+    }
+
+
+@pytest.mark.parametrize(
     ("text", "message"),
     [
         ("a,b,c,d\n", "x/RECORD: line 1: expected 'path,hash,size', found 4 fields"),
@@ -86,6 +113,9 @@ def test_parse_record() -> None:
 def test_malformed_record(text: str, message: str) -> None:
     with pytest.raises(UnusableInputError) as caught:
         parse_record(text, source="x/RECORD")
+    assert str(caught.value) == message
+    with pytest.raises(UnusableInputError) as caught:
+        record_digests(text, source="x/RECORD")
     assert str(caught.value) == message
 
 
