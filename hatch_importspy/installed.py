@@ -29,6 +29,7 @@ from .records import (
     RecordEntry,
     normalise_record_path,
     parse_record,
+    read_regular_file,
     record_digests,
     sha256_file,
     stated_digests,
@@ -265,7 +266,7 @@ def read_optional_bytes(path: Path) -> bytes | None:
     so that raises :class:`UnusableInputError` naming the file.
     """
     try:
-        return path.read_bytes()
+        return read_regular_file(path)  # a FIFO planted there must not hang the run
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
@@ -430,7 +431,7 @@ def hash_files(site_dir: Path, paths: Iterable[str]) -> dict[str, str | None]:
 def read_file(site_dir: Path, path: str) -> bytes | None:
     """A file's bytes (for re-describing a modified module), ``None`` when it cannot be read."""
     try:
-        return (site_dir / path).read_bytes()
+        return read_regular_file(site_dir / path)
     except OSError:
         return None
 

@@ -10,16 +10,20 @@ from __future__ import annotations
 import base64
 import binascii
 import csv
+import errno
 import hashlib
 import os
 import posixpath
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from .errors import UnusableInputError
 
 _CHUNK = 1 << 16
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+"""Non-blocking, so that a FIFO planted where a module should be reads as empty (or fails)
+instead of waiting for a writer forever; it changes nothing for regular files."""
 
 _SHA256_SIZE = hashlib.sha256().digest_size
 _URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
@@ -128,7 +132,11 @@ def _rows(text: str, source: str) -> Iterator[tuple[str, str, str]]:
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The hex sha256 of a file, read in chunks so that large files never sit in memory."""
+    """The hex sha256 of a regular file, read in chunks so that large files never sit in memory.
+
+    Raises :class:`OSError` for anything that is not a regular file and reads as more than one
+    chunk (a device such as ``/dev/zero`` would otherwise be hashed forever).
+    """
     # The file descriptor is used directly: this runs once per verified file, and ``open()``
     # builds two file objects and asks whether the file is a terminal before the first byte is
     # read, which together cost about as much as hashing a small module.  It only reads, so no
@@ -140,12 +148,33 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
         # A short read of a regular file is its end: most modules are smaller than one chunk, and
         # asking again for the end of the file would double the system calls of hashing them.
         # (Were a file system to return less, the digest would differ: a finding, never a pass.)
+        if len(chunk) == _CHUNK:
+            _require_regular_file(descriptor)  # only what fills a chunk can be endless
         while len(chunk) == _CHUNK:
             chunk = os.read(descriptor, _CHUNK)
             digest.update(chunk)
     finally:
         os.close(descriptor)
     return digest.hexdigest()
+
+
+def read_regular_file(path: str | os.PathLike[str]) -> bytes:
+    """A regular file's bytes; :class:`OSError` for anything else (a FIFO, a device), which
+    could block or never end."""
+    descriptor = os.open(path, _READ_FLAGS)
+    try:
+        _require_regular_file(descriptor)
+        chunks = []
+        while chunk := os.read(descriptor, _CHUNK):
+            chunks.append(chunk)
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
+
+
+def _require_regular_file(descriptor: int) -> None:
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file")
 
 
 def normalise_record_path(path: str) -> str:

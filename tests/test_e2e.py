@@ -392,6 +392,34 @@ def test_unparseable_installed_module(cli: Cli, venv: Venv) -> None:
     assert outcome.places == [("ISP301", INSTALLED_API), ("ISP208", "spyfix.api")]
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="POSIX")
+def test_fifos_and_devices_planted_in_the_install_are_reported_not_waited_on(
+    cli: Cli, venv: Venv
+) -> None:
+    module = venv.site_packages / INSTALLED_API
+    module.unlink()
+    os.mkfifo(module)  # a blocking read would wait for a writer forever
+    data = venv.site_packages / "spyfix/data/table.json"
+    data.unlink()
+    data.symlink_to("/dev/zero")  # an unchecked read would never end
+    (record,) = venv.site_packages.glob("spyfix-*.dist-info/RECORD")
+    record.unlink()
+    os.mkfifo(record)
+    outcome = cli.verify(venv)
+    assert outcome.returncode == 1
+    assert sorted(outcome.places) == sorted(
+        [
+            ("ISP301", "spyfix/data/table.json"),
+            ("ISP301", INSTALLED_API),
+            ("ISP310", f"{record.parent.name}/RECORD"),
+        ]
+    )
+    (unreadable,) = [f for f in outcome.findings("ISP301") if f["file"].endswith(".json")]
+    assert unreadable["message"] == "cannot be read"
+    (broken_record,) = outcome.findings("ISP310")
+    assert broken_record["message"].endswith("RECORD: cannot read: not a regular file")
+
+
 # --------------------------------------------------------------------------------- integrity
 
 

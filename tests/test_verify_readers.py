@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 import zipfile
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from hatch_importspy.records import (
     is_bytecode_cache,
     normalise_record_path,
     parse_record,
+    read_regular_file,
     record_digest_to_hex,
     record_digests,
     sha256_file,
@@ -138,6 +140,21 @@ def test_sha256_file_reads_large_files_in_pieces(tmp_path: Path) -> None:
     content = bytes(range(256)) * 20_000  # ~5 MB, more than one chunk
     (tmp_path / "big").write_bytes(content)
     assert sha256_file(tmp_path / "big") == sha(content)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="POSIX")
+def test_fifos_and_devices_are_never_waited_on_nor_read_forever(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "fifo")  # nobody writes to it: a blocking open would wait forever
+    (tmp_path / "zero").symlink_to("/dev/zero")  # endless
+    assert sha256_file(tmp_path / "fifo") == sha(b"")  # differs from any module's digest
+    with pytest.raises(OSError, match="not a regular file"):
+        sha256_file(tmp_path / "zero")
+    for special in ("fifo", "zero"):
+        with pytest.raises(OSError, match="not a regular file"):
+            read_regular_file(tmp_path / special)
+    assert hash_files(tmp_path, ["zero"]) == {"zero": "unreadable: not a regular file"}
+    (tmp_path / "plain").write_bytes(b"x" * 100_000)
+    assert read_regular_file(tmp_path / "plain") == b"x" * 100_000
 
 
 # --------------------------------------------------------------------------- installed
