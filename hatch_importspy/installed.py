@@ -154,8 +154,13 @@ def unique_directories(directories: Iterable[Path]) -> tuple[Path, ...]:
 def _read_identity(metadata_dir: Path) -> tuple[str, str]:
     """Name and version from the metadata, falling back to the directory name when unreadable."""
     distribution = Distribution.at(metadata_dir)
+
+    def read(name: str) -> str | None:
+        # Only a regular file: reading a FIFO planted there would block the run.
+        return distribution.read_text(name) if (metadata_dir / name).is_file() else None
+
     try:
-        text = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO")
+        text = read("METADATA") or read("PKG-INFO")
         text = _identity_headers(text) if text else text
         if text is None and metadata_dir.is_file():  # a distutils-era single-file .egg-info
             text = distribution.read_text("")

@@ -153,6 +153,11 @@ def test_fifos_and_devices_are_never_waited_on_nor_read_forever(tmp_path: Path) 
         with pytest.raises(OSError, match="not a regular file"):
             read_regular_file(tmp_path / special)
     assert hash_files(tmp_path, ["zero"]) == {"zero": "unreadable: not a regular file"}
+    planted = tmp_path / "planted-1.0.dist-info"
+    planted.mkdir()
+    os.mkfifo(planted / "METADATA")
+    (distribution,) = find_distributions([tmp_path])
+    assert (distribution.name, distribution.version) == ("planted", "1.0")  # the directory's
     (tmp_path / "plain").write_bytes(b"x" * 100_000)
     assert read_regular_file(tmp_path / "plain") == b"x" * 100_000
 
