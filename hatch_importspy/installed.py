@@ -27,6 +27,7 @@ from .errors import UnusableInputError
 from .manifest import MANIFEST_FILENAME
 from .records import (
     RecordEntry,
+    bytecode_source,
     normalise_record_path,
     parse_record,
     read_regular_file,
@@ -83,9 +84,8 @@ class InstalledDistribution:
         ``importlib.metadata`` finds a distribution by name, without reading the metadata;
         otherwise from the metadata's ``Name``.
         """
-        stem, _, suffix = self.metadata_dir.name.rpartition(".")
-        name, separator, version = stem.partition("-")
-        if suffix == "dist-info" and name and separator and version and "-" not in version:
+        name, version, suffix = _directory_name_parts(self.metadata_dir)
+        if suffix == "dist-info" and name and version and "-" not in version:
             return canonicalize_name(name)
         return canonicalize_name(self.name)
 
@@ -166,14 +166,21 @@ def _read_identity(metadata_dir: Path) -> tuple[str, str]:
             text = distribution.read_text("")
     except (UnicodeDecodeError, OSError):  # read_text passes these on; a broken one is no name
         text = None
-    stem = metadata_dir.name.rpartition(".")[0]
-    fallback_name, _, rest = stem.partition("-")
-    fallback_version = rest.partition("-")[0]
+    fallback_name, rest, _ = _directory_name_parts(metadata_dir)
+    fallback_version = rest.partition("-")[0]  # egg-info: ``name-1.0-py3.11.egg-info``
     headers = HeaderParser().parsestr(text or "")
     return (
         str(headers.get("Name") or fallback_name),
         str(headers.get("Version") or fallback_version),
     )
+
+
+def _directory_name_parts(metadata_dir: Path) -> tuple[str, str, str]:
+    """``pkg-1.0.dist-info`` -> ``("pkg", "1.0", "dist-info")``: what the directory name says
+    before the first ``-``, after it, and the suffix."""
+    stem, _, suffix = metadata_dir.name.rpartition(".")
+    name, _, rest = stem.partition("-")
+    return name, rest, suffix
 
 
 def _identity_headers(text: str) -> str:
@@ -467,22 +474,12 @@ def _walk(site_dir: str, directory: str, known: Container[str]) -> Iterator[str]
         except OSError:
             continue
         prefix = current + "/"
-        # In ``pkg/__pycache__``, ``m.cpython-311.pyc`` is known when ``pkg/m.py`` is.
-        sources = current.removesuffix("__pycache__") if _is_cache_directory(current) else None
         for entry in entries:
             relative = prefix + entry.name
             if entry.is_dir(follow_symlinks=False):
                 stack.append(relative)
-            elif relative not in known and not (
-                sources is not None
-                and entry.name.endswith(".pyc")
-                and f"{sources}{entry.name.partition('.')[0]}.py" in known
-            ):
-                yield relative
-
-
-def _is_cache_directory(path: str) -> bool:
-    return path == "__pycache__" or path.endswith("/__pycache__")
+            elif relative not in known and bytecode_source(relative) not in known:
+                yield relative  # ``pkg/__pycache__/m.cpython-311.pyc`` is known with ``pkg/m.py``
 
 
 class StartupKind(str, enum.Enum):

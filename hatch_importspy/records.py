@@ -212,16 +212,18 @@ def installed_path(wheel_path: str, metadata_dir: str) -> str | None:
 
 def is_bytecode_cache(path: str) -> bool:
     """``pkg/__pycache__/mod.cpython-311.pyc``: compiled on install or first import."""
-    parent, _, name = path.rpartition("/")
-    return name.endswith(".pyc") and (parent == "__pycache__" or parent.endswith("/__pycache__"))
+    return bytecode_source(path) is not None
 
 
 def bytecode_source(path: str) -> str | None:
     """The source a cached ``.pyc`` was compiled from: ``pkg/__pycache__/m.cpython-311.pyc``
     -> ``pkg/m.py``; ``None`` for anything that is not in a ``__pycache__`` directory."""
-    if not is_bytecode_cache(path):
-        return None
+    # One split of the path: this runs for every file found in a verified package directory.
     cache_dir, _, name = path.rpartition("/")
+    if not name.endswith(".pyc") or not (
+        cache_dir == "__pycache__" or cache_dir.endswith("/__pycache__")
+    ):
+        return None
     package = cache_dir.removesuffix("__pycache__").rstrip("/")
     stem = name.partition(".")[0]
     return f"{package}/{stem}.py" if package else f"{stem}.py"
