@@ -40,13 +40,18 @@ import venv
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from hatch_importspy import installed
-from hatch_importspy.config import ImportSpyOptions
-from hatch_importspy.describe import describe_distribution
-from hatch_importspy.environment import EnvironmentFacts, current_environment
-from hatch_importspy.manifest import MANIFEST_FILENAME, dumps, load_bytes, load_bytes_deferred
+from hatch_importspy.build.config import ImportSpyOptions
+from hatch_importspy.build.describe import describe_distribution
+from hatch_importspy.facts import EnvironmentFacts, current_environment
+from hatch_importspy.formats.manifest import (
+    MANIFEST_FILENAME,
+    dumps,
+    load_bytes,
+    load_bytes_deferred,
+)
 from hatch_importspy.model import SpyModel
-from hatch_importspy.verify import verify_installed
+from hatch_importspy.verify import installed
+from hatch_importspy.verify.verifier import verify_installed
 
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = "benchpkg"

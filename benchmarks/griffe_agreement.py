@@ -4,7 +4,7 @@ For each pair of releases below, the two wheels are downloaded once (``pip downl
 into ``benchmarks/.cache/``, which ignores itself in git), then:
 
 - ours: each wheel is described from its files exactly as ``embed`` would (the wheels carry no
-  manifest) and :func:`hatch_importspy.compare.release.release_findings` compares the two models;
+  manifest) and :func:`hatch_importspy.compare.breaking.release_findings` compares the two models;
 - griffe: each wheel is extracted and loaded with ``griffe.load`` using the options ``griffe
   check`` passes (``resolve_aliases=True``, ``resolve_external=None``; inspection disabled so that
   nothing is imported), and ``griffe.find_breaking_changes`` compares them -- the same call
@@ -32,12 +32,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hatch_importspy.compare.release import release_findings
-from hatch_importspy.embed import describe_wheel
+from hatch_importspy.compare.breaking import release_findings
 from hatch_importspy.findings import Finding
+from hatch_importspy.formats.wheel import read_wheel
 from hatch_importspy.model import SpyModel
-from hatch_importspy.release import DESCRIBE_OPTIONS
-from hatch_importspy.wheelfile import read_wheel
+from hatch_importspy.release.diff import DESCRIBE_OPTIONS
+from hatch_importspy.release.embed import describe_wheel
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"

@@ -1,8 +1,9 @@
 """The command line: ``python -m importspy verify``, ``show``, ``lock``, ``diff`` and ``embed``.
 
-A thin edge.  It turns arguments into calls of :mod:`hatch_importspy.verify` (on the environment
-:mod:`hatch_importspy.scope` chooses), applies the team's lock and policy
-(:mod:`hatch_importspy.gate`), hands the result to the reporters
+A thin edge.  It turns arguments into calls of :mod:`hatch_importspy.verify.verifier` (on the
+environment
+:mod:`hatch_importspy.verify.scope` chooses), applies the team's lock and policy
+(:mod:`hatch_importspy.verify.gate`), hands the result to the reporters
 (:mod:`hatch_importspy.report.outputs`), and turns the outcome into an exit code: 0 compliant,
 1 violations, 2 unusable input.
 Everything a user can get wrong (a bad option, an unknown distribution, an unreadable wheel or
@@ -20,25 +21,32 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__, manifest
-from .config import ImportSpyOptions, parse_options
-from .errors import UnusableInputError
-from .gate import apply_gate
-from .installed import InstalledDistribution, find_distributions
-from .lock import dumps_lock, load_lock, make_lock
-from .policy import Policy, load_policy
-from .report import summarize
-from .report.expectations import render_expectations
-from .report.outputs import FORMATS, Output, output_option, plan_outputs, render
-from .report.summary import EXIT_COMPLIANT, EXIT_UNUSABLE, EXIT_VIOLATIONS
-from .report.text import printable
-from .scope import Scope, resolve_scope
-from .verify import VerifyResult, default_site_dirs, load_model, verify_installed, verify_wheels
-from .wheelfile import is_wheel_target
+from hatch_importspy import __version__
+from hatch_importspy.build.config import ImportSpyOptions, parse_options
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats import manifest
+from hatch_importspy.formats.wheel import is_wheel_target
+from hatch_importspy.report import summarize
+from hatch_importspy.report.outputs import FORMATS, Output, output_option, plan_outputs, render
+from hatch_importspy.report.show import render_expectations
+from hatch_importspy.report.summary import EXIT_COMPLIANT, EXIT_UNUSABLE, EXIT_VIOLATIONS
+from hatch_importspy.report.text import printable
+from hatch_importspy.verify.gate import apply_gate
+from hatch_importspy.verify.installed import InstalledDistribution, find_distributions
+from hatch_importspy.verify.lock import dumps_lock, load_lock, make_lock
+from hatch_importspy.verify.policy import Policy, load_policy
+from hatch_importspy.verify.scope import Scope, resolve_scope
+from hatch_importspy.verify.verifier import (
+    VerifyResult,
+    default_site_dirs,
+    load_model,
+    verify_installed,
+    verify_wheels,
+)
 
 if TYPE_CHECKING:
-    from .model import SpyModel
-    from .release import BaselineGate
+    from hatch_importspy.model import SpyModel
+    from hatch_importspy.release.diff import BaselineGate
 
 PROG = "python -m importspy"
 EXIT_INTERRUPTED = 130
@@ -438,7 +446,9 @@ def write_reports(outputs: Sequence[Output], result: VerifyResult, *, strict: bo
 
 
 def _diff_command(args: argparse.Namespace) -> int:
-    from .release import diff_targets  # not needed by verify, which must start fast
+    from hatch_importspy.release.diff import (
+        diff_targets,  # not needed by verify, which must start fast
+    )
 
     outputs = planned_outputs(args)  # a usage error there shows before any reading
     scope = resolve_scope(args.python, args.path)
@@ -448,8 +458,8 @@ def _diff_command(args: argparse.Namespace) -> int:
 
 
 def _embed_command(args: argparse.Namespace) -> int:
-    from .embed import embed_manifest
-    from .release import BreakingChangesError, gate_message
+    from hatch_importspy.release.diff import BreakingChangesError, gate_message
+    from hatch_importspy.release.embed import embed_manifest
 
     wheels = [Path(wheel) for wheel in args.wheels]
     if len(wheels) > 1 and args.output is not None and not args.output.is_dir():
@@ -492,7 +502,7 @@ def _printable_lines(text: str) -> str:
 def _embed_options(args: argparse.Namespace) -> tuple[ImportSpyOptions, Path | None, Path]:
     """The options, the project directory (for ``contracts``) and the directory ``baseline`` is
     relative to: the project's when the table names it, the current one when the option does."""
-    from .embed import options_from_pyproject
+    from hatch_importspy.release.embed import options_from_pyproject
 
     overrides: dict[str, object] = {}
     if args.python is not None:
@@ -519,12 +529,12 @@ def _baseline_check(
     options: ImportSpyOptions, root: Path, gates: list[BaselineGate]
 ) -> Callable[[SpyModel], None] | None:
     """The ``check`` that holds a new manifest against ``options.baseline`` before it is written
-    (raising :class:`~hatch_importspy.release.BreakingChangesError`); each gate lands in
+    (raising :class:`~hatch_importspy.release.diff.BreakingChangesError`); each gate lands in
     ``gates``."""
     baseline = options.baseline
     if baseline is None:
         return None
-    from .release import enforce_baseline
+    from hatch_importspy.release.diff import enforce_baseline
 
     def check(model: SpyModel) -> None:
         gates.append(

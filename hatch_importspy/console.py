@@ -15,6 +15,6 @@ import sys
 def run() -> int:
     """Run the command line with ``sys.argv``; the exit status (the script exits with it)."""
     sys.dont_write_bytecode = True
-    from .cli import main
+    from hatch_importspy.cli import main
 
     return main()

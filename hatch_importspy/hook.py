@@ -42,8 +42,8 @@ from hatchling.builders.wheel import WheelBuilderConfig  # already imported by h
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .config import ImportSpyOptions
-    from .model import Expectation, SpyModel
+    from hatch_importspy.build.config import ImportSpyOptions
+    from hatch_importspy.model import Expectation, SpyModel
 
 
 class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
@@ -72,7 +72,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 "working tree, which changes with every edit; build a wheel to get a manifest)"
             )
             return
-        from .manifest import MANIFEST_FILENAME
+        from hatch_importspy.formats.manifest import MANIFEST_FILENAME
 
         self._model = self._describe(options, build_data)
         if options.baseline is not None:
@@ -111,7 +111,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         return f"tool.hatch.build.hooks.{self.PLUGIN_NAME}"
 
     def _options(self) -> ImportSpyOptions:
-        from .config import ConfigError, parse_options
+        from hatch_importspy.build.config import ConfigError, parse_options
 
         where = self._table_path()
         try:
@@ -125,7 +125,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         return options
 
     def _describe(self, options: ImportSpyOptions, build_data: dict[str, Any]) -> SpyModel:
-        from .describe import build_environment_resolver, describe_distribution
+        from hatch_importspy.build.describe import build_environment_resolver, describe_distribution
 
         requires = self._requires(build_data)
         # Which distribution provides a top-level module: asked of this (the build) environment
@@ -155,8 +155,12 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         A baseline that cannot be read, or that describes another distribution, stops the build
         too: a gate that silently gated nothing would be worse than none.
         """
-        from .errors import UnusableInputError
-        from .release import BreakingChangesError, enforce_baseline, gate_message
+        from hatch_importspy.errors import UnusableInputError
+        from hatch_importspy.release.diff import (
+            BreakingChangesError,
+            enforce_baseline,
+            gate_message,
+        )
 
         try:
             gate = enforce_baseline(
@@ -187,7 +191,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         the file, the place inside it and every problem."""
         if not options.contracts:
             return ()
-        from .contracts import ContractError, load_contracts
+        from hatch_importspy.build.contracts import ContractError, load_contracts
 
         try:
             return load_contracts(
@@ -215,7 +219,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
 
     def _write_manifest(self, model: SpyModel) -> str:
         """Write the manifest outside the project tree; it is removed in :meth:`finalize`."""
-        from .manifest import MANIFEST_FILENAME, dumps
+        from hatch_importspy.formats.manifest import MANIFEST_FILENAME, dumps
 
         directory = tempfile.mkdtemp(prefix="hatch-importspy-")
         # Also removed if the build fails before finalize runs (at collection or interpreter exit).
@@ -238,9 +242,9 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
     someone building: the ``.dist-info`` directory (the manifest itself among it) and files
     installed outside site-packages are not described by the manifest.
     """
-    from .compare.integrity import record_findings
-    from .errors import UnusableInputError
-    from .records import parse_record, stated_digests
+    from hatch_importspy.compare.integrity import record_findings
+    from hatch_importspy.errors import UnusableInputError
+    from hatch_importspy.formats.record import parse_record, stated_digests
 
     with zipfile.ZipFile(wheel) as archive:
         record_name = next(

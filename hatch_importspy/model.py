@@ -147,7 +147,7 @@ class EnvironmentConstraints:
     platforms: tuple[str, ...] = ()
     """``sys.platform`` values."""
     machines: tuple[str, ...] = ()
-    """Normalised ``platform.machine()`` values (see :mod:`hatch_importspy.environment`)."""
+    """Normalised ``platform.machine()`` values (see :mod:`hatch_importspy.facts`)."""
     implementations: tuple[str, ...] = ()
     """``sys.implementation.name`` values."""
     env: tuple[str, ...] = ()

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from hatchling.plugin import hookimpl
 
 if TYPE_CHECKING:
-    from .hook import ImportSpyBuildHook
+    from hatch_importspy.hook import ImportSpyBuildHook
 
 
 @hookimpl
 def hatch_register_build_hook() -> type[ImportSpyBuildHook]:
     """Hand hatchling the hook class; imported here so unrelated builds do not pay for it."""
-    from .hook import ImportSpyBuildHook
+    from hatch_importspy.hook import ImportSpyBuildHook
 
     return ImportSpyBuildHook

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from .verify import VerifyResult
+    from hatch_importspy.verify.verifier import VerifyResult
 
 SECTION = "importspy"
 _RESULT = pytest.StashKey["VerifyResult"]()
@@ -84,11 +84,11 @@ def verify_current_environment(
     policy_file: Path | None, *, strict: bool
 ) -> tuple[VerifyResult, bool]:
     """Verify the running interpreter's environment; the result and whether warnings fail."""
-    from .environment import current_environment
-    from .gate import apply_gate
-    from .installed import find_distributions
-    from .policy import Policy, load_policy
-    from .verify import default_site_dirs, verify_installed
+    from hatch_importspy.facts import current_environment
+    from hatch_importspy.verify.gate import apply_gate
+    from hatch_importspy.verify.installed import find_distributions
+    from hatch_importspy.verify.policy import Policy, load_policy
+    from hatch_importspy.verify.verifier import default_site_dirs, verify_installed
 
     policy = load_policy(policy_file) if policy_file is not None else Policy()
     policy = policy.with_command_line(strict=strict)
@@ -103,7 +103,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if not _enabled(config):
         return
-    from .errors import UnusableInputError
+    from hatch_importspy.errors import UnusableInputError
 
     strict = bool(config.getoption("--importspy-strict") or config.getini("importspy_strict"))
     try:
@@ -119,7 +119,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     result = config.stash.get(_RESULT, None)
     if result is None:
         return
-    from .report import summarize
+    from hatch_importspy.report import summarize
 
     compliant = summarize(result, strict=config.stash.get(_STRICT, False)).compliant
     if not compliant and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
@@ -132,7 +132,7 @@ def pytest_terminal_summary(
     result = config.stash.get(_RESULT, None)
     if result is None:
         return
-    from .report import render_text, summarize
+    from hatch_importspy.report import render_text, summarize
 
     strict = config.stash.get(_STRICT, False)
     compliant = summarize(result, strict=strict).compliant

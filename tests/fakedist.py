@@ -13,8 +13,8 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from hatch_importspy.extract import extract_structure, module_name
-from hatch_importspy.manifest import dumps
+from hatch_importspy.build.extract import extract_structure, module_name
+from hatch_importspy.formats.manifest import dumps
 from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel
 
 

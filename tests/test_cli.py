@@ -15,7 +15,7 @@ from fakedist import install, model_for
 
 from hatch_importspy import __version__
 from hatch_importspy.cli import main
-from hatch_importspy.wheelfile import is_wheel_target
+from hatch_importspy.formats.wheel import is_wheel_target
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from hatch_importspy.compare.environment import (
+from hatch_importspy.compare.constraints import (
     environment_findings,
     parse_python_version,
     platform_matches,
 )
-from hatch_importspy.environment import EnvironmentFacts, current_environment, normalise_machine
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.facts import EnvironmentFacts, current_environment, normalise_machine
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import EnvironmentConstraints
 

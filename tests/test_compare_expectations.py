@@ -12,15 +12,15 @@ import packaging
 import pytest
 import yaml
 
+from hatch_importspy.build.extract import ExtractionError, structure_of
+from hatch_importspy.build.infer import infer_expectations
 from hatch_importspy.compare.expectations import (
     ModuleLookup,
     call_problems,
     expectation_findings,
     python_version_matches,
 )
-from hatch_importspy.environment import EnvironmentFacts
-from hatch_importspy.extract import ExtractionError, structure_of
-from hatch_importspy.infer import infer_expectations
+from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,
@@ -35,7 +35,7 @@ from hatch_importspy.model import (
     ParameterKind,
     Variable,
 )
-from hatch_importspy.provider import (
+from hatch_importspy.verify.provider_source import (
     ImportBinding,
     ProvidedModule,
     directory_lookup,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.compare.structure import (
     Change,
     ChangeKind,
@@ -10,7 +11,6 @@ from hatch_importspy.compare.structure import (
     structure_changes,
     structure_findings,
 )
-from hatch_importspy.extract import extract_structure
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import (
     Attribute,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hatch_importspy.config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
+from hatch_importspy.build.config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
 from hatch_importspy.model import EnvironmentConstraints
 
 

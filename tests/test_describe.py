@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy import __version__
-from hatch_importspy import describe as describe_module
-from hatch_importspy.config import ImportSpyOptions
-from hatch_importspy.describe import (
+from hatch_importspy.build import describe as describe_module
+from hatch_importspy.build.config import ImportSpyOptions
+from hatch_importspy.build.describe import (
     PARALLEL_THRESHOLD,
     build_environment_resolver,
     default_workers,
@@ -20,8 +20,8 @@ from hatch_importspy.describe import (
     own_top_level,
     wheel_path,
 )
+from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.extract import extract_structure
 from hatch_importspy.model import (
     CallShape,
     EnvironmentConstraints,

@@ -29,8 +29,8 @@ import pytest
 import yaml
 from conftest import ProjectFactory, RunCli, Venv, VenvFactory, iter_wheel
 
-from hatch_importspy import manifest
-from hatch_importspy.environment import normalise_machine
+from hatch_importspy.facts import normalise_machine
+from hatch_importspy.formats import manifest
 from hatch_importspy.report.json import JSON_SCHEMA
 
 API = '''\

@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 from conftest import ProjectFactory, RunCli, Venv, VenvFactory, iter_wheel
 
-from hatch_importspy import manifest
-from hatch_importspy.environment import normalise_machine
+from hatch_importspy.facts import normalise_machine
+from hatch_importspy.formats import manifest
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, SpyModel
 
 # --------------------------------------------------------------------------------- the provider

@@ -21,19 +21,19 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy import policy
-from hatch_importspy.config import ConfigError, ImportSpyOptions
-from hatch_importspy.embed import (
+from hatch_importspy.build.config import ConfigError, ImportSpyOptions
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.manifest import load_bytes
+from hatch_importspy.formats.wheel import read_wheel
+from hatch_importspy.model import SpyModel
+from hatch_importspy.release.embed import (
     POLICY_KEYS,
     describe_wheel,
     embed_manifest,
     options_from_pyproject,
 )
-from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.manifest import load_bytes
-from hatch_importspy.model import SpyModel
-from hatch_importspy.verify import verify_wheels
-from hatch_importspy.wheelfile import read_wheel
+from hatch_importspy.verify import policy
+from hatch_importspy.verify.verifier import verify_wheels
 
 SOURCE_DATE_EPOCH = "1700000000"
 DIST_INFO = "tiny_st-0.1.0.dist-info"

@@ -23,7 +23,7 @@ import yaml
 
 from hatch_importspy.cli import UsageError, build_parser, planned_outputs
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.policy import load_policy, loads_policy, loads_pyproject_policy
+from hatch_importspy.verify.policy import load_policy, loads_policy, loads_pyproject_policy
 
 CI = Path(__file__).resolve().parent.parent / "examples" / "ci"
 README = CI.parent.parent / "README.md"

@@ -19,8 +19,8 @@ import pytest
 from conftest import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory, VenvFactory
 from fakedist import make_wheel, model_for
 
+from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.hook import wheel_disagreements
-from hatch_importspy.manifest import load_bytes
 from hatch_importspy.model import (
     CallShape,
     Expectation,
@@ -464,11 +464,11 @@ def test_the_manifest_does_not_depend_on_the_build_time(
 def test_the_plugin_module_is_cheap_to_import() -> None:
     probe = (
         "import sys, hatch_importspy.plugin as p;"
-        "heavy = [m for m in ('hatch_importspy.hook', 'hatch_importspy.describe',"
-        " 'hatch_importspy.extract', 'yaml') if m in sys.modules];"
+        "heavy = [m for m in ('hatch_importspy.hook', 'hatch_importspy.build.describe',"
+        " 'hatch_importspy.build.extract', 'yaml') if m in sys.modules];"
         "print(heavy);"
         "cls = p.hatch_register_build_hook();"
-        "print(cls.PLUGIN_NAME, 'hatch_importspy.describe' in sys.modules)"
+        "print(cls.PLUGIN_NAME, 'hatch_importspy.build.describe' in sys.modules)"
     )
 
     completed = subprocess.run(
@@ -516,7 +516,7 @@ def test_the_importspy_venv_is_complete_without_a_network(venv_factory: VenvFact
         check=False,
     )
     imported = subprocess.run(
-        [str(venv.python), "-I", "-c", "import hatch_importspy.manifest, yaml, packaging"],
+        [str(venv.python), "-I", "-c", "import hatch_importspy.formats.manifest, yaml, packaging"],
         capture_output=True,
         text=True,
         check=False,
@@ -524,7 +524,7 @@ def test_the_importspy_venv_is_complete_without_a_network(venv_factory: VenvFact
 
     assert check.returncode == 0, check.stdout + check.stderr
     assert imported.returncode == 0, imported.stderr
-    assert (venv.site_packages / "hatch_importspy" / "manifest.py").is_file()
+    assert (venv.site_packages / "hatch_importspy" / "formats" / "manifest.py").is_file()
 
 
 def test_inference_records_external_uses_unless_switched_off(

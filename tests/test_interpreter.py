@@ -15,10 +15,10 @@ import pytest
 from conftest import ProjectFactory
 from packaging.markers import default_environment
 
-from hatch_importspy.environment import current_environment
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.interpreter import QUERY_SCRIPT, query_command, query_interpreter
-from hatch_importspy.verify import verify_installed
+from hatch_importspy.facts import current_environment
+from hatch_importspy.verify.interpreter import QUERY_SCRIPT, query_command, query_interpreter
+from hatch_importspy.verify.verifier import verify_installed
 
 SITE_PATHS = (
     "import json, sys; print(json.dumps([p for p in sys.path "

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import ProjectFactory, Venv, VenvFactory
 
-from hatch_importspy.environment import current_environment
+from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
-from hatch_importspy.installed import find_distributions
-from hatch_importspy.lock import (
+from hatch_importspy.report import summarize
+from hatch_importspy.verify.installed import find_distributions
+from hatch_importspy.verify.lock import (
     Lock,
     LockEntry,
     LockError,
@@ -26,8 +27,7 @@ from hatch_importspy.lock import (
     lock_findings,
     make_lock,
 )
-from hatch_importspy.report import summarize
-from hatch_importspy.verify import DistributionResult, VerifyResult, verify_installed
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult, verify_installed
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64

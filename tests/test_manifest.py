@@ -7,9 +7,15 @@ from pathlib import Path
 import pytest
 import yaml
 
+from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.errors import ManifestError
-from hatch_importspy.extract import extract_structure
-from hatch_importspy.manifest import dumps, dumps_yaml, load_bytes, load_bytes_deferred, loads
+from hatch_importspy.formats.manifest import (
+    dumps,
+    dumps_yaml,
+    load_bytes,
+    load_bytes_deferred,
+    loads,
+)
 from hatch_importspy.model import (
     CallShape,
     Deployment,

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from conftest import ProjectFactory, Venv, VenvFactory
 
-from hatch_importspy.environment import current_environment
+from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding, Severity
-from hatch_importspy.installed import find_distributions
-from hatch_importspy.policy import (
+from hatch_importspy.report import summarize
+from hatch_importspy.verify.installed import find_distributions
+from hatch_importspy.verify.policy import (
     AcceptedFile,
     Policy,
     PolicyError,
@@ -21,8 +22,7 @@ from hatch_importspy.policy import (
     loads_policy,
     loads_pyproject_policy,
 )
-from hatch_importspy.report import summarize
-from hatch_importspy.verify import DistributionResult, VerifyResult, verify_installed
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult, verify_installed
 
 FULL_POLICY = """\
 require-manifest: true

@@ -12,13 +12,14 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from hatch_importspy.compare.inheritance import ClassIndex
-from hatch_importspy.compare.release import (
+from hatch_importspy.build.extract import extract_structure
+from hatch_importspy.compare.breaking import (
     BREAKING_CODES,
     breaking_severity,
     is_breaking,
     release_findings,
 )
+from hatch_importspy.compare.inheritance import ClassIndex
 from hatch_importspy.compare.specifiers import (
     PYTHON_CANDIDATES,
     candidates,
@@ -27,7 +28,6 @@ from hatch_importspy.compare.specifiers import (
     neighbours,
     parse_specifier,
 )
-from hatch_importspy.extract import extract_structure
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.errors import ManifestError, UnusableInputError
-from hatch_importspy.extract import extract_structure
 from hatch_importspy.findings import Severity
-from hatch_importspy.manifest import dumps, dumps_yaml
+from hatch_importspy.formats.manifest import dumps, dumps_yaml
 from hatch_importspy.model import Module, SpyModel
-from hatch_importspy.release import (
+from hatch_importspy.release.diff import (
     CHECK_RELEASE,
     BreakingChangesError,
     Release,

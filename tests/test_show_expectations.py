@@ -7,10 +7,10 @@ from pathlib import Path
 
 import yaml
 
-from hatch_importspy.contracts import load_contract
-from hatch_importspy.manifest import dumps_yaml, loads
+from hatch_importspy.build.contracts import load_contract
+from hatch_importspy.formats.manifest import dumps_yaml, loads
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, SpyModel
-from hatch_importspy.report.expectations import HEADING, render_expectations
+from hatch_importspy.report.show import HEADING, render_expectations
 
 CONTRACT = """\
 filename: requests/api.py

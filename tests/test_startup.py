@@ -15,7 +15,7 @@ from hatch_importspy.compare.startup import (
     startup_findings,
 )
 from hatch_importspy.findings import Finding
-from hatch_importspy.installed import (
+from hatch_importspy.verify.installed import (
     RecordIndex,
     StartupFile,
     StartupKind,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from fakedist import install, make_wheel, model_for
 
-import hatch_importspy.provider as provider_module
-from hatch_importspy.environment import EnvironmentFacts
+import hatch_importspy.verify.provider_source as provider_module
+from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import CallShape, Deployment, Expectation, ExpectedName
-from hatch_importspy.verify import (
+from hatch_importspy.verify.verifier import (
     CHECK_EXPECTATIONS,
     NOTICE_WHEEL_DEPENDENCIES,
     DistributionResult,

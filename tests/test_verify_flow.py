@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 from fakedist import install, make_wheel, model_for, record_hash, sha
 
-import hatch_importspy.verify as verify_module
-from hatch_importspy.environment import EnvironmentFacts
+import hatch_importspy.verify.verifier as verify_module
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
-from hatch_importspy.manifest import dumps
+from hatch_importspy.formats.manifest import dumps
 from hatch_importspy.model import EnvironmentConstraints, SpyModel
-from hatch_importspy.verify import (
+from hatch_importspy.verify.verifier import (
     NOTICE_NO_FACTS,
     NOTICE_NO_MANIFEST,
     NOTICE_NO_MARKERS,

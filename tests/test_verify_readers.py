@@ -12,20 +12,8 @@ import pytest
 from fakedist import install, make_wheel, model_for, record_hash, sha
 
 from hatch_importspy.errors import ManifestError, UnusableInputError
-from hatch_importspy.installed import (
-    InstalledDistribution,
-    InstalledVersions,
-    RecordIndex,
-    find_distributions,
-    hash_files,
-    list_files,
-    read_manifest_bytes,
-    read_record,
-    unique_directories,
-)
-from hatch_importspy.manifest import dumps, dumps_yaml, load_bytes_deferred
-from hatch_importspy.model import ModuleStructure
-from hatch_importspy.records import (
+from hatch_importspy.formats.manifest import dumps, dumps_yaml, load_bytes_deferred
+from hatch_importspy.formats.record import (
     RecordEntry,
     bytecode_source,
     hex_to_record_digest,
@@ -39,13 +27,25 @@ from hatch_importspy.records import (
     sha256_file,
     stated_digests,
 )
-from hatch_importspy.verify import load_model
-from hatch_importspy.wheelfile import (
+from hatch_importspy.formats.wheel import (
     read_member,
     read_wheel,
     read_wheel_manifest,
     unsafe_member_problem,
 )
+from hatch_importspy.model import ModuleStructure
+from hatch_importspy.verify.installed import (
+    InstalledDistribution,
+    InstalledVersions,
+    RecordIndex,
+    find_distributions,
+    hash_files,
+    list_files,
+    read_manifest_bytes,
+    read_record,
+    unique_directories,
+)
+from hatch_importspy.verify.verifier import load_model
 
 FILES = {"pkg/__init__.py": b"def f(a): ...\n", "pkg/data.json": b"{}\n"}
 
@@ -501,8 +501,8 @@ def test_undecodable_metadata_falls_back_to_the_directory_name(tmp_path: Path) -
 def test_manifest_start_stops_after_the_separator_across_chunks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from hatch_importspy import installed
-    from hatch_importspy.manifest import DOCUMENT_SEPARATOR
+    from hatch_importspy.formats.manifest import DOCUMENT_SEPARATOR
+    from hatch_importspy.verify import installed
 
     install(tmp_path, "pkg", "1.0", FILES, manifest=model_for("pkg", "1.0", FILES))
     (distribution,) = find_distributions([tmp_path])

@@ -3,7 +3,8 @@
 An :class:`~hatch_importspy.model.Expectation` says which names of one external module a package
 uses (inferred from its code, or stated by an ImportSpy contract) and, for a contract, where it may
 run.  :func:`expectation_findings` holds it against the installed modules, reached through a
-``lookup`` callable (dotted name -> :class:`~hatch_importspy.provider.ProvidedModule` or ``None``)
+``lookup`` callable (dotted name -> :class:`~hatch_importspy.verify.provider_source.ProvidedModule`
+or ``None``)
 so that this module stays a pure comparison: the caller decides where modules come from (parsed
 from site-packages, or a provider's own manifest) and caches them.
 
@@ -30,7 +31,8 @@ context managers, ``typing.final``/``override``, ``deprecated``), and class cons
 ``__init__`` (or ``__new__``) is found, on a class without a metaclass and, when decorated
 (``@dataclass``...), only with an explicit ``__init__``.
 
-Contract details (ISP406, ISP407) follow :mod:`hatch_importspy.contracts`: a stated annotation,
+Contract details (ISP406, ISP407) follow :mod:`hatch_importspy.build.contracts`: a stated
+annotation,
 default, kind or return annotation must match; stated arguments must keep their relative order;
 a stated superclass must still be a base (by its written or final dotted name).
 """
@@ -43,15 +45,15 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.compare.environment import (
+from hatch_importspy.build.extract import ExtractionError, decorator_name, is_dunder, is_public
+from hatch_importspy.build.infer import INSTANCE, join_path, split_path
+from hatch_importspy.compare.constraints import (
     parse_python_version,
     platform_matches,
     unset_variables,
 )
-from hatch_importspy.environment import EnvironmentFacts, normalise_machine
-from hatch_importspy.extract import ExtractionError, decorator_name, is_dunder, is_public
+from hatch_importspy.facts import EnvironmentFacts, normalise_machine
 from hatch_importspy.findings import Finding
-from hatch_importspy.infer import INSTANCE, join_path, split_path
 from hatch_importspy.model import (
     Attribute,
     CallShape,
@@ -65,12 +67,13 @@ from hatch_importspy.model import (
     ParameterKind,
     Variable,
 )
-from hatch_importspy.provider import ProvidedModule
+from hatch_importspy.verify.provider_source import ProvidedModule
 
 ModuleLookup = Callable[[str], ProvidedModule | None]
 """Dotted module name -> the installed module as importers see it, ``None`` when absent.
 
-May raise :class:`~hatch_importspy.extract.ExtractionError` for a module that does not parse."""
+May raise :class:`~hatch_importspy.build.extract.ExtractionError` for a module that does not
+parse."""
 
 SIGNATURE_KEEPING_DECORATORS = frozenset(
     {

@@ -22,9 +22,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from hatch_importspy.compare.structure import Member
 from hatch_importspy.model import Class, Module
-
-from .structure import Member
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterable, Mapping
 
 from hatch_importspy.findings import Finding
-from hatch_importspy.records import (
+from hatch_importspy.formats.record import (
     bytecode_source,
     data_directory,
     installed_path,

@@ -27,7 +27,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hatch_importspy.extract import decorator_name
+from hatch_importspy.build.extract import decorator_name
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import (
     Attribute,

@@ -13,9 +13,13 @@ from typing import Any
 
 from hatch_importspy import __version__
 from hatch_importspy.findings import CODES, Finding
-from hatch_importspy.verify import DistributionResult, VerifyResult
-
-from .summary import ordered, ordered_distributions, ordered_notices, summarize
+from hatch_importspy.report.summary import (
+    ordered,
+    ordered_distributions,
+    ordered_notices,
+    summarize,
+)
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
 REPORT_SCHEMA = "1"
 TOOL_NAME = "hatch-importspy"

@@ -26,10 +26,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
 from hatch_importspy.findings import Finding, Severity
-from hatch_importspy.verify import DistributionResult, VerifyResult
-
-from .summary import ordered, ordered_distributions
-from .text import finding_line, location, printable
+from hatch_importspy.report.summary import ordered, ordered_distributions
+from hatch_importspy.report.text import finding_line, location, printable
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
 UNOWNED_SUITE = "environment"
 

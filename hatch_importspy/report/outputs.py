@@ -28,13 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.verify import VerifyResult
-
-from .github import render_github
-from .json import render_json
-from .junit import render_junit
-from .sarif import render_sarif
-from .text import render_text
+from hatch_importspy.report.github import render_github
+from hatch_importspy.report.json import render_json
+from hatch_importspy.report.junit import render_junit
+from hatch_importspy.report.sarif import render_sarif
+from hatch_importspy.report.text import render_text
+from hatch_importspy.verify.verifier import VerifyResult
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 DEFAULT_FORMAT = "text"

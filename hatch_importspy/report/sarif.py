@@ -31,11 +31,15 @@ from urllib.parse import quote
 
 from hatch_importspy import __version__
 from hatch_importspy.findings import CODES, Code, Finding
-from hatch_importspy.verify import DistributionResult, VerifyResult
-
-from .artifact import artifact_path, owned_findings, sites_of
-from .summary import most_severe_first, ordered_distributions, ordered_notices, summarize
-from .text import contrast, printable
+from hatch_importspy.report.artifact import artifact_path, owned_findings, sites_of
+from hatch_importspy.report.summary import (
+    most_severe_first,
+    ordered_distributions,
+    ordered_notices,
+    summarize,
+)
+from hatch_importspy.report.text import contrast, printable
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -9,9 +9,14 @@ crafted file name cannot move the cursor, hide a line or forge another finding.
 from __future__ import annotations
 
 from hatch_importspy.findings import Finding
-from hatch_importspy.verify import DistributionResult, VerifyResult
-
-from .summary import Summary, ordered, ordered_distributions, ordered_notices, summarize
+from hatch_importspy.report.summary import (
+    Summary,
+    ordered,
+    ordered_distributions,
+    ordered_notices,
+    summarize,
+)
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
 INDENT = "  "
 

@@ -48,17 +48,17 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
-from .contracts import load_contracts
-from .describe import Warn, describe_distribution
-from .errors import UnusableInputError
-from .infer import distribution_resolver
-from .installed import MANIFEST_LOCATION
-from .manifest import dumps, load_bytes
-from .model import Expectation, SpyModel
-from .records import hex_to_record_digest
-from .toml import load_toml
-from .wheelfile import WheelContents, is_wheel_target, read_wheel
+from hatch_importspy.build.config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
+from hatch_importspy.build.contracts import load_contracts
+from hatch_importspy.build.describe import Warn, describe_distribution
+from hatch_importspy.build.infer import distribution_resolver
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.manifest import dumps, load_bytes
+from hatch_importspy.formats.record import hex_to_record_digest
+from hatch_importspy.formats.toml import load_toml
+from hatch_importspy.formats.wheel import WheelContents, is_wheel_target, read_wheel
+from hatch_importspy.model import Expectation, SpyModel
+from hatch_importspy.verify.installed import MANIFEST_LOCATION
 
 TOOL_TABLE = "tool.importspy"
 """The tool-neutral table, for projects that are not built with hatchling."""

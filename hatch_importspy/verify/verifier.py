@@ -24,22 +24,36 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .compare.dependencies import dependency_findings
-from .compare.environment import environment_findings
-from .compare.integrity import (
+from hatch_importspy.build.extract import ExtractionError, extract_structure
+from hatch_importspy.compare.constraints import environment_findings
+from hatch_importspy.compare.dependencies import dependency_findings
+from hatch_importspy.compare.integrity import (
     added_file_findings,
     file_findings,
     package_directories,
     record_findings,
 )
-from .compare.startup import startup_findings
-from .compare.structure import structure_findings
-from .environment import EnvironmentFacts
-from .errors import ManifestError, UnusableInputError
-from .expected import ExpectationChecker
-from .extract import ExtractionError, extract_structure
-from .findings import Finding, sort_key
-from .installed import (
+from hatch_importspy.compare.startup import startup_findings
+from hatch_importspy.compare.structure import structure_findings
+from hatch_importspy.errors import ManifestError, UnusableInputError
+from hatch_importspy.facts import EnvironmentFacts
+from hatch_importspy.findings import Finding, sort_key
+from hatch_importspy.formats.manifest import (
+    DOCUMENT_SEPARATOR,
+    StructureReader,
+    load_bytes,
+    load_bytes_deferred,
+)
+from hatch_importspy.formats.record import data_directory, installed_path, stated_digests
+from hatch_importspy.formats.wheel import (
+    WheelContents,
+    is_wheel_target,
+    read_member,
+    read_wheel,
+    read_wheel_manifest,
+)
+from hatch_importspy.model import Module, SpyModel
+from hatch_importspy.verify.installed import (
     MANIFEST_LOCATION,
     InstalledDistribution,
     InstalledVersions,
@@ -54,16 +68,7 @@ from .installed import (
     read_manifest_start,
     unique_directories,
 )
-from .manifest import DOCUMENT_SEPARATOR, StructureReader, load_bytes, load_bytes_deferred
-from .model import Module, SpyModel
-from .records import data_directory, installed_path, stated_digests
-from .wheelfile import (
-    WheelContents,
-    is_wheel_target,
-    read_member,
-    read_wheel,
-    read_wheel_manifest,
-)
+from hatch_importspy.verify.providers import ExpectationChecker
 
 CHECK_ENVIRONMENT = "environment"
 CHECK_INTEGRITY = "integrity"
@@ -104,7 +109,8 @@ class VerifyResult:
     distributions: tuple[DistributionResult, ...]
     environment_findings: tuple[Finding, ...]
     """Findings that belong to no verified distribution: startup code in the site directories,
-    and (after :func:`~hatch_importspy.lock.apply_lock`) approved distributions not installed."""
+    and (after :func:`~hatch_importspy.verify.lock.apply_lock`) approved distributions not
+    installed."""
     notices: tuple[str, ...]
     """What the run could not do or did not find, e.g. :data:`NOTICE_NO_MANIFEST`."""
 
@@ -200,7 +206,8 @@ def load_model(target: str, site_dirs: Sequence[Path]) -> SpyModel:
 def load_wheel_model(wheel: Path) -> SpyModel | None:
     """The manifest a wheel carries, ``None`` when it carries none.
 
-    Only the manifest member is read (see :func:`~hatch_importspy.wheelfile.read_wheel_manifest`):
+    Only the manifest member is read (see
+    :func:`~hatch_importspy.formats.wheel.read_wheel_manifest`):
     showing or diffing a wheel does not depend on its RECORD being sound.
     """
     manifest = read_wheel_manifest(wheel)

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from .environment import normalise_machine
-from .errors import UnusableInputError
-from .model import EnvironmentConstraints
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.facts import normalise_machine
+from hatch_importspy.model import EnvironmentConstraints
 
 HOOK_TABLE = "tool.hatch.build.hooks.importspy"
 """Where the options live in ``pyproject.toml`` when configured for every target."""

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .installed import InstalledDistribution
-from .lock import Lock, apply_lock, installed_entries
-from .policy import Policy, add_manifestless, apply_policy
-from .verify import VerifyResult
+from hatch_importspy.verify.installed import InstalledDistribution
+from hatch_importspy.verify.lock import Lock, apply_lock, installed_entries
+from hatch_importspy.verify.policy import Policy, add_manifestless, apply_policy
+from hatch_importspy.verify.verifier import VerifyResult
 
 
 def apply_gate(
@@ -31,7 +31,8 @@ def apply_gate(
     """``result`` judged by ``lock`` (when given) and ``policy``.
 
     ``installed`` is every distribution of the environment checked, in site-directory order
-    (:func:`~hatch_importspy.installed.find_distributions`): the lock and ``require-manifest``
+    (:func:`~hatch_importspy.verify.installed.find_distributions`): the lock and
+    ``require-manifest``
     judge the whole environment, not only the distributions ``result`` holds.  ``None`` means no
     installed environment was checked (wheel targets only); a lock then has nothing to hold
     against and is refused.

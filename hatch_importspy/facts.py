@@ -18,7 +18,7 @@ from types import MappingProxyType
 
 from packaging.markers import default_environment
 
-from .errors import UnusableInputError
+from hatch_importspy.errors import UnusableInputError
 
 _MACHINE_ALIASES: Mapping[str, str] = MappingProxyType(
     {

@@ -23,11 +23,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .environment import EnvironmentFacts, current_environment
-from .errors import UnusableInputError
-from .installed import unique_directories
-from .interpreter import query_interpreter
-from .verify import default_site_dirs
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.facts import EnvironmentFacts, current_environment
+from hatch_importspy.verify.installed import unique_directories
+from hatch_importspy.verify.interpreter import query_interpreter
+from hatch_importspy.verify.verifier import default_site_dirs
 
 
 @dataclass(frozen=True)

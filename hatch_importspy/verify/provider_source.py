@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
-from .extract import ExtractionError, known_at_run_time, parse, structure_of
-from .model import ModuleStructure
+from hatch_importspy.build.extract import ExtractionError, known_at_run_time, parse, structure_of
+from hatch_importspy.model import ModuleStructure
 
 
 @dataclass(frozen=True)

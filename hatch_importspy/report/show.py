@@ -26,8 +26,7 @@ from hatch_importspy.model import (
     SpyModel,
     Variable,
 )
-
-from .text import printable
+from hatch_importspy.report.text import printable
 
 INDENT = "  "
 HEADING = "expects, as the code uses it (verify holds each line against the installed provider):"

@@ -29,8 +29,8 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .errors import ManifestError, UnusableInputError
-from .model import (
+from hatch_importspy.errors import ManifestError, UnusableInputError
+from hatch_importspy.model import (
     SCHEMA_VERSION,
     Attribute,
     AttributeScope,

@@ -31,7 +31,8 @@ Default severities (the registry in :mod:`hatch_importspy.findings` holds them):
   constraint of the place it runs, a distribution without a manifest under
   ``require-manifest``, any disagreement with the lock.
 
-The functions that apply a policy are pure: a :class:`~hatch_importspy.verify.VerifyResult` in,
+The functions that apply a policy are pure: a
+:class:`~hatch_importspy.verify.verifier.VerifyResult` in,
 a new one out.  An accepted modification is not dropped but turned into an ``ISP321`` note, so the
 report still shows which files differ from what was built, and why that is fine.
 """
@@ -47,11 +48,11 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from .errors import UnusableInputError
-from .findings import CODES, Finding, Severity
-from .installed import InstalledDistribution
-from .toml import loads_toml
-from .verify import DistributionResult, VerifyResult
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.findings import CODES, Finding, Severity
+from hatch_importspy.formats.toml import loads_toml
+from hatch_importspy.verify.installed import InstalledDistribution
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
 NO_MANIFEST = "ISP320"
 ACCEPTED = "ISP321"

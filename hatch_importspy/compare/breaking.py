@@ -28,11 +28,13 @@ from dataclasses import replace
 
 from packaging.version import InvalidVersion, Version
 
+from hatch_importspy.compare.breaking_environment import (
+    dependency_release_findings,
+    environment_release_findings,
+)
+from hatch_importspy.compare.breaking_structure import module_release_findings
 from hatch_importspy.findings import Finding, Severity, sort_key
 from hatch_importspy.model import SpyModel
-
-from .release_environment import dependency_release_findings, environment_release_findings
-from .release_structure import module_release_findings
 
 BREAKING_CODES = frozenset(
     {f"ISP{number}" for number in range(501, 514)}

@@ -41,8 +41,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .environment import EnvironmentFacts
-from .errors import UnusableInputError
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.facts import EnvironmentFacts
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds the target gets to answer; a cold container file system can be slow, a hang is not."""

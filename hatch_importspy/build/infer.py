@@ -67,8 +67,8 @@ from dataclasses import dataclass, field
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from .extract import is_dunder, is_type_checking, last_name
-from .model import CallShape, Expectation, ExpectedName
+from hatch_importspy.build.extract import is_dunder, is_type_checking, last_name
+from hatch_importspy.model import CallShape, Expectation, ExpectedName
 
 INSTANCE = "()"
 """The path segment for "an instance of the class named by the previous segment"."""

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from .errors import UnusableInputError
-from .manifest import MANIFEST_FILENAME
-from .records import (
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.manifest import MANIFEST_FILENAME
+from hatch_importspy.formats.record import (
     RecordEntry,
     bytecode_source,
     normalise_record_path,
@@ -322,7 +322,7 @@ class RecordIndex:
 
     def digests(self, distribution: InstalledDistribution) -> dict[str, str | None] | None:
         """The distribution's RECORD as ``{normalised path: stated hex sha256 or None}``
-        (see :func:`~hatch_importspy.records.record_digests`), ``None`` without a RECORD.
+        (see :func:`~hatch_importspy.formats.record.record_digests`), ``None`` without a RECORD.
 
         Raises :class:`UnusableInputError` as :meth:`record` does.
         """

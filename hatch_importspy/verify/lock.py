@@ -46,10 +46,14 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from .errors import UnusableInputError
-from .findings import Finding
-from .installed import InstalledDistribution, read_manifest_bytes, read_optional_bytes
-from .verify import DistributionResult, VerifyResult
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.findings import Finding
+from hatch_importspy.verify.installed import (
+    InstalledDistribution,
+    read_manifest_bytes,
+    read_optional_bytes,
+)
+from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
 LOCK_SCHEMA = "importspy-lock/1"
 HEADER = "# importspy lock: approved distributions (regenerate: python -m importspy lock -o FILE)"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.environment import EnvironmentFacts, normalise_machine
+from hatch_importspy.facts import EnvironmentFacts, normalise_machine
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import EnvironmentConstraints
 

@@ -30,8 +30,8 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .errors import UnusableInputError
-from .model import (
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.model import (
     Attribute,
     AttributeScope,
     Class,

@@ -16,9 +16,9 @@ from email.parser import HeaderParser
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import UnusableInputError
-from .installed import MANIFEST_LOCATION
-from .records import RecordEntry, parse_record
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.record import RecordEntry, parse_record
+from hatch_importspy.verify.installed import MANIFEST_LOCATION
 
 _CHUNK = 1 << 20
 

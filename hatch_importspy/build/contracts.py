@@ -57,10 +57,10 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from .environment import normalise_machine
-from .errors import UnusableInputError
-from .extract import module_name
-from .model import (
+from hatch_importspy.build.extract import module_name
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.facts import normalise_machine
+from hatch_importspy.model import (
     Attribute,
     AttributeScope,
     Class,

@@ -2,7 +2,8 @@
 
 The judging is pure and lives in :mod:`.compare.release`; this module finds the two models (a
 wheel, a manifest file or an installed distribution each), wraps the findings in the
-:class:`~hatch_importspy.verify.VerifyResult` every reporter already renders, and turns a baseline
+:class:`~hatch_importspy.verify.verifier.VerifyResult` every reporter already renders, and turns a
+baseline
 comparison into the message that stops a build.
 
 The baseline workflow: after releasing ``X.Y.Z``, commit its manifest (``python -m importspy show
@@ -20,14 +21,19 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from .compare.release import breaking_severity, is_breaking, release_findings
-from .config import ImportSpyOptions
-from .errors import UnusableInputError
-from .findings import Finding, Severity
-from .manifest import load_bytes
-from .model import SpyModel
-from .verify import DistributionResult, VerifyResult, load_model, load_wheel_model
-from .wheelfile import is_wheel_target
+from hatch_importspy.build.config import ImportSpyOptions
+from hatch_importspy.compare.breaking import breaking_severity, is_breaking, release_findings
+from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.findings import Finding, Severity
+from hatch_importspy.formats.manifest import load_bytes
+from hatch_importspy.formats.wheel import is_wheel_target
+from hatch_importspy.model import SpyModel
+from hatch_importspy.verify.verifier import (
+    DistributionResult,
+    VerifyResult,
+    load_model,
+    load_wheel_model,
+)
 
 CHECK_RELEASE = "release"
 """The check family name of release findings (JUnit test case, JSON ``checks``)."""
@@ -65,7 +71,9 @@ def load_release(
         carried = load_wheel_model(path)
         if carried is not None:
             return Release(carried, target)
-        from .embed import describe_wheel  # only wheels from other backends need it
+        from hatch_importspy.release.embed import (
+            describe_wheel,  # only wheels from other backends need it
+        )
 
         model = describe_wheel(path, options=options or DESCRIBE_OPTIONS)
         return Release(model, target, described=True)
@@ -204,7 +212,7 @@ def enforce_baseline(
 
 def gate_message(gate: BaselineGate) -> str:
     """The lines a build prints: a heading, one line per breaking change, what to do next."""
-    from .report.text import finding_line  # one spelling of a finding everywhere
+    from hatch_importspy.report.text import finding_line  # one spelling of a finding everywhere
 
     count = len(gate.breaking)
     if not count:

@@ -32,16 +32,15 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from hatch_importspy.findings import Finding
-from hatch_importspy.model import EnvironmentConstraints
-
-from .specifiers import (
+from hatch_importspy.compare.specifiers import (
     PYTHON_CANDIDATES,
     gained_versions,
     lost_versions,
     parse_specifier,
     versions_text,
 )
+from hatch_importspy.findings import Finding
+from hatch_importspy.model import EnvironmentConstraints
 
 PYTHON_NARROWED = "ISP520"
 PLATFORMS_NARROWED = "ISP521"

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .errors import UnusableInputError
+from hatch_importspy.errors import UnusableInputError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -45,7 +45,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from hatch_importspy.extract import is_public, module_name
+from hatch_importspy.build.extract import is_public, module_name
+from hatch_importspy.compare.inheritance import ClassIndex
+from hatch_importspy.compare.structure import (
+    Change,
+    ChangeKind,
+    Member,
+    element_text,
+    noun,
+    structure_changes,
+)
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import (
     Attribute,
@@ -58,9 +67,6 @@ from hatch_importspy.model import (
     ParameterKind,
     Variable,
 )
-
-from .inheritance import ClassIndex
-from .structure import Change, ChangeKind, Member, element_text, noun, structure_changes
 
 MODULE_REMOVED = "ISP501"
 OBJECT_REMOVED = "ISP502"

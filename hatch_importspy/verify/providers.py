@@ -5,7 +5,8 @@ this module supplies what it needs from the environment under check, read static
 when a manifest has expectations:
 
 - the installed modules, found in the site directories and parsed from their source by one
-  :func:`~hatch_importspy.provider.directory_lookup` shared by every distribution checked in the
+  :func:`~hatch_importspy.verify.provider_source.directory_lookup` shared by every distribution
+  checked in the
   run, so a provider used by several consumers is read once;
 - the installed version of the distribution expected to provide a module, which tells "the
   provider is installed but lacks the module" (``ISP403``) from "the provider is not installed"
@@ -26,14 +27,14 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from .compare.expectations import expectation_findings
-from .environment import EnvironmentFacts
-from .extract import ExtractionError
-from .findings import Finding
-from .infer import top_level
-from .installed import RecordIndex
-from .model import Expectation
-from .provider import directory_lookup
+from hatch_importspy.build.extract import ExtractionError
+from hatch_importspy.build.infer import top_level
+from hatch_importspy.compare.expectations import expectation_findings
+from hatch_importspy.facts import EnvironmentFacts
+from hatch_importspy.findings import Finding
+from hatch_importspy.model import Expectation
+from hatch_importspy.verify.installed import RecordIndex
+from hatch_importspy.verify.provider_source import directory_lookup
 
 _COMPILED_SUFFIXES = (".so", ".pyd", ".pyc")
 

@@ -1,0 +1,1 @@
+"""The verify phase: read an installed environment and hold it against its manifests."""
