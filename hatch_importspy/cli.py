@@ -26,23 +26,23 @@ from hatch_importspy.build.config import ImportSpyOptions, parse_options
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats import manifest
 from hatch_importspy.formats.wheel import is_wheel_target
+from hatch_importspy.render import printable
 from hatch_importspy.report import summarize
 from hatch_importspy.report.outputs import FORMATS, Output, output_option, plan_outputs, render
 from hatch_importspy.report.show import render_expectations
 from hatch_importspy.report.summary import EXIT_COMPLIANT, EXIT_UNUSABLE, EXIT_VIOLATIONS
-from hatch_importspy.report.text import printable
+from hatch_importspy.results import VerifyResult
 from hatch_importspy.verify.gate import apply_gate
-from hatch_importspy.verify.installed import InstalledDistribution, find_distributions
+from hatch_importspy.verify.installed import (
+    InstalledDistribution,
+    default_site_dirs,
+    find_distributions,
+)
 from hatch_importspy.verify.lock import dumps_lock, load_lock, make_lock
 from hatch_importspy.verify.policy import Policy, load_policy
 from hatch_importspy.verify.scope import Scope, resolve_scope
-from hatch_importspy.verify.verifier import (
-    VerifyResult,
-    default_site_dirs,
-    load_model,
-    verify_installed,
-    verify_wheels,
-)
+from hatch_importspy.verify.targets import load_model
+from hatch_importspy.verify.verifier import verify_installed, verify_wheels
 
 if TYPE_CHECKING:
     from hatch_importspy.model import SpyModel

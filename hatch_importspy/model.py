@@ -12,6 +12,7 @@ down a file is not a structural change.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 SCHEMA_VERSION = "1"
@@ -236,3 +237,73 @@ class SpyModel:
         digests = {entry.path: entry.sha256 for entry in self.files}
         digests.update((module.path, module.sha256) for module in self.modules)
         return digests
+
+
+# --------------------------------------------------------------------------- names and paths
+# How the manifest spells module names, object paths and visibility.  They are part of the format:
+# the describers that write a manifest and the comparisons that read one must agree on them.
+
+INSTANCE = "()"
+"""The path segment for "an instance of the class named by the previous segment"."""
+
+
+def join_path(parts: Iterable[str]) -> str:
+    """``("Session", "()", "get")`` -> ``Session().get``: the dotted form used in manifests."""
+    text = ""
+    for part in parts:
+        if part == INSTANCE:
+            text += INSTANCE
+        else:
+            text = f"{text}.{part}" if text else part
+    return text
+
+
+def split_path(name: str) -> tuple[str, ...]:
+    """The inverse of :func:`join_path`."""
+    parts: list[str] = []
+    for piece in name.split("."):
+        if piece.endswith(INSTANCE):
+            parts += [piece[: -len(INSTANCE)], INSTANCE]
+        else:
+            parts.append(piece)
+    return tuple(parts)
+
+
+def top_level(module: str) -> str:
+    """``a.b.c`` -> ``a``."""
+    return module.partition(".")[0]
+
+
+def module_name(path: str) -> str | None:
+    """The dotted import name of a wheel path, or ``None`` when it is not an importable module.
+
+    ``pkg/sub/mod.py`` is ``pkg.sub.mod`` and ``pkg/__init__.py`` is ``pkg``; paths whose parts are
+    not identifiers (``pkg-1.0.data/...``, ``my-scripts/x.py``) cannot be imported and are ``None``.
+    """
+    if not path.endswith(".py"):
+        return None
+    parts = path[: -len(".py")].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    if not parts or not all(part.isidentifier() for part in parts):
+        return None
+    return ".".join(parts)
+
+
+def is_public(name: str) -> bool:
+    """Public names do not start with ``_``; dunders such as ``__init__`` are public protocol."""
+    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
+
+
+def is_dunder(name: str) -> bool:
+    """``__init__``, ``__call__``...: protocol names that Python itself looks up."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+def decorator_name(text: str) -> str:
+    """``functools.lru_cache(maxsize=None)`` -> ``lru_cache``.
+
+    The text counterpart of :func:`~hatch_importspy.build.extract.last_name`, for decorators as a
+    manifest records them.
+    """
+    return text.partition("(")[0].rpartition(".")[2].strip()

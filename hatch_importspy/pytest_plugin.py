@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from hatch_importspy.verify.verifier import VerifyResult
+    from hatch_importspy.results import VerifyResult
 
 SECTION = "importspy"
 _RESULT = pytest.StashKey["VerifyResult"]()
@@ -86,9 +86,9 @@ def verify_current_environment(
     """Verify the running interpreter's environment; the result and whether warnings fail."""
     from hatch_importspy.facts import current_environment
     from hatch_importspy.verify.gate import apply_gate
-    from hatch_importspy.verify.installed import find_distributions
+    from hatch_importspy.verify.installed import default_site_dirs, find_distributions
     from hatch_importspy.verify.policy import Policy, load_policy
-    from hatch_importspy.verify.verifier import default_site_dirs, verify_installed
+    from hatch_importspy.verify.verifier import verify_installed
 
     policy = load_policy(policy_file) if policy_file is not None else Policy()
     policy = policy.with_command_line(strict=strict)

@@ -13,9 +13,9 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from hatch_importspy.build.extract import extract_structure, module_name
+from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.formats.manifest import dumps
-from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel
+from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel, module_name
 
 
 def sha(content: bytes) -> str:

@@ -6,12 +6,10 @@ from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.compare.structure import (
     Change,
     ChangeKind,
-    element_text,
-    signature_text,
     structure_changes,
     structure_findings,
 )
-from hatch_importspy.findings import Finding
+from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,
@@ -24,6 +22,7 @@ from hatch_importspy.model import (
     ParameterKind,
     Variable,
 )
+from hatch_importspy.render import element_text, signature_text
 
 P = ParameterKind
 
@@ -302,7 +301,9 @@ def test_structure_findings_map_each_kind_to_its_code() -> None:
         structure_findings("pkg", MODULE, installed), key=lambda f: (f.code, f.message)
     )
 
-    def at(code: str, message: str, expected: str | None, found: str | None, obj: str) -> Finding:
+    def at(
+        code: FindingCode, message: str, expected: str | None, found: str | None, obj: str
+    ) -> Finding:
         lines = {"pkg.mod:Client": 2, "pkg.mod:extra": 4, "pkg.mod:Client.get": 3}
         line = lines.get(obj)  # a missing object has no line in the installed file
         return Finding(

@@ -35,9 +35,9 @@ from test_e2e import copy_venv, snapshot
 from test_interpreter import make_venv, other_python, site_paths_seen_by_site
 
 from hatch_importspy.report.json import JSON_SCHEMA
+from hatch_importspy.results import NOTICE_NO_FACTS
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import dumps_lock, make_lock
-from hatch_importspy.verify.verifier import NOTICE_NO_FACTS
 
 SARIF_SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from hatch_importspy.build.extract import ExtractionError, extract_structure, module_name
+from hatch_importspy.build.extract import ExtractionError, extract_structure
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,
@@ -16,6 +16,7 @@ from hatch_importspy.model import (
     ModuleStructure,
     Parameter,
     ParameterKind,
+    module_name,
 )
 
 

@@ -12,11 +12,11 @@ from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Severity
 from hatch_importspy.verify.gate import apply_gate
-from hatch_importspy.verify.installed import find_distributions
+from hatch_importspy.verify.installed import default_site_dirs, find_distributions
 from hatch_importspy.verify.lock import Lock, LockEntry
 from hatch_importspy.verify.policy import Policy
 from hatch_importspy.verify.scope import resolve_scope
-from hatch_importspy.verify.verifier import default_site_dirs, verify_installed
+from hatch_importspy.verify.verifier import verify_installed
 
 APP_FILES = {"app/__init__.py": b"def run() -> int:\n    return 1\n"}
 

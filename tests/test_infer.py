@@ -12,11 +12,9 @@ from hatch_importspy.build.infer import (
     distribution_resolver,
     imports_nothing_external,
     infer_expectations,
-    join_path,
-    split_path,
     uses_of,
 )
-from hatch_importspy.model import CallShape, Expectation, ExpectedName
+from hatch_importspy.model import CallShape, Expectation, ExpectedName, join_path, split_path
 
 DISTRIBUTIONS = {"yaml": "PyYAML", "packaging": "packaging", "requests": "requests"}
 

@@ -14,6 +14,7 @@ from conftest import ProjectFactory, Venv, VenvFactory
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
 from hatch_importspy.report import summarize
+from hatch_importspy.results import DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import (
     Lock,
@@ -27,7 +28,7 @@ from hatch_importspy.verify.lock import (
     lock_findings,
     make_lock,
 )
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult, verify_installed
+from hatch_importspy.verify.verifier import verify_installed
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64

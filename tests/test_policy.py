@@ -11,6 +11,7 @@ from conftest import ProjectFactory, Venv, VenvFactory
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding, Severity
 from hatch_importspy.report import summarize
+from hatch_importspy.results import DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.policy import (
     AcceptedFile,
@@ -22,7 +23,7 @@ from hatch_importspy.verify.policy import (
     loads_policy,
     loads_pyproject_policy,
 )
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult, verify_installed
+from hatch_importspy.verify.verifier import verify_installed
 
 FULL_POLICY = """\
 require-manifest: true

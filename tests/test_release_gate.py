@@ -14,7 +14,6 @@ from hatch_importspy.findings import Severity
 from hatch_importspy.formats.manifest import dumps, dumps_yaml
 from hatch_importspy.model import Module, SpyModel
 from hatch_importspy.release.diff import (
-    CHECK_RELEASE,
     BreakingChangesError,
     Release,
     breaking_changes_against_baseline,
@@ -28,6 +27,7 @@ from hatch_importspy.release.diff import (
 )
 from hatch_importspy.report.json import render_json
 from hatch_importspy.report.text import render_text
+from hatch_importspy.results import CHECK_RELEASE
 
 
 def release(

@@ -12,7 +12,7 @@ from report_samples import ADDED, CHECKS, MISSING, MODIFIED, UNOWNED_PTH
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.report import render_json, render_text, summarize
 from hatch_importspy.report.json import JSON_SCHEMA
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 
 def result_with(*findings: Finding, notices: tuple[str, ...] = ()) -> VerifyResult:

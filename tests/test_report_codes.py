@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import get_args
 
-from hatch_importspy.findings import CODES, Code
+from hatch_importspy.findings import CODES, Code, FindingCode
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 CODE_PATTERN = re.compile(r"\bISP\d{3}\b")
@@ -38,3 +39,8 @@ def test_the_readme_mentions_no_code_that_does_not_exist() -> None:
     mentioned = set(CODE_PATTERN.findall(README.read_text(encoding="utf-8")))
     assert mentioned - set(CODES) == set()
     assert set(CODES) - mentioned == set()
+
+
+def test_the_code_type_lists_exactly_the_registered_codes() -> None:
+    # mypy refuses a Finding whose code is not in FindingCode; this holds the type to the registry.
+    assert list(get_args(FindingCode)) == list(CODES)

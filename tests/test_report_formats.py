@@ -24,7 +24,7 @@ from hatch_importspy.report.artifact import artifact_path
 from hatch_importspy.report.github import escape_data, escape_property, render_github
 from hatch_importspy.report.junit import check_family, render_junit
 from hatch_importspy.report.sarif import MAX_RESULTS, render_sarif, sarif_data
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"

@@ -13,7 +13,7 @@ from hatch_importspy.report.outputs import (
     plan_outputs,
     render,
 )
-from hatch_importspy.verify.verifier import VerifyResult
+from hatch_importspy.results import VerifyResult
 
 SARIF = Path("out/importspy.sarif")
 JUNIT = Path("out/importspy.xml")

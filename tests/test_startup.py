@@ -15,13 +15,8 @@ from hatch_importspy.compare.startup import (
     startup_findings,
 )
 from hatch_importspy.findings import Finding
-from hatch_importspy.verify.installed import (
-    RecordIndex,
-    StartupFile,
-    StartupKind,
-    find_distributions,
-    find_startup_files,
-)
+from hatch_importspy.surface import StartupFile, StartupKind
+from hatch_importspy.verify.installed import RecordIndex, find_distributions, find_startup_files
 
 
 def judge(site: Path, with_manifest: AbstractSet[str] = frozenset()) -> list[Finding]:

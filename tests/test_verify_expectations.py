@@ -16,14 +16,13 @@ from fakedist import install, make_wheel, model_for
 import hatch_importspy.verify.provider_source as provider_module
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import CallShape, Deployment, Expectation, ExpectedName
-from hatch_importspy.verify.verifier import (
+from hatch_importspy.results import (
     CHECK_EXPECTATIONS,
     NOTICE_WHEEL_DEPENDENCIES,
     DistributionResult,
     VerifyResult,
-    verify_installed,
-    verify_wheels,
 )
+from hatch_importspy.verify.verifier import verify_installed, verify_wheels
 
 FACTS = EnvironmentFacts(
     "3.11.7",

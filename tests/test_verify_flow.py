@@ -20,18 +20,17 @@ from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
 from hatch_importspy.formats.manifest import dumps
 from hatch_importspy.model import EnvironmentConstraints, SpyModel
-from hatch_importspy.verify.verifier import (
+from hatch_importspy.results import (
     NOTICE_NO_FACTS,
     NOTICE_NO_MANIFEST,
     NOTICE_NO_MARKERS,
     NOTICE_WHEEL_DEPENDENCIES,
     DistributionResult,
     VerifyResult,
-    default_site_dirs,
-    load_model,
-    verify_installed,
-    verify_wheels,
 )
+from hatch_importspy.verify.installed import default_site_dirs
+from hatch_importspy.verify.targets import load_model
+from hatch_importspy.verify.verifier import verify_installed, verify_wheels
 
 CORE = b"def greet(name: str, *, loud: bool = False) -> str:\n    return name\n"
 FILES = {

@@ -45,7 +45,7 @@ from hatch_importspy.verify.installed import (
     read_record,
     unique_directories,
 )
-from hatch_importspy.verify.verifier import load_model
+from hatch_importspy.verify.targets import load_model
 
 FILES = {"pkg/__init__.py": b"def f(a): ...\n", "pkg/data.json": b"{}\n"}
 

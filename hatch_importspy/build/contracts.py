@@ -57,7 +57,6 @@ from typing import TYPE_CHECKING, Any
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.build.extract import module_name
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import normalise_machine
 from hatch_importspy.model import (
@@ -72,6 +71,7 @@ from hatch_importspy.model import (
     Parameter,
     ParameterKind,
     Variable,
+    module_name,
 )
 
 if TYPE_CHECKING:

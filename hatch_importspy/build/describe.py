@@ -33,7 +33,7 @@ from pickle import PicklingError
 
 from hatch_importspy import __version__
 from hatch_importspy.build.config import ImportSpyOptions
-from hatch_importspy.build.extract import ExtractionError, module_name, parse, structure_of
+from hatch_importspy.build.extract import ExtractionError, parse, structure_of
 from hatch_importspy.build.infer import (
     ExpectationRecorder,
     ModuleUses,
@@ -41,7 +41,14 @@ from hatch_importspy.build.infer import (
     uses_of,
 )
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.model import Expectation, FileEntry, Module, ModuleStructure, SpyModel
+from hatch_importspy.model import (
+    Expectation,
+    FileEntry,
+    Module,
+    ModuleStructure,
+    SpyModel,
+    module_name,
+)
 
 Warn = Callable[[str], None]
 """Receives one-line warnings: a module that does not parse, an ``include`` matching nothing."""

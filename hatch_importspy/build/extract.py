@@ -41,6 +41,7 @@ from hatch_importspy.model import (
     Parameter,
     ParameterKind,
     Variable,
+    is_public,
 )
 
 _CALL_SHAPE_DECORATORS = {
@@ -61,27 +62,6 @@ Definition = Function | Class | Variable | Attribute
 
 class ExtractionError(UnusableInputError):
     """The source is not valid Python for this interpreter."""
-
-
-def module_name(path: str) -> str | None:
-    """The dotted import name of a wheel path, or ``None`` when it is not an importable module.
-
-    ``pkg/sub/mod.py`` is ``pkg.sub.mod`` and ``pkg/__init__.py`` is ``pkg``; paths whose parts are
-    not identifiers (``pkg-1.0.data/...``, ``my-scripts/x.py``) cannot be imported and are ``None``.
-    """
-    if not path.endswith(".py"):
-        return None
-    parts = path[: -len(".py")].split("/")
-    if parts[-1] == "__init__":
-        parts.pop()
-    if not parts or not all(part.isidentifier() for part in parts):
-        return None
-    return ".".join(parts)
-
-
-def is_public(name: str) -> bool:
-    """Public names do not start with ``_``; dunders such as ``__init__`` are public protocol."""
-    return not name.startswith("_") or (name.startswith("__") and name.endswith("__"))
 
 
 def parse(source: bytes, filename: str) -> ast.Module:
@@ -129,19 +109,6 @@ def last_name(node: ast.expr) -> str | None:
     if isinstance(node, ast.Name):
         return node.id
     return None
-
-
-def decorator_name(text: str) -> str:
-    """``functools.lru_cache(maxsize=None)`` -> ``lru_cache``.
-
-    The text counterpart of :func:`last_name`, for decorators as a manifest records them.
-    """
-    return text.partition("(")[0].rpartition(".")[2].strip()
-
-
-def is_dunder(name: str) -> bool:
-    """``__init__``, ``__call__``...: protocol names that Python itself looks up."""
-    return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
 def is_type_checking(test: ast.expr) -> bool:

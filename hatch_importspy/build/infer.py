@@ -61,17 +61,22 @@ from __future__ import annotations
 import ast
 import enum
 import sys
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from hatch_importspy.build.extract import is_dunder, is_type_checking, last_name
-from hatch_importspy.model import CallShape, Expectation, ExpectedName
-
-INSTANCE = "()"
-"""The path segment for "an instance of the class named by the previous segment"."""
+from hatch_importspy.build.extract import is_type_checking, last_name
+from hatch_importspy.model import (
+    INSTANCE,
+    CallShape,
+    Expectation,
+    ExpectedName,
+    is_dunder,
+    join_path,
+    top_level,
+)
 
 STANDARD_LIBRARY: frozenset[str] = frozenset(sys.stdlib_module_names)
 
@@ -102,33 +107,6 @@ _GUARD_EXCEPTIONS = frozenset(
 )
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
-
-
-def join_path(parts: Iterable[str]) -> str:
-    """``("Session", "()", "get")`` -> ``Session().get``: the dotted form used in manifests."""
-    text = ""
-    for part in parts:
-        if part == INSTANCE:
-            text += INSTANCE
-        else:
-            text = f"{text}.{part}" if text else part
-    return text
-
-
-def split_path(name: str) -> tuple[str, ...]:
-    """The inverse of :func:`join_path`."""
-    parts: list[str] = []
-    for piece in name.split("."):
-        if piece.endswith(INSTANCE):
-            parts += [piece[: -len(INSTANCE)], INSTANCE]
-        else:
-            parts.append(piece)
-    return tuple(parts)
-
-
-def top_level(module: str) -> str:
-    """``a.b.c`` -> ``a``."""
-    return module.partition(".")[0]
 
 
 def is_standard_library(module: str) -> bool:

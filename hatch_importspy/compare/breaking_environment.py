@@ -39,18 +39,18 @@ from hatch_importspy.compare.specifiers import (
     parse_specifier,
     versions_text,
 )
-from hatch_importspy.findings import Finding
+from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.model import EnvironmentConstraints
 
-PYTHON_NARROWED = "ISP520"
-PLATFORMS_NARROWED = "ISP521"
-MACHINES_NARROWED = "ISP522"
-IMPLEMENTATIONS_NARROWED = "ISP523"
-VARIABLE_REQUIRED = "ISP524"
-DEPENDENCY_ADDED = "ISP530"
-DEPENDENCY_NARROWED = "ISP531"
-ENVIRONMENT_WIDENED = "ISP542"
-DEPENDENCY_RELAXED = "ISP543"
+PYTHON_NARROWED: FindingCode = "ISP520"
+PLATFORMS_NARROWED: FindingCode = "ISP521"
+MACHINES_NARROWED: FindingCode = "ISP522"
+IMPLEMENTATIONS_NARROWED: FindingCode = "ISP523"
+VARIABLE_REQUIRED: FindingCode = "ISP524"
+DEPENDENCY_ADDED: FindingCode = "ISP530"
+DEPENDENCY_NARROWED: FindingCode = "ISP531"
+ENVIRONMENT_WIDENED: FindingCode = "ISP542"
+DEPENDENCY_RELAXED: FindingCode = "ISP543"
 
 _ANY = "any"
 
@@ -136,14 +136,14 @@ def _python(distribution: str, old: str | None, new: str | None) -> list[Finding
 
 
 def _value_set(
-    distribution: str, label: str, code: str, old: Sequence[str], new: Sequence[str]
+    distribution: str, label: str, code: FindingCode, old: Sequence[str], new: Sequence[str]
 ) -> list[Finding]:
     before, after = set(old), set(new)
     if before == after:
         return []
     expected, found = ", ".join(sorted(before)) or _ANY, ", ".join(sorted(after)) or _ANY
 
-    def finding(code: str, message: str) -> Finding:
+    def finding(code: FindingCode, message: str) -> Finding:
         return Finding(code, distribution, message, expected=expected, found=found)
 
     if not before:
@@ -359,7 +359,7 @@ def _dependency(
     expected = "; ".join(p.text for p in before) or "not required"
     found = "; ".join(p.text for p in after) or "not required"
 
-    def finding(code: str, message: str) -> Finding:
+    def finding(code: FindingCode, message: str) -> Finding:
         return Finding(code, distribution, message, object=key, expected=expected, found=found)
 
     findings = []

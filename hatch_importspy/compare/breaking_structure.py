@@ -45,17 +45,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from hatch_importspy.build.extract import is_public, module_name
 from hatch_importspy.compare.inheritance import ClassIndex
-from hatch_importspy.compare.structure import (
-    Change,
-    ChangeKind,
-    Member,
-    element_text,
-    noun,
-    structure_changes,
-)
-from hatch_importspy.findings import Finding
+from hatch_importspy.compare.structure import Change, ChangeKind, Member, structure_changes
+from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,
@@ -66,25 +58,28 @@ from hatch_importspy.model import (
     Parameter,
     ParameterKind,
     Variable,
+    is_public,
+    module_name,
 )
+from hatch_importspy.render import element_text, noun
 
-MODULE_REMOVED = "ISP501"
-OBJECT_REMOVED = "ISP502"
-NOT_EXPORTED = "ISP503"
-KIND_CHANGED = "ISP504"
-PARAMETER_REMOVED = "ISP505"
-PARAMETER_RENAMED = "ISP506"
-PARAMETERS_REORDERED = "ISP507"
-PARAMETER_REQUIRED = "ISP508"
-REQUIRED_PARAMETER_ADDED = "ISP509"
-PARAMETER_KIND_NARROWED = "ISP510"
-BASE_REMOVED = "ISP511"
-RETURN_ANNOTATION_CHANGED = "ISP512"
-ANNOTATION_CHANGED = "ISP513"
-MODULE_NOT_DESCRIBED = "ISP514"
-ADDED = "ISP540"
-SIGNATURE_WIDENED = "ISP541"
-OTHER_CHANGE = "ISP549"
+MODULE_REMOVED: FindingCode = "ISP501"
+OBJECT_REMOVED: FindingCode = "ISP502"
+NOT_EXPORTED: FindingCode = "ISP503"
+KIND_CHANGED: FindingCode = "ISP504"
+PARAMETER_REMOVED: FindingCode = "ISP505"
+PARAMETER_RENAMED: FindingCode = "ISP506"
+PARAMETERS_REORDERED: FindingCode = "ISP507"
+PARAMETER_REQUIRED: FindingCode = "ISP508"
+REQUIRED_PARAMETER_ADDED: FindingCode = "ISP509"
+PARAMETER_KIND_NARROWED: FindingCode = "ISP510"
+BASE_REMOVED: FindingCode = "ISP511"
+RETURN_ANNOTATION_CHANGED: FindingCode = "ISP512"
+ANNOTATION_CHANGED: FindingCode = "ISP513"
+MODULE_NOT_DESCRIBED: FindingCode = "ISP514"
+ADDED: FindingCode = "ISP540"
+SIGNATURE_WIDENED: FindingCode = "ISP541"
+OTHER_CHANGE: FindingCode = "ISP549"
 
 _PARAMETER_CHANGES = frozenset(
     {
@@ -366,12 +361,12 @@ class _Reporter:
         self.module = module
         self.findings: list[Finding] = []
 
-    def change(self, code: str, change: Change, message: str) -> None:
+    def change(self, code: FindingCode, change: Change, message: str) -> None:
         self.add(code, change.path, message, change.old, change.new, change.line)
 
     def add(
         self,
-        code: str,
+        code: FindingCode,
         path: str,
         message: str,
         expected: str | None,

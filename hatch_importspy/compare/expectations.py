@@ -45,16 +45,16 @@ from dataclasses import dataclass
 
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.build.extract import ExtractionError, decorator_name, is_dunder, is_public
-from hatch_importspy.build.infer import INSTANCE, join_path, split_path
+from hatch_importspy.build.extract import ExtractionError
 from hatch_importspy.compare.constraints import (
     parse_python_version,
     platform_matches,
     unset_variables,
 )
 from hatch_importspy.facts import EnvironmentFacts, normalise_machine
-from hatch_importspy.findings import Finding
+from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.model import (
+    INSTANCE,
     Attribute,
     CallShape,
     Class,
@@ -66,7 +66,13 @@ from hatch_importspy.model import (
     Parameter,
     ParameterKind,
     Variable,
+    decorator_name,
+    is_dunder,
+    is_public,
+    join_path,
+    split_path,
 )
+from hatch_importspy.render import call_text, deployment_text, parameter_label, signature_text
 from hatch_importspy.verify.provider_source import ProvidedModule
 
 ModuleLookup = Callable[[str], ProvidedModule | None]
@@ -386,7 +392,7 @@ class _Check:
 
     def add(
         self,
-        code: str,
+        code: FindingCode,
         name: str | None,
         message: str,
         *,
@@ -493,7 +499,7 @@ class _Check:
         if parameters is None:
             return
         written = call_text(name, call)
-        signature = signature_text(parameters)
+        signature = signature_text(parameters, annotations=False)
         for problem in call_problems(parameters, call):
             self.add(
                 "ISP405",
@@ -569,9 +575,9 @@ class _Check:
                 self.add(
                     "ISP406",
                     name,
-                    f"{name} has no parameter {_parameter_label(wanted)}",
-                    expected=_parameter_label(wanted),
-                    found=signature_text(tuple(parameters)),
+                    f"{name} has no parameter {parameter_label(wanted)}",
+                    expected=parameter_label(wanted),
+                    found=signature_text(tuple(parameters), annotations=False),
                 )
                 continue
             matched.append((wanted, index, parameters[index]))
@@ -586,7 +592,7 @@ class _Check:
                     name,
                     f"{name}: parameter {wanted.name} now comes before {previous[0].name}",
                     expected=f"{previous[0].name} before {wanted.name}",
-                    found=signature_text(tuple(parameters)),
+                    found=signature_text(tuple(parameters), annotations=False),
                 )
             previous = (wanted, index)
         self.annotation(name, "return annotation", expected.returns, actual.returns)
@@ -888,58 +894,3 @@ def _same_base(wanted: str, present: str) -> bool:
         _normal_annotation(wanted).rpartition(".")[2]
         == _normal_annotation(present).rpartition(".")[2]
     )
-
-
-def _parameter_label(parameter: Parameter) -> str:
-    prefix = {ParameterKind.VAR_POSITIONAL: "*", ParameterKind.VAR_KEYWORD: "**"}.get(
-        parameter.kind, ""
-    )
-    return f"{prefix}{parameter.name}"
-
-
-def signature_text(parameters: Sequence[Parameter]) -> str:
-    """``(a, /, b=1, *, c)``: parameters as a ``def`` line writes them (also for ``show``)."""
-    pieces: list[str] = []
-    keyword_marker_needed = True
-    for index, parameter in enumerate(parameters):
-        if parameter.kind is ParameterKind.VAR_POSITIONAL:
-            keyword_marker_needed = False
-        if parameter.kind is ParameterKind.KEYWORD_ONLY and keyword_marker_needed:
-            pieces.append("*")
-            keyword_marker_needed = False
-        text = _parameter_label(parameter)
-        if parameter.has_default:
-            text += f"={parameter.default}" if parameter.default else "=..."
-        pieces.append(text)
-        following = parameters[index + 1] if index + 1 < len(parameters) else None
-        if parameter.kind is ParameterKind.POSITIONAL_ONLY and (
-            following is None or following.kind is not ParameterKind.POSITIONAL_ONLY
-        ):
-            pieces.append("/")
-    return f"({', '.join(pieces)})"
-
-
-def call_text(name: str, call: CallShape) -> str:
-    """``get(_, timeout=_)``: a call shape with every argument value left out."""
-    pieces = ["_"] * call.positional
-    if call.star_args:
-        pieces.append("*...")
-    pieces += [f"{keyword}=_" for keyword in call.keywords]
-    if call.star_kwargs:
-        pieces.append("**...")
-    return f"{name}({', '.join(pieces)})"
-
-
-def deployment_text(deployment: Deployment) -> str:
-    """``x86_64 linux cpython 3.11 env TOKEN``: one deployment of a contract on one line."""
-    pieces = [
-        deployment.machine or "any machine",
-        deployment.platform or "any platform",
-        "/".join(deployment.interpreters) or "any interpreter",
-        "/".join(deployment.pythons) or "any Python",
-    ]
-    if deployment.env:
-        pieces.append("env " + ",".join(deployment.env))
-    if deployment.modules:
-        pieces.append("modules " + ",".join(deployment.modules))
-    return " ".join(pieces)

@@ -24,7 +24,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.findings import Finding
-from hatch_importspy.verify.installed import StartupFile, StartupKind
+from hatch_importspy.surface import StartupFile, StartupKind
 
 _SHOWN_LINE_LENGTH = 120
 

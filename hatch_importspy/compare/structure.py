@@ -27,11 +27,9 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hatch_importspy.build.extract import decorator_name
-from hatch_importspy.findings import Finding
+from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.model import (
     Attribute,
-    AttributeScope,
     Class,
     Function,
     Module,
@@ -39,12 +37,12 @@ from hatch_importspy.model import (
     Parameter,
     ParameterKind,
     Variable,
+    decorator_name,
 )
+from hatch_importspy.render import Element, element_text, noun, parameter_text
 
 Member = Function | Class | Variable | Attribute
 """Something a module or a class body defines."""
-
-Element = Member | Parameter
 
 
 class ChangeKind(str, enum.Enum):
@@ -94,79 +92,6 @@ class Change:
 
 _NO_ANNOTATION = "no annotation"
 _CALL_SHAPE_DECORATORS = frozenset({"property", "staticmethod", "classmethod", "cached_property"})
-
-
-def parameter_text(parameter: Parameter) -> str:
-    """``x: int = 1``, ``*args``, ``**kwargs``; keyword-only and positional-only say so."""
-    text = _bare_parameter(parameter)
-    if parameter.kind is ParameterKind.KEYWORD_ONLY:
-        text += " (keyword-only)"
-    elif parameter.kind is ParameterKind.POSITIONAL_ONLY:
-        text += " (positional-only)"
-    return text
-
-
-def _bare_parameter(parameter: Parameter) -> str:
-    stars = {ParameterKind.VAR_POSITIONAL: "*", ParameterKind.VAR_KEYWORD: "**"}
-    text = stars.get(parameter.kind, "") + parameter.name
-    if parameter.annotation is not None:
-        text += f": {parameter.annotation}"
-    if parameter.has_default:
-        text += (" = " if parameter.annotation is not None else "=") + (
-            parameter.default if parameter.default is not None else "..."
-        )
-    return text
-
-
-def signature_text(parameters: Sequence[Parameter]) -> str:
-    """The parameter list as Python writes it, with ``/`` and ``*`` markers where needed."""
-    parts: list[str] = []
-    star_written = False
-    for index, parameter in enumerate(parameters):
-        if parameter.kind is ParameterKind.VAR_POSITIONAL:
-            star_written = True
-        if parameter.kind is ParameterKind.KEYWORD_ONLY and not star_written:
-            parts.append("*")
-            star_written = True
-        parts.append(_bare_parameter(parameter))
-        following = parameters[index + 1] if index + 1 < len(parameters) else None
-        if parameter.kind is ParameterKind.POSITIONAL_ONLY and (
-            following is None or following.kind is not ParameterKind.POSITIONAL_ONLY
-        ):
-            parts.append("/")
-    return f"({', '.join(parts)})"
-
-
-def element_text(element: Element) -> str:
-    """A one-line rendering of an object, as it would read in source."""
-    if isinstance(element, Parameter):
-        return parameter_text(element)
-    if isinstance(element, Function):
-        decorators = "".join(f"@{decorator} " for decorator in element.decorators)
-        prefix = "async def" if element.is_async else "def"
-        returns = f" -> {element.returns}" if element.returns is not None else ""
-        return f"{decorators}{prefix} {element.name}{signature_text(element.parameters)}{returns}"
-    if isinstance(element, Class):
-        decorators = "".join(f"@{decorator} " for decorator in element.decorators)
-        bases = f"({', '.join(element.bases)})" if element.bases else ""
-        return f"{decorators}class {element.name}{bases}"
-    annotation = f": {element.annotation}" if element.annotation is not None else ""
-    if isinstance(element, Attribute) and element.scope is AttributeScope.INSTANCE:
-        return f"self.{element.name}{annotation}"
-    return f"{element.name}{annotation}"
-
-
-def noun(element: Element) -> str:
-    """What to call an object in a message: ``method``, ``property``, ``instance attribute``..."""
-    if isinstance(element, Parameter):
-        return "parameter"
-    if isinstance(element, Function):
-        return element.kind.value
-    if isinstance(element, Class):
-        return "class"
-    if isinstance(element, Attribute):
-        return f"{element.scope.value} attribute"
-    return "variable"
 
 
 def _category(member: Member) -> str:
@@ -499,7 +424,7 @@ def _parameter_details(
 
 # --------------------------------------------------------------------------- findings
 
-_CODES: dict[ChangeKind, str] = {
+_CODES: dict[ChangeKind, FindingCode] = {
     ChangeKind.REMOVED: "ISP201",
     ChangeKind.ADDED: "ISP202",
     ChangeKind.PARAMETER_REMOVED: "ISP203",
@@ -521,7 +446,7 @@ _CODES: dict[ChangeKind, str] = {
 }
 
 
-def code_of(change: Change) -> str:
+def code_of(change: Change) -> FindingCode:
     """The ISP2xx code ``verify`` reports a change under."""
     return _CODES[change.kind]
 

@@ -57,6 +57,9 @@ if TYPE_CHECKING:
 MANIFEST_FILENAME = "importspy.yaml"
 """The file name inside ``<dist-info>/extra_metadata/``."""
 
+MANIFEST_LOCATION = f"extra_metadata/{MANIFEST_FILENAME}"
+"""Where the manifest sits inside a ``.dist-info`` directory."""
+
 Data = dict[str, Any]
 T = TypeVar("T")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 from types import MappingProxyType
 
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.manifest import MANIFEST_LOCATION
 from hatch_importspy.formats.record import RecordEntry, parse_record
-from hatch_importspy.verify.installed import MANIFEST_LOCATION
 
 _CHUNK = 1 << 20
 

@@ -2,7 +2,7 @@
 
 The judging is pure and lives in :mod:`.compare.release`; this module finds the two models (a
 wheel, a manifest file or an installed distribution each), wraps the findings in the
-:class:`~hatch_importspy.verify.verifier.VerifyResult` every reporter already renders, and turns a
+:class:`~hatch_importspy.results.VerifyResult` every reporter already renders, and turns a
 baseline
 comparison into the message that stops a build.
 
@@ -28,15 +28,8 @@ from hatch_importspy.findings import Finding, Severity
 from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.formats.wheel import is_wheel_target
 from hatch_importspy.model import SpyModel
-from hatch_importspy.verify.verifier import (
-    DistributionResult,
-    VerifyResult,
-    load_model,
-    load_wheel_model,
-)
-
-CHECK_RELEASE = "release"
-"""The check family name of release findings (JUnit test case, JSON ``checks``)."""
+from hatch_importspy.results import CHECK_RELEASE, DistributionResult, VerifyResult
+from hatch_importspy.verify.targets import load_model, load_wheel_model
 
 _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -212,7 +205,7 @@ def enforce_baseline(
 
 def gate_message(gate: BaselineGate) -> str:
     """The lines a build prints: a heading, one line per breaking change, what to do next."""
-    from hatch_importspy.report.text import finding_line  # one spelling of a finding everywhere
+    from hatch_importspy.render import finding_line
 
     count = len(gate.breaking)
     if not count:

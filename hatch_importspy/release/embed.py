@@ -53,12 +53,11 @@ from hatch_importspy.build.contracts import load_contracts
 from hatch_importspy.build.describe import Warn, describe_distribution
 from hatch_importspy.build.infer import distribution_resolver
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.formats.manifest import dumps, load_bytes
+from hatch_importspy.formats.manifest import MANIFEST_LOCATION, dumps, load_bytes
 from hatch_importspy.formats.record import hex_to_record_digest
 from hatch_importspy.formats.toml import load_toml
 from hatch_importspy.formats.wheel import WheelContents, is_wheel_target, read_wheel
 from hatch_importspy.model import Expectation, SpyModel
-from hatch_importspy.verify.installed import MANIFEST_LOCATION
 
 TOOL_TABLE = "tool.importspy"
 """The tool-neutral table, for projects that are not built with hatchling."""

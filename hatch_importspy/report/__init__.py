@@ -1,4 +1,4 @@
-"""Reporters: a :class:`~hatch_importspy.verify.verifier.VerifyResult` in, a document out.
+"""Reporters: a :class:`~hatch_importspy.results.VerifyResult` in, a document out.
 
 Reporters are pure functions of the result (and of ``--strict``, which decides what counts as a
 failure); they never look at the environment themselves, so the same result always renders to

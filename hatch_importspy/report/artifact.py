@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePath
 
 from hatch_importspy.findings import Finding
-from hatch_importspy.verify.installed import MANIFEST_LOCATION
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.formats.manifest import MANIFEST_LOCATION
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 DIST_INFO_SUFFIX = ".dist-info"
 

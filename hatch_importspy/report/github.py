@@ -19,10 +19,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from hatch_importspy.findings import CODES, Finding, Severity
+from hatch_importspy.render import contrast, location, printable
 from hatch_importspy.report.artifact import artifact_path, owned_findings, sites_of
 from hatch_importspy.report.summary import most_severe_first, summarize
-from hatch_importspy.report.text import contrast, location, printable, summary_line
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.report.text import summary_line
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 STEP_CAP = 10

@@ -19,7 +19,7 @@ from hatch_importspy.report.summary import (
     ordered_notices,
     summarize,
 )
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 REPORT_SCHEMA = "1"
 TOOL_NAME = "hatch-importspy"

@@ -26,9 +26,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
 from hatch_importspy.findings import Finding, Severity
+from hatch_importspy.render import finding_line, location, printable
 from hatch_importspy.report.summary import ordered, ordered_distributions
-from hatch_importspy.report.text import finding_line, location, printable
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 UNOWNED_SUITE = "environment"
 

@@ -33,7 +33,7 @@ from hatch_importspy.report.json import render_json
 from hatch_importspy.report.junit import render_junit
 from hatch_importspy.report.sarif import render_sarif
 from hatch_importspy.report.text import render_text
-from hatch_importspy.verify.verifier import VerifyResult
+from hatch_importspy.results import VerifyResult
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 DEFAULT_FORMAT = "text"

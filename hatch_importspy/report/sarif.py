@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from hatch_importspy import __version__
 from hatch_importspy.findings import CODES, Code, Finding
+from hatch_importspy.render import contrast, printable
 from hatch_importspy.report.artifact import artifact_path, owned_findings, sites_of
 from hatch_importspy.report.summary import (
     most_severe_first,
@@ -38,8 +39,7 @@ from hatch_importspy.report.summary import (
     ordered_notices,
     summarize,
 )
-from hatch_importspy.report.text import contrast, printable
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

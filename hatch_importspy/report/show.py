@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from hatch_importspy.compare.expectations import call_text, deployment_text
-from hatch_importspy.compare.structure import signature_text
 from hatch_importspy.model import (
     Attribute,
     Class,
@@ -26,7 +24,7 @@ from hatch_importspy.model import (
     SpyModel,
     Variable,
 )
-from hatch_importspy.report.text import printable
+from hatch_importspy.render import call_text, deployment_text, printable, signature_text
 
 INDENT = "  "
 HEADING = "expects, as the code uses it (verify holds each line against the installed provider):"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.findings import Finding, Severity, sort_key
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 EXIT_COMPLIANT = 0
 EXIT_VIOLATIONS = 1

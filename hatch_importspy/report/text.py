@@ -8,7 +8,7 @@ crafted file name cannot move the cursor, hide a line or forge another finding.
 
 from __future__ import annotations
 
-from hatch_importspy.findings import Finding
+from hatch_importspy.render import finding_line, printable
 from hatch_importspy.report.summary import (
     Summary,
     ordered,
@@ -16,46 +16,9 @@ from hatch_importspy.report.summary import (
     ordered_notices,
     summarize,
 )
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
+from hatch_importspy.results import DistributionResult, VerifyResult
 
 INDENT = "  "
-
-
-def printable(text: str) -> str:
-    """``text`` with each unprintable character (newline, escape, surrogate) escaped."""
-    if text.isprintable():
-        return text
-    return "".join(
-        char if char.isprintable() else char.encode("unicode_escape", "backslashreplace").decode()
-        for char in text
-    )
-
-
-def location(finding: Finding) -> str:
-    """Where a finding is: the object path, else the file (with its line), else the module."""
-    if finding.object:
-        return finding.object
-    if finding.file:
-        return f"{finding.file}:{finding.line}" if finding.line else finding.file
-    return finding.module or finding.distribution or "-"
-
-
-def finding_line(finding: Finding) -> str:
-    """``CODE severity where: message (expected X, found Y)`` on one line."""
-    return (
-        f"{finding.code} {finding.effective_severity.value} "
-        f"{printable(location(finding))}: {printable(finding.message)}{contrast(finding)}"
-    )
-
-
-def contrast(finding: Finding) -> str:
-    """`` (expected X, found Y)`` with whichever of the two the finding has; empty for neither."""
-    parts = []
-    if finding.expected is not None:
-        parts.append(f"expected {printable(finding.expected)}")
-    if finding.found is not None:
-        parts.append(f"found {printable(finding.found)}")
-    return f" ({', '.join(parts)})" if parts else ""
 
 
 def _heading(distribution: DistributionResult) -> str:

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hatch_importspy.results import VerifyResult
 from hatch_importspy.verify.installed import InstalledDistribution
 from hatch_importspy.verify.lock import Lock, apply_lock, installed_entries
 from hatch_importspy.verify.policy import Policy, add_manifestless, apply_policy
-from hatch_importspy.verify.verifier import VerifyResult
 
 
 def apply_gate(

@@ -11,11 +11,11 @@ Every function here only reads.  Nothing is written, nothing is imported from th
 
 from __future__ import annotations
 
-import enum
 import functools
 import os
 import re
 import sys
+import sysconfig
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
@@ -24,7 +24,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.formats.manifest import MANIFEST_FILENAME
+from hatch_importspy.formats.manifest import MANIFEST_LOCATION
 from hatch_importspy.formats.record import (
     RecordEntry,
     bytecode_source,
@@ -35,14 +35,13 @@ from hatch_importspy.formats.record import (
     sha256_file,
     stated_digests,
 )
+from hatch_importspy.surface import StartupFile, StartupKind
 
 if sys.version_info >= (3, 12):
     from importlib.metadata import Distribution
 else:
     from importlib_metadata import Distribution
 
-MANIFEST_LOCATION = f"extra_metadata/{MANIFEST_FILENAME}"
-"""Where the manifest sits inside a ``.dist-info`` directory."""
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
@@ -482,31 +481,6 @@ def _walk(site_dir: str, directory: str, known: Container[str]) -> Iterator[str]
                 yield relative  # ``pkg/__pycache__/m.cpython-311.pyc`` is known with ``pkg/m.py``
 
 
-class StartupKind(str, enum.Enum):
-    """Files the interpreter runs at start-up, before any of the user's code."""
-
-    PTH = "pth"
-    SITECUSTOMIZE = "sitecustomize"
-    USERCUSTOMIZE = "usercustomize"
-
-
-@dataclass(frozen=True)
-class StartupFile:
-    """A ``.pth`` file or a ``sitecustomize``/``usercustomize`` module in a site directory."""
-
-    site_dir: Path
-    relative: str
-    """Path relative to the site directory, e.g. ``x.pth`` or ``sitecustomize/__init__.py``."""
-    kind: StartupKind
-    executable_lines: tuple[str, ...] = ()
-    """For ``.pth`` files: the lines that ``site`` executes (they start with ``import``)."""
-
-    @property
-    def path(self) -> Path:
-        """The absolute path."""
-        return self.site_dir / self.relative
-
-
 _MODULE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
 _CUSTOMIZE = {
     "sitecustomize": StartupKind.SITECUSTOMIZE,
@@ -562,3 +536,10 @@ def _executable_lines(path: Path) -> tuple[str, ...]:
         for line in text.splitlines(keepends=True)
         if line.startswith(("import ", "import\t"))
     )
+
+
+def default_site_dirs() -> tuple[Path, ...]:
+    """The running interpreter's purelib and platlib directories that exist, each once."""
+    paths = sysconfig.get_paths()
+    candidates = [Path(paths[key]) for key in ("purelib", "platlib") if key in paths]
+    return unique_directories(path for path in candidates if path.is_dir())

@@ -47,13 +47,13 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.findings import Finding
+from hatch_importspy.findings import Finding, FindingCode
+from hatch_importspy.results import CHECK_LOCK, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
     read_manifest_bytes,
     read_optional_bytes,
 )
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
 LOCK_SCHEMA = "importspy-lock/1"
 HEADER = "# importspy lock: approved distributions (regenerate: python -m importspy lock -o FILE)"
@@ -62,11 +62,10 @@ RECORD = "record"
 MISSING = "missing"
 """The digest of a distribution that has neither a manifest nor a RECORD."""
 
-NOT_IN_LOCK = "ISP330"
-NOT_INSTALLED = "ISP331"
-OTHER_VERSION = "ISP332"
-OTHER_DIGEST = "ISP333"
-LOCK_CHECK = "lock"
+NOT_IN_LOCK: FindingCode = "ISP330"
+NOT_INSTALLED: FindingCode = "ISP331"
+OTHER_VERSION: FindingCode = "ISP332"
+OTHER_DIGEST: FindingCode = "ISP333"
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _ENTRY_KEYS = frozenset({"name", "version", MANIFEST, RECORD})
@@ -358,8 +357,8 @@ def apply_lock(result: VerifyResult, lock: Lock, installed: Iterable[LockEntry])
     for distribution in result.distributions:
         own = findings.pop(canonicalize_name(distribution.name), [])
         checks = distribution.checks
-        if LOCK_CHECK not in checks:
-            checks = (*checks, LOCK_CHECK)
+        if CHECK_LOCK not in checks:
+            checks = (*checks, CHECK_LOCK)
         distributions.append(
             replace(distribution, findings=(*distribution.findings, *own), checks=checks)
         )
@@ -376,7 +375,7 @@ def apply_lock(result: VerifyResult, lock: Lock, installed: Iterable[LockEntry])
                 source=entry.source,
                 has_manifest=entry.kind == MANIFEST,
                 findings=tuple(findings[name]),
-                checks=(LOCK_CHECK,),
+                checks=(CHECK_LOCK,),
             )
         )
     return replace(result, distributions=tuple(distributions), environment_findings=tuple(unowned))

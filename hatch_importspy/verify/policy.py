@@ -32,7 +32,7 @@ Default severities (the registry in :mod:`hatch_importspy.findings` holds them):
   ``require-manifest``, any disagreement with the lock.
 
 The functions that apply a policy are pure: a
-:class:`~hatch_importspy.verify.verifier.VerifyResult` in,
+:class:`~hatch_importspy.results.VerifyResult` in,
 a new one out.  An accepted modification is not dropped but turned into an ``ISP321`` note, so the
 report still shows which files differ from what was built, and why that is fine.
 """
@@ -49,16 +49,15 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.findings import CODES, Finding, Severity
+from hatch_importspy.findings import CODES, Finding, FindingCode, Severity
 from hatch_importspy.formats.toml import loads_toml
+from hatch_importspy.results import CHECK_POLICY, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import InstalledDistribution
-from hatch_importspy.verify.verifier import DistributionResult, VerifyResult
 
-NO_MANIFEST = "ISP320"
-ACCEPTED = "ISP321"
-MODIFIED = "ISP301"
-UNUSABLE_MANIFEST = "ISP309"
-POLICY_CHECK = "policy"
+NO_MANIFEST: FindingCode = "ISP320"
+ACCEPTED: FindingCode = "ISP321"
+MODIFIED: FindingCode = "ISP301"
+UNUSABLE_MANIFEST: FindingCode = "ISP309"
 PYPROJECT_TABLE = ("tool", "importspy")
 
 _KEYS = frozenset({"require-manifest", "allow", "strict", "severities", "accept"})
@@ -322,8 +321,8 @@ def _apply_to_distribution(distribution: DistributionResult, policy: Policy) -> 
     findings = distribution.findings
     checks = distribution.checks
     if policy.require_manifest:
-        if POLICY_CHECK not in checks:
-            checks = (*checks, POLICY_CHECK)
+        if CHECK_POLICY not in checks:
+            checks = (*checks, CHECK_POLICY)
         if not distribution.has_manifest:
             # verify's own "carries no manifest" (ISP309, for a distribution named explicitly)
             # is what ISP320 states under this policy, or what ``allow`` exempts.

@@ -28,11 +28,10 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.build.extract import ExtractionError
-from hatch_importspy.build.infer import top_level
 from hatch_importspy.compare.expectations import expectation_findings
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
-from hatch_importspy.model import Expectation
+from hatch_importspy.model import Expectation, top_level
 from hatch_importspy.verify.installed import RecordIndex
 from hatch_importspy.verify.provider_source import directory_lookup
 

@@ -25,9 +25,8 @@ from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
-from hatch_importspy.verify.installed import unique_directories
+from hatch_importspy.verify.installed import default_site_dirs, unique_directories
 from hatch_importspy.verify.interpreter import query_interpreter
-from hatch_importspy.verify.verifier import default_site_dirs
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import sysconfig
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -40,21 +38,31 @@ from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding, sort_key
 from hatch_importspy.formats.manifest import (
     DOCUMENT_SEPARATOR,
+    MANIFEST_LOCATION,
     StructureReader,
-    load_bytes,
     load_bytes_deferred,
 )
 from hatch_importspy.formats.record import data_directory, installed_path, stated_digests
 from hatch_importspy.formats.wheel import (
     WheelContents,
-    is_wheel_target,
     read_member,
     read_wheel,
-    read_wheel_manifest,
 )
 from hatch_importspy.model import Module, SpyModel
+from hatch_importspy.results import (
+    CHECK_DEPENDENCIES,
+    CHECK_ENVIRONMENT,
+    CHECK_EXPECTATIONS,
+    CHECK_INTEGRITY,
+    CHECK_STRUCTURE,
+    NOTICE_NO_FACTS,
+    NOTICE_NO_MANIFEST,
+    NOTICE_NO_MARKERS,
+    NOTICE_WHEEL_DEPENDENCIES,
+    DistributionResult,
+    VerifyResult,
+)
 from hatch_importspy.verify.installed import (
-    MANIFEST_LOCATION,
     InstalledDistribution,
     InstalledVersions,
     RecordIndex,
@@ -70,65 +78,7 @@ from hatch_importspy.verify.installed import (
 )
 from hatch_importspy.verify.providers import ExpectationChecker
 
-CHECK_ENVIRONMENT = "environment"
-CHECK_INTEGRITY = "integrity"
-CHECK_STRUCTURE = "structure"
-CHECK_DEPENDENCIES = "dependencies"
-CHECK_EXPECTATIONS = "expectations"
-"""Run only for a distribution whose manifest has ``expects`` (see :mod:`.expected`)."""
-
-NOTICE_NO_MANIFEST = "no installed distribution carries a manifest"
-NOTICE_NO_FACTS = "environment checks skipped: no facts about the target interpreter"
-NOTICE_NO_MARKERS = (
-    "requirements with environment markers not checked: no facts about the target interpreter"
-)
-NOTICE_WHEEL_DEPENDENCIES = (
-    "dependencies and expectations are not checked for wheels: nothing is installed"
-)
-
-
-@dataclass(frozen=True)
-class DistributionResult:
-    """What verification found for one distribution (installed or a wheel)."""
-
-    name: str
-    version: str
-    source: str
-    """The ``.dist-info`` directory or the wheel path, for display."""
-    has_manifest: bool
-    findings: tuple[Finding, ...]
-    checks: tuple[str, ...]
-    """The check families that ran: ``environment``, ``integrity``, ``structure``,
-    ``dependencies`` and, when the manifest has ``expects``, ``expectations``."""
-
-
-@dataclass(frozen=True)
-class VerifyResult:
-    """Everything one ``verify`` run found."""
-
-    distributions: tuple[DistributionResult, ...]
-    environment_findings: tuple[Finding, ...]
-    """Findings that belong to no verified distribution: startup code in the site directories,
-    and (after :func:`~hatch_importspy.verify.lock.apply_lock`) approved distributions not
-    installed."""
-    notices: tuple[str, ...]
-    """What the run could not do or did not find, e.g. :data:`NOTICE_NO_MANIFEST`."""
-
-    def findings(self) -> tuple[Finding, ...]:
-        """Every finding, in report order (:func:`~hatch_importspy.findings.sort_key`)."""
-        every = [f for d in self.distributions for f in d.findings]
-        every.extend(self.environment_findings)
-        return tuple(sorted(every, key=sort_key))
-
-
 # --------------------------------------------------------------------------- entry points
-
-
-def default_site_dirs() -> tuple[Path, ...]:
-    """The running interpreter's purelib and platlib directories that exist, each once."""
-    paths = sysconfig.get_paths()
-    candidates = [Path(paths[key]) for key in ("purelib", "platlib") if key in paths]
-    return unique_directories(path for path in candidates if path.is_dir())
 
 
 def verify_installed(
@@ -178,40 +128,6 @@ def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> Ver
     if facts is None:
         notices.append(NOTICE_NO_FACTS)
     return VerifyResult(results, (), tuple(notices))
-
-
-def load_model(target: str, site_dirs: Sequence[Path]) -> SpyModel:
-    """The manifest of a wheel (a path ending in ``.whl``) or of an installed distribution.
-
-    Raises :class:`UnusableInputError` when the target is unknown, carries no manifest, or its
-    manifest cannot be read.
-    """
-    if is_wheel_target(target):
-        model = load_wheel_model(Path(target))
-        if model is None:
-            raise UnusableInputError(f"{target}: the wheel carries no importspy manifest")
-        return model
-    wanted = canonicalize_name(target)
-    for distribution in find_distributions(unique_directories(site_dirs)):
-        if distribution.canonical_name == wanted:
-            data = read_manifest_bytes(distribution)
-            if data is None:
-                raise UnusableInputError(
-                    f"{target}: {distribution.metadata_dir} carries no importspy manifest"
-                )
-            return load_bytes(data, str(distribution.manifest_path))
-    raise UnusableInputError(f"{target}: no distribution of that name is installed")
-
-
-def load_wheel_model(wheel: Path) -> SpyModel | None:
-    """The manifest a wheel carries, ``None`` when it carries none.
-
-    Only the manifest member is read (see
-    :func:`~hatch_importspy.formats.wheel.read_wheel_manifest`):
-    showing or diffing a wheel does not depend on its RECORD being sound.
-    """
-    manifest = read_wheel_manifest(wheel)
-    return None if manifest is None else load_bytes(manifest.data, manifest.source)
 
 
 # --------------------------------------------------------------------------- installed
