@@ -13,3 +13,13 @@ class UnusableInputError(Exception):
 
 class ManifestError(UnusableInputError):
     """A manifest that cannot be parsed, is of an unknown schema, or has the wrong shape."""
+
+
+class SourceError(UnusableInputError):
+    """Python source that cannot be read or described (it does not parse, or is nested too deep).
+
+    Defined here rather than next to the extractor so that the pure comparisons in
+    :mod:`hatch_importspy.compare` can tell "this provider module cannot be described" from "it is
+    absent" without importing the extractor that raises it
+    (:class:`~hatch_importspy.build.extract.ExtractionError` is the one subclass).
+    """

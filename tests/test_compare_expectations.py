@@ -20,6 +20,7 @@ from hatch_importspy.compare.expectations import (
     expectation_findings,
     python_version_matches,
 )
+from hatch_importspy.compare.provided import ImportBinding, ProvidedModule
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import (
     Attribute,
@@ -35,12 +36,7 @@ from hatch_importspy.model import (
     ParameterKind,
     Variable,
 )
-from hatch_importspy.verify.provider_source import (
-    ImportBinding,
-    ProvidedModule,
-    directory_lookup,
-    provided_module,
-)
+from hatch_importspy.verify.provider_source import directory_lookup, provided_module
 
 POK = ParameterKind.POSITIONAL_OR_KEYWORD
 Row = tuple[str, str | None, str]

@@ -1,0 +1,78 @@
+"""The entry point: one expectation against the installed modules, every finding in order.
+
+Deployments come first (ISP106), then the module itself (ISP408 when it cannot be described,
+ISP403 when it is absent), then each expected name.
+"""
+
+from __future__ import annotations
+
+from hatch_importspy.compare.expectations.collector import FindingCollector
+from hatch_importspy.compare.expectations.deployments import check_deployments
+from hatch_importspy.compare.expectations.lookup import ModuleCache, ModuleLookup
+from hatch_importspy.compare.expectations.names import NameCheck
+from hatch_importspy.compare.expectations.resolve import Resolver
+from hatch_importspy.errors import SourceError
+from hatch_importspy.facts import EnvironmentFacts
+from hatch_importspy.findings import Finding
+from hatch_importspy.model import Expectation
+
+
+def expectation_findings(
+    expectation: Expectation,
+    lookup: ModuleLookup,
+    *,
+    distribution: str,
+    provider_version: str | None,
+    facts: EnvironmentFacts | None,
+) -> list[Finding]:
+    """Every way the installed modules fall short of ``expectation``.
+
+    ``distribution`` is the consumer (it owns the findings); ``provider_version`` is the installed
+    version of ``expectation.distribution``, ``None`` when that distribution is not installed or
+    unknown; ``facts`` is the environment for a contract's ``deployments`` (``None`` skips them).
+    An inferred module that cannot be found is reported only when its provider is installed: an
+    absent provider is a requirement finding (ISP401) or an optional dependency, not drift.
+    """
+    collector = FindingCollector(expectation, distribution)
+    modules = ModuleCache(lookup)
+    if facts is not None and expectation.deployments:
+        check_deployments(collector, modules, facts)
+    try:
+        provided = modules.module(expectation.module)
+    except SourceError as error:
+        _unreadable(collector, expectation.module, str(error))
+        return collector.findings
+    if provided is None:
+        if expectation.origin != "inferred" or provider_version is not None:
+            _module_missing(collector, provider_version)
+        return collector.findings
+    names = NameCheck(collector, Resolver(modules))
+    for name in expectation.names:
+        names.name(provided, name)
+    return collector.findings
+
+
+def _unreadable(collector: FindingCollector, module: str, problem: str) -> None:
+    collector.add(
+        "ISP408",
+        None,
+        f"module {module} cannot be described: {problem}",
+        expected="valid Python source",
+        found=problem,
+    )
+
+
+def _module_missing(collector: FindingCollector, provider_version: str | None) -> None:
+    expectation = collector.expectation
+    provider = expectation.distribution
+    if provider and provider_version is not None:
+        found = f"{provider} {provider_version} installed, without it"
+    else:
+        found = "not installed"
+    collector.add(
+        "ISP403",
+        None,
+        f"module {expectation.module} is not installed",
+        expected=f"module {expectation.module}" + (f" from {provider}" if provider else ""),
+        found=found,
+    )

@@ -1,0 +1,111 @@
+"""ISP404, ISP405 and ISP406 for one expected name: is it there, of its kind, callable as used?
+
+The name is followed from the expected module (:mod:`.resolve`); what a contract states about it
+beyond that is :class:`~hatch_importspy.compare.expectations.details.DetailCheck`'s job.
+"""
+
+from __future__ import annotations
+
+from hatch_importspy.compare.expectations.calls import call_problems, callable_parameters
+from hatch_importspy.compare.expectations.collector import FindingCollector
+from hatch_importspy.compare.expectations.details import DetailCheck
+from hatch_importspy.compare.expectations.resolve import Found, Missing, Resolver
+from hatch_importspy.compare.expectations.wording import article, describe
+from hatch_importspy.compare.provided import ProvidedModule
+from hatch_importspy.model import (
+    Attribute,
+    CallShape,
+    Class,
+    ExpectedName,
+    Function,
+    Variable,
+    join_path,
+    split_path,
+)
+from hatch_importspy.render import call_text, signature_text
+
+
+class NameCheck:
+    """Holds the expected names of one expectation against the provided module."""
+
+    def __init__(self, collector: FindingCollector, resolver: Resolver) -> None:
+        self.collector = collector
+        self.resolver = resolver
+        self.details = DetailCheck(collector, resolver)
+
+    def name(self, provided: ProvidedModule, expected: ExpectedName) -> None:
+        module = self.collector.expectation.module
+        parts = split_path(expected.name)
+        result = self.resolver.path(Found(provided, provided, "module"), parts)
+        if isinstance(result, Missing):
+            container = result.container or module
+            where = f"{module}.{container}" if result.container else container
+            self.collector.add(
+                "ISP404",
+                expected.name,
+                f"{expected.name} is missing: {where} has no {result.segment}",
+                expected=expected.name,
+                found="missing",
+            )
+            return
+        if not isinstance(result, Found):
+            return
+        if not self.kind_fits(expected, result):
+            return
+        for call in expected.calls:
+            self.call(expected.name, result, call)
+        if expected.function is not None and isinstance(result.obj, Function):
+            self.details.signature(expected.name, expected.function, result.obj)
+        if expected.variable is not None:
+            self.details.annotation(
+                expected.name, "annotation", expected.variable.annotation, _annotation_of(result)
+            )
+        if expected.cls is not None and isinstance(result.obj, Class):
+            self.details.cls(expected.name, expected.cls, result)
+
+    def kind_fits(self, expected: ExpectedName, result: Found) -> bool:
+        kind = expected.kind
+        if expected.function is not None:
+            kind = "function"
+        elif expected.cls is not None:
+            kind = "class"
+        elif expected.variable is not None:
+            kind = "variable"
+        wanted = {
+            "function": (Function,),
+            "class": (Class,),
+            "variable": (Variable, Attribute),
+            "module": (ProvidedModule,),
+        }.get(kind)
+        if wanted is None or isinstance(result.obj, wanted):
+            return True
+        self.collector.add(
+            "ISP406",
+            expected.name,
+            f"{expected.name} is {article(describe(result.obj))}, not {article(kind)}",
+            expected=kind,
+            found=describe(result.obj),
+        )
+        return False
+
+    def call(self, name: str, result: Found, call: CallShape) -> None:
+        parameters = callable_parameters(self.resolver, result)
+        if parameters is None:
+            return
+        written = call_text(name, call)
+        signature = signature_text(parameters, annotations=False)
+        for problem in call_problems(parameters, call):
+            self.collector.add(
+                "ISP405",
+                name,
+                f"the call {written} no longer fits: {problem}",
+                expected=written,
+                found=f"{join_path(split_path(name)[-1:])}{signature}",
+            )
+
+
+def _annotation_of(result: Found) -> str | None:
+    obj = result.obj
+    if isinstance(obj, (Variable, Attribute)):
+        return obj.annotation
+    return None

@@ -1,0 +1,70 @@
+"""What a module offers its importers: what it defines, plus the names it binds by import.
+
+A :class:`~hatch_importspy.model.ModuleStructure` lists what a module *defines*.  An importer sees
+more: ``requests.get`` is ``requests.api.get``, imported into ``requests/__init__.py``;
+``from .models import *`` brings in every public name of another module; a module-level
+``__getattr__`` or a write to ``globals()`` can provide names nobody can list statically.  Checking
+an expected name against the structure alone would turn every re-export into a false "missing",
+so the expectation checks (:mod:`hatch_importspy.compare.expectations`) take a
+:class:`ProvidedModule` instead: the structure plus those import facts.
+
+These are plain data, kept here so that the comparison does not depend on the reader that
+produces them (:mod:`hatch_importspy.verify.provider_source`, which reads them from the parsed
+tree, never by importing the module).
+
+A structure taken from a provider's own manifest (when its files hash clean) carries no import
+facts today; :meth:`ProvidedModule.from_structure` marks it so, and a name absent from it is then
+"cannot tell", never "missing".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from hatch_importspy.model import ModuleStructure
+
+
+@dataclass(frozen=True)
+class ImportBinding:
+    """The object a name is bound to by an import statement.
+
+    ``module`` is absolute, or ``None`` when a relative import climbs above the top-level package
+    (the binding is then unknowable); ``name`` is ``None`` when the module itself is bound.
+    """
+
+    module: str | None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class ProvidedModule:
+    """One installed module, as an importer sees it."""
+
+    name: str
+    """Dotted import name."""
+    structure: ModuleStructure
+    imports: Mapping[str, ImportBinding] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False
+    )
+    """Names bound at module level by ``import``/``from ... import`` (first binding wins)."""
+    star_imports: tuple[str | None, ...] = ()
+    """Modules named by ``from M import *`` (``None``: a relative one that cannot be resolved)."""
+    dynamic: bool = False
+    """The module writes its namespace in ways static reading cannot list (``globals()``,
+    ``sys.modules[__name__] = ...``)."""
+    private: bool = True
+    """Whether ``_private`` names were described: if not, a missing private name is unknown."""
+    imports_known: bool = True
+    """Whether ``imports``/``star_imports``/``dynamic`` were read at all (a manifest lacks them)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "imports", MappingProxyType(dict(self.imports)))
+
+    @classmethod
+    def from_structure(
+        cls, name: str, structure: ModuleStructure, *, private: bool
+    ) -> ProvidedModule:
+        """A module known only by its structure (e.g. from a provider's manifest)."""
+        return cls(name=name, structure=structure, private=private, imports_known=False)
