@@ -31,7 +31,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 import weakref
-import zipfile
 from email.parser import HeaderParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -240,26 +239,21 @@ def wheel_disagreements(wheel: Path, model: SpyModel) -> list[str]:
     the manifest is a cheap and complete self-check: no file is decompressed.  The comparison is
     ``verify``'s own (:func:`~hatch_importspy.compare.integrity.record_findings`), worded for
     someone building: the ``.dist-info`` directory (the manifest itself among it) and files
-    installed outside site-packages are not described by the manifest.
+    installed outside site-packages are not described by the manifest.  The wheel is opened
+    with the reader ``verify`` uses, so an unsafe member name or a second ``.dist-info`` that a
+    later hook added is reported as the one problem.
     """
     from hatch_importspy.compare.integrity import record_findings
     from hatch_importspy.errors import UnusableInputError
     from hatch_importspy.formats.record import parse_record, stated_digests
+    from hatch_importspy.formats.wheel import open_wheel
 
-    with zipfile.ZipFile(wheel) as archive:
-        record_name = next(
-            (
-                name
-                for name in archive.namelist()
-                if name.endswith(".dist-info/RECORD") and name.count("/") == 1
-            ),
-            None,
-        )
-        if record_name is None:
-            return [f"{wheel.name}: the wheel has no RECORD"]
-        text = archive.read(record_name).decode("utf-8")
     try:
-        record = parse_record(text, source=f"{wheel.name}!{record_name}")
+        with open_wheel(wheel) as archive:
+            record_name = archive.record_name
+            if record_name not in archive.members:
+                return [f"{wheel.name}: the wheel has no RECORD"]
+            record = parse_record(archive.text(record_name), source=f"{wheel.name}!{record_name}")
     except UnusableInputError as error:
         return [str(error)]
     stated = stated_digests(record)

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from hatch_importspy.build.config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
+from hatch_importspy.build.config import (
+    HOOK_TABLE,
+    POLICY_KEYS,
+    ConfigError,
+    ImportSpyOptions,
+    options_from_pyproject,
+    parse_options,
+)
+from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.model import EnvironmentConstraints
+from hatch_importspy.verify import policy
 
 
 def problems_of(table: dict[str, object], requires_python: str | None = ">=3.10") -> list[str]:
@@ -237,3 +248,103 @@ def test_problems_use_the_table_path_they_came_from() -> None:
         parse_options({"private": "no"}, where=where, requires_python=None)
 
     assert caught.value.problems == (f"{where}.private must be true or false, not a string ('no')",)
+
+
+# ------------------------------------------------------------------- a pyproject.toml's tables
+
+
+def pyproject(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_options_from_the_hatch_hook_table(tmp_path: Path) -> None:
+    path = pyproject(
+        tmp_path,
+        '[project]\nname = "x"\nrequires-python = ">=3.9"\n'
+        '[tool.hatch.build.hooks.importspy]\nplatforms = ["linux"]\nexclude = ["x.tests"]\n',
+    )
+    options = options_from_pyproject(tmp_path)
+    assert options == options_from_pyproject(path)
+    assert (options.python, options.platforms, options.exclude) == (
+        ">=3.9",
+        ("linux",),
+        ("x.tests",),
+    )
+
+
+def test_a_wheel_target_hook_table_replaces_the_global_one(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        '[tool.hatch.build.hooks.importspy]\nplatforms = ["linux"]\n'
+        '[tool.hatch.build.targets.wheel.hooks.importspy]\nmachines = ["arm64"]\n',
+    )
+    options = options_from_pyproject(tmp_path)
+    assert (options.platforms, options.machines) == ((), ("aarch64",))
+
+
+def test_options_from_tool_importspy_leave_the_policy_keys_to_the_policy(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        '[tool.importspy]\nimplementations = ["CPython"]\nrequire-manifest = true\n'
+        'allow = ["pip"]\n',
+    )
+    assert options_from_pyproject(tmp_path).implementations == ("cpython",)
+
+
+def test_the_policy_keys_are_the_policy_modules_keys() -> None:
+    assert policy._KEYS == POLICY_KEYS
+
+
+def test_no_table_means_the_defaults(tmp_path: Path) -> None:
+    pyproject(tmp_path, '[project]\nname = "x"\n')
+    assert options_from_pyproject(tmp_path) == ImportSpyOptions()
+
+
+def test_both_tables_are_ambiguous(tmp_path: Path) -> None:
+    pyproject(
+        tmp_path,
+        "[tool.hatch.build.hooks.importspy]\nprivate = true\n[tool.importspy]\nprivate = false\n",
+    )
+    with pytest.raises(ConfigError) as raised:
+        options_from_pyproject(tmp_path)
+    assert "both [tool.hatch.build.hooks.importspy] and [tool.importspy]" in str(raised.value)
+
+
+def test_problems_name_the_table_and_key(tmp_path: Path) -> None:
+    pyproject(tmp_path, '[tool.importspy]\nplatforms = "linux"\nprivat = true\n')
+    with pytest.raises(ConfigError) as raised:
+        options_from_pyproject(tmp_path)
+    assert raised.value.problems == (
+        "tool.importspy.privat is not a known option (did you mean 'private'?)",
+        "tool.importspy.platforms must be a list of strings, not a string ('linux')",
+    )
+
+
+def test_command_line_overrides_win_and_are_checked(tmp_path: Path) -> None:
+    pyproject(tmp_path, '[tool.importspy]\nplatforms = ["linux"]\n')
+    options = options_from_pyproject(tmp_path, overrides={"platforms": ["darwin"]})
+    assert options.platforms == ("darwin",)
+    with pytest.raises(ConfigError, match=r"^command line\.private must be true or false"):
+        options_from_pyproject(tmp_path, overrides={"private": "yes"})
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("[tool.importspy\n", "not valid TOML"),
+        ("[tool]\nimportspy = 1\n", "tool.importspy must be a table"),
+    ],
+)
+def test_an_unusable_pyproject_names_the_file(tmp_path: Path, text: str, problem: str) -> None:
+    path = pyproject(tmp_path, text)
+    with pytest.raises(UnusableInputError) as raised:
+        options_from_pyproject(path)
+    assert str(raised.value).startswith(f"{path}: ")
+    assert problem in str(raised.value)
+
+
+def test_a_missing_pyproject_names_the_file(tmp_path: Path) -> None:
+    with pytest.raises(UnusableInputError, match="cannot read"):
+        options_from_pyproject(tmp_path / "pyproject.toml")

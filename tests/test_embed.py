@@ -21,18 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy.build.config import ConfigError, ImportSpyOptions
+from hatch_importspy.build.config import ImportSpyOptions
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.formats.wheel import read_wheel
 from hatch_importspy.model import SpyModel
-from hatch_importspy.release.embed import (
-    POLICY_KEYS,
-    describe_wheel,
-    embed_manifest,
-    options_from_pyproject,
-)
-from hatch_importspy.verify import policy
+from hatch_importspy.release.embed import describe_wheel, embed_manifest
 from hatch_importspy.verify.verifier import verify_wheels
 
 SOURCE_DATE_EPOCH = "1700000000"
@@ -525,103 +519,3 @@ def test_a_sound_hand_made_wheel_is_accepted(tmp_path: Path) -> None:
     wheel.write_bytes(wheel_bytes(GOOD))
     written = embed_manifest(wheel, options=ImportSpyOptions(), output=tmp_path / "ok.whl")
     assert verify_wheels([written], facts=None).findings() == ()
-
-
-# --------------------------------------------------------------------------- configuration
-
-
-def pyproject(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "pyproject.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def test_options_from_the_hatch_hook_table(tmp_path: Path) -> None:
-    path = pyproject(
-        tmp_path,
-        '[project]\nname = "x"\nrequires-python = ">=3.9"\n'
-        '[tool.hatch.build.hooks.importspy]\nplatforms = ["linux"]\nexclude = ["x.tests"]\n',
-    )
-    options = options_from_pyproject(tmp_path)
-    assert options == options_from_pyproject(path)
-    assert (options.python, options.platforms, options.exclude) == (
-        ">=3.9",
-        ("linux",),
-        ("x.tests",),
-    )
-
-
-def test_a_wheel_target_hook_table_replaces_the_global_one(tmp_path: Path) -> None:
-    pyproject(
-        tmp_path,
-        '[tool.hatch.build.hooks.importspy]\nplatforms = ["linux"]\n'
-        '[tool.hatch.build.targets.wheel.hooks.importspy]\nmachines = ["arm64"]\n',
-    )
-    options = options_from_pyproject(tmp_path)
-    assert (options.platforms, options.machines) == ((), ("aarch64",))
-
-
-def test_options_from_tool_importspy_leave_the_policy_keys_to_the_policy(tmp_path: Path) -> None:
-    pyproject(
-        tmp_path,
-        '[tool.importspy]\nimplementations = ["CPython"]\nrequire-manifest = true\n'
-        'allow = ["pip"]\n',
-    )
-    assert options_from_pyproject(tmp_path).implementations == ("cpython",)
-
-
-def test_the_policy_keys_are_the_policy_modules_keys() -> None:
-    assert policy._KEYS == POLICY_KEYS
-
-
-def test_no_table_means_the_defaults(tmp_path: Path) -> None:
-    pyproject(tmp_path, '[project]\nname = "x"\n')
-    assert options_from_pyproject(tmp_path) == ImportSpyOptions()
-
-
-def test_both_tables_are_ambiguous(tmp_path: Path) -> None:
-    pyproject(
-        tmp_path,
-        "[tool.hatch.build.hooks.importspy]\nprivate = true\n[tool.importspy]\nprivate = false\n",
-    )
-    with pytest.raises(ConfigError) as raised:
-        options_from_pyproject(tmp_path)
-    assert "both [tool.hatch.build.hooks.importspy] and [tool.importspy]" in str(raised.value)
-
-
-def test_problems_name_the_table_and_key(tmp_path: Path) -> None:
-    pyproject(tmp_path, '[tool.importspy]\nplatforms = "linux"\nprivat = true\n')
-    with pytest.raises(ConfigError) as raised:
-        options_from_pyproject(tmp_path)
-    assert raised.value.problems == (
-        "tool.importspy.privat is not a known option (did you mean 'private'?)",
-        "tool.importspy.platforms must be a list of strings, not a string ('linux')",
-    )
-
-
-def test_command_line_overrides_win_and_are_checked(tmp_path: Path) -> None:
-    pyproject(tmp_path, '[tool.importspy]\nplatforms = ["linux"]\n')
-    options = options_from_pyproject(tmp_path, overrides={"platforms": ["darwin"]})
-    assert options.platforms == ("darwin",)
-    with pytest.raises(ConfigError, match=r"^command line\.private must be true or false"):
-        options_from_pyproject(tmp_path, overrides={"private": "yes"})
-
-
-@pytest.mark.parametrize(
-    ("text", "problem"),
-    [
-        ("[tool.importspy\n", "not valid TOML"),
-        ("[tool]\nimportspy = 1\n", "tool.importspy must be a table"),
-    ],
-)
-def test_an_unusable_pyproject_names_the_file(tmp_path: Path, text: str, problem: str) -> None:
-    path = pyproject(tmp_path, text)
-    with pytest.raises(UnusableInputError) as raised:
-        options_from_pyproject(path)
-    assert str(raised.value).startswith(f"{path}: ")
-    assert problem in str(raised.value)
-
-
-def test_a_missing_pyproject_names_the_file(tmp_path: Path) -> None:
-    with pytest.raises(UnusableInputError, match="cannot read"):
-        options_from_pyproject(tmp_path / "pyproject.toml")

@@ -6,7 +6,8 @@ build fails once with the whole list rather than once per mistake.  The result i
 :class:`ImportSpyOptions` that the rest of the package trusts without re-checking.
 
 This module depends on neither hatchling nor the project being built: ``importspy embed`` (wheels
-from other backends) reads the same table from a ``pyproject.toml`` and validates it here too.
+from other backends) reads the same table from a ``pyproject.toml`` with
+:func:`options_from_pyproject`, and validates it here too.
 """
 
 from __future__ import annotations
@@ -14,15 +15,26 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import normalise_machine
+from hatch_importspy.formats.toml import load_toml
 from hatch_importspy.model import EnvironmentConstraints
 
 HOOK_TABLE = "tool.hatch.build.hooks.importspy"
 """Where the options live in ``pyproject.toml`` when configured for every target."""
+
+TARGET_HOOK_TABLE = "tool.hatch.build.targets.wheel.hooks.importspy"
+"""A wheel-target hook table replaces the global one in hatchling; embed honours that."""
+
+TOOL_TABLE = "tool.importspy"
+"""The tool-neutral table, for projects that are not built with hatchling."""
+
+POLICY_KEYS = frozenset({"require-manifest", "allow", "strict", "severities", "accept"})
+"""Keys of ``[tool.importspy]`` that belong to the ``verify`` policy, not to the hook."""
 
 OPTION_KEYS = frozenset(
     {
@@ -283,3 +295,57 @@ def parse_options(
     if read.problems:
         raise ConfigError(tuple(read.problems))
     return options
+
+
+def options_from_pyproject(
+    path: Path, *, overrides: Mapping[str, object] | None = None
+) -> ImportSpyOptions:
+    """The options a project's ``pyproject.toml`` gives ``embed`` (``path`` may be its directory).
+
+    The table is ``[tool.hatch.build.targets.wheel.hooks.importspy]``, else
+    ``[tool.hatch.build.hooks.importspy]``, else ``[tool.importspy]`` (whose ``verify`` policy keys
+    are left to the policy); none of them means the defaults.  Hook keys in both a hatch table
+    and ``[tool.importspy]`` are refused as ambiguous.  ``overrides`` are command-line values in
+    the table's spelling (``{"platforms": ["linux"]}``); they win over the table.  ``python``
+    defaults to ``[project] requires-python``.  Raises :class:`ConfigError` (or
+    :class:`UnusableInputError` for an unreadable file) naming every problem.
+    """
+    file = path / "pyproject.toml" if path.is_dir() else path
+    document = load_toml(file)
+
+    hook_tables = [
+        (where, table)
+        for where in (TARGET_HOOK_TABLE, HOOK_TABLE)
+        if (table := _table(document, where, file)) is not None
+    ]
+    tool = _table(document, TOOL_TABLE, file) or {}
+    tool_options = {key: value for key, value in tool.items() if key not in POLICY_KEYS}
+    if hook_tables and tool_options:
+        raise ConfigError(
+            (
+                f"{file}: both [{hook_tables[0][0]}] and [{TOOL_TABLE}] configure importspy "
+                f"({', '.join(sorted(tool_options))}); keep one",
+            )
+        )
+    where, table = hook_tables[0] if hook_tables else (TOOL_TABLE, tool_options)
+
+    project = document.get("project")
+    requires_python = project.get("requires-python") if isinstance(project, dict) else None
+    if not isinstance(requires_python, str):
+        requires_python = None
+    if overrides:
+        parse_options(overrides, where="command line", requires_python=None)
+        table = {**table, **overrides}
+    return parse_options(table, where=where, requires_python=requires_python)
+
+
+def _table(document: Mapping[str, object], where: str, file: Path) -> dict[str, object] | None:
+    """The table at the dotted key path ``where``, ``None`` when absent; not a table is an error."""
+    value: object = document
+    for key in where.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    if not isinstance(value, dict):
+        raise ConfigError((f"{file}: {where} must be a table",))
+    return value

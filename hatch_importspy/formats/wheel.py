@@ -1,20 +1,26 @@
 """Read a wheel in place: its metadata, RECORD, manifest and the sha256 of every member.
 
-Nothing is extracted to disk.  Member names are checked before anything else is trusted: a wheel
-with an absolute or ``..`` member name, or the same name twice, is unusable input, because every
-installer would put such a member somewhere other than where its name claims.
+This is the one place a wheel's zip is opened for reading: ``verify``, ``show``, ``diff``,
+``embed`` and the build hook's self-check all go through :func:`open_wheel`, so every one of them
+refuses the same unsound wheels with the same one-line messages.  Nothing is extracted to disk.
+Member names are checked before anything else is trusted: a wheel with an absolute or ``..``
+member name, or the same name twice, is unusable input, because every installer would put such a
+member somewhere other than where its name claims.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from email.message import Message
 from email.parser import HeaderParser
 from pathlib import Path
 from types import MappingProxyType
+from typing import IO
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.manifest import MANIFEST_LOCATION
@@ -49,6 +55,155 @@ class WheelContents:
         return f"{self.path}!{self.metadata_dir}/{MANIFEST_LOCATION}"
 
 
+@dataclass(frozen=True)
+class WheelManifest:
+    """The manifest a wheel carries, read on its own."""
+
+    data: bytes
+    source: str
+    """How error messages name the member: ``<wheel>!<name>-<version>.dist-info/...``."""
+
+
+@dataclass(frozen=True)
+class WheelArchive:
+    """An open wheel whose member names were checked and whose ``.dist-info`` was found.
+
+    Only valid inside the ``with open_wheel(...)`` block that made it.  Every read raises a
+    one-line :class:`UnusableInputError` naming the wheel and the member; an error that the
+    caller's own code raises (writing a copy, say) is never relabelled as the wheel's.
+    """
+
+    path: Path
+    metadata_dir: str
+    """The wheel's single ``<name>-<version>.dist-info`` directory."""
+    members: Mapping[str, zipfile.ZipInfo]
+    """Every file member (directories excluded) by name."""
+    infos: tuple[zipfile.ZipInfo, ...]
+    """Every member, directories included, in archive order (what a rewrite copies)."""
+    _zip: zipfile.ZipFile = field(repr=False, compare=False)
+
+    @property
+    def record_name(self) -> str:
+        return f"{self.metadata_dir}/RECORD"
+
+    @property
+    def manifest_name(self) -> str:
+        return f"{self.metadata_dir}/{MANIFEST_LOCATION}"
+
+    def read(self, name: str) -> bytes:
+        """One member's bytes."""
+        info = self._info(name)
+        with self._reading(name):
+            return self._zip.read(info)
+
+    def text(self, name: str) -> str:
+        """One member as UTF-8 text."""
+        try:
+            return self.read(name).decode("utf-8")
+        except UnicodeDecodeError:
+            raise UnusableInputError(f"{self.path}: {name}: not UTF-8 text") from None
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """One member's bytes in pieces, for members too large to hold at once."""
+        info = self._info(name)
+        with self._reading(name), self._zip.open(info) as stream:
+            while chunk := stream.read(_CHUNK):
+                yield chunk
+
+    def copy(self, name: str, target: IO[bytes]) -> None:
+        """Stream one member into ``target`` (errors writing are the caller's, not the wheel's)."""
+        for chunk in self.chunks(name):
+            target.write(chunk)
+
+    def sha256(self, name: str) -> str:
+        """One member's hex sha256, read in pieces."""
+        digest = hashlib.sha256()
+        for chunk in self.chunks(name):
+            digest.update(chunk)
+        return digest.hexdigest()
+
+    def metadata(self) -> Message:
+        """The headers of the ``.dist-info``'s METADATA."""
+        name = f"{self.metadata_dir}/METADATA"
+        if name not in self.members:
+            raise UnusableInputError(f"{self.path}: {name} is missing")
+        return HeaderParser().parsestr(self.text(name))
+
+    def contents(self, *, hash_members: bool = True) -> WheelContents:
+        """Everything verification needs: see :func:`read_wheel`."""
+        if self.record_name not in self.members:
+            raise UnusableInputError(f"{self.path}: {self.record_name} is missing")
+        headers = self.metadata()
+        name, version = headers.get("Name"), headers.get("Version")
+        if not name or not version:
+            raise UnusableInputError(
+                f"{self.path}: {self.metadata_dir}/METADATA lacks a Name or Version"
+            )
+        record = parse_record(self.text(self.record_name), source=f"{self.path}!{self.record_name}")
+        manifest = self.manifest()
+        digests = {member: self.sha256(member) for member in self.members if hash_members}
+        return WheelContents(
+            path=self.path,
+            name=str(name),
+            version=str(version),
+            metadata_dir=self.metadata_dir,
+            digests=MappingProxyType(digests),
+            record=record,
+            manifest=manifest,
+        )
+
+    def manifest(self) -> bytes | None:
+        """The embedded manifest's bytes, ``None`` when the wheel carries none."""
+        return self.read(self.manifest_name) if self.manifest_name in self.members else None
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = self.members.get(name)
+        if info is None:
+            raise UnusableInputError(f"{self.path}: no member {name!r}")
+        return info
+
+    @contextlib.contextmanager
+    def _reading(self, name: str) -> Iterator[None]:
+        """Turn what zipfile raises for one unreadable member into a one-line message."""
+        try:
+            yield
+        except _UNREADABLE_MEMBER as error:
+            # zipfile's message for an encrypted member quotes the whole ZipInfo: say it in a word.
+            problem = (
+                "is encrypted" if isinstance(error, RuntimeError) else f"cannot decompress: {error}"
+            )
+            raise UnusableInputError(f"{self.path}: {name}: {problem}") from None
+        except OSError as error:
+            raise UnusableInputError(
+                f"{self.path}: cannot read: {error.strerror or error}"
+            ) from None
+
+
+@contextlib.contextmanager
+def open_wheel(path: Path) -> Iterator[WheelArchive]:
+    """Open ``path``, check every member name and find its single ``.dist-info`` directory.
+
+    Raises :class:`UnusableInputError` naming the wheel when it is not a readable zip file, has an
+    unsafe or duplicate member name, or lacks a single ``.dist-info`` directory.  Only opening is
+    guarded here: what the ``with`` block itself raises passes through unchanged.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as error:
+        raise UnusableInputError(f"{path}: not a valid wheel (zip) file: {error}") from None
+    except OSError as error:
+        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
+    with archive:
+        members = _checked_members(path, archive)
+        yield WheelArchive(
+            path=path,
+            metadata_dir=_metadata_dir(path, members),
+            members=MappingProxyType(members),
+            infos=tuple(archive.infolist()),
+            _zip=archive,
+        )
+
+
 def is_wheel_target(target: str) -> bool:
     """Whether a command-line target names a wheel file (``.whl``, any case) rather than an
     installed distribution or a manifest: the one rule every command applies."""
@@ -64,55 +219,8 @@ def read_wheel(path: Path, *, hash_members: bool = True) -> WheelContents:
     unsafe or duplicate member name, lacks a single ``.dist-info`` directory with METADATA and
     RECORD, or a member cannot be decompressed.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = _checked_members(path, archive)
-            metadata_dir = _metadata_dir(path, members)
-            record_name = f"{metadata_dir}/RECORD"
-            if record_name not in members:
-                raise UnusableInputError(f"{path}: {record_name} is missing")
-            if f"{metadata_dir}/METADATA" not in members:
-                raise UnusableInputError(f"{path}: {metadata_dir}/METADATA is missing")
-            headers = HeaderParser().parsestr(
-                _text(path, archive, members[f"{metadata_dir}/METADATA"])
-            )
-            name, version = headers.get("Name"), headers.get("Version")
-            if not name or not version:
-                raise UnusableInputError(f"{path}: {metadata_dir}/METADATA lacks a Name or Version")
-            record = parse_record(
-                _text(path, archive, members[record_name]), source=f"{path}!{record_name}"
-            )
-            manifest_name = f"{metadata_dir}/{MANIFEST_LOCATION}"
-            manifest = (
-                _read(path, archive, members[manifest_name]) if manifest_name in members else None
-            )
-            digests = {
-                member: _digest(path, archive, info)
-                for member, info in members.items()
-                if hash_members
-            }
-    except zipfile.BadZipFile as error:
-        raise UnusableInputError(f"{path}: not a valid wheel (zip) file: {error}") from None
-    except OSError as error:
-        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
-    return WheelContents(
-        path=path,
-        name=str(name),
-        version=str(version),
-        metadata_dir=metadata_dir,
-        digests=MappingProxyType(digests),
-        record=record,
-        manifest=manifest,
-    )
-
-
-@dataclass(frozen=True)
-class WheelManifest:
-    """The manifest a wheel carries, read on its own."""
-
-    data: bytes
-    source: str
-    """How error messages name the member: ``<wheel>!<name>-<version>.dist-info/...``."""
+    with open_wheel(path) as archive:
+        return archive.contents(hash_members=hash_members)
 
 
 def read_wheel_manifest(path: Path) -> WheelManifest | None:
@@ -127,31 +235,17 @@ def read_wheel_manifest(path: Path) -> WheelManifest | None:
     unsafe or duplicate member name, lacks a single ``.dist-info`` directory, or the manifest
     cannot be decompressed.
     """
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = _checked_members(path, archive)
-            manifest_name = f"{_metadata_dir(path, members)}/{MANIFEST_LOCATION}"
-            info = members.get(manifest_name)
-            if info is None:
-                return None
-            return WheelManifest(_read(path, archive, info), f"{path}!{manifest_name}")
-    except zipfile.BadZipFile as error:
-        raise UnusableInputError(f"{path}: not a valid wheel (zip) file: {error}") from None
-    except OSError as error:
-        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
+    with open_wheel(path) as archive:
+        manifest = archive.manifest()
+        if manifest is None:
+            return None
+        return WheelManifest(manifest, f"{path}!{archive.manifest_name}")
 
 
 def read_member(path: Path, member: str) -> bytes:
     """One member's bytes (to re-describe a module whose digest differs)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.read(member)
-    except KeyError:
-        raise UnusableInputError(f"{path}: no member {member!r}") from None
-    except _UNREADABLE_MEMBER as error:
-        raise _unreadable(path, member, error) from None
-    except OSError as error:
-        raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
+    with open_wheel(path) as archive:
+        return archive.read(member)
 
 
 def unsafe_member_problem(name: str) -> str | None:
@@ -196,34 +290,3 @@ def _metadata_dir(path: Path, members: Mapping[str, zipfile.ZipInfo]) -> str:
             f"{path}: several .dist-info directories ({', '.join(candidates)})"
         )
     return candidates[0]
-
-
-def _unreadable(path: Path, member: str, error: Exception) -> UnusableInputError:
-    # zipfile's message for an encrypted member quotes the whole ZipInfo: say it in a word.
-    problem = "is encrypted" if isinstance(error, RuntimeError) else f"cannot decompress: {error}"
-    return UnusableInputError(f"{path}: {member}: {problem}")
-
-
-def _read(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    try:
-        return archive.read(info)
-    except _UNREADABLE_MEMBER as error:
-        raise _unreadable(path, info.filename, error) from None
-
-
-def _text(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
-    try:
-        return _read(path, archive, info).decode("utf-8")
-    except UnicodeDecodeError:
-        raise UnusableInputError(f"{path}: {info.filename}: not UTF-8 text") from None
-
-
-def _digest(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
-    digest = hashlib.sha256()
-    try:
-        with archive.open(info) as stream:
-            for chunk in iter(lambda: stream.read(_CHUNK), b""):
-                digest.update(chunk)
-    except _UNREADABLE_MEMBER as error:
-        raise _unreadable(path, info.filename, error) from None
-    return digest.hexdigest()

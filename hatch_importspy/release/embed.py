@@ -4,7 +4,8 @@ setuptools, flit, maturin or pdm wheels carry no manifest; this rewrites such a 
 ``<name>-<version>.dist-info/extra_metadata/importspy.yaml``, exactly where the build hook puts it,
 so ``verify`` treats the result like a wheel built with the hook.
 
-The input is checked before anything is trusted, and refused with a one-line
+The input is read with :func:`~hatch_importspy.formats.wheel.open_wheel`, like every wheel the
+package reads, and checked before anything is trusted: it is refused with a one-line
 :class:`~hatch_importspy.errors.UnusableInputError` naming the wheel when it is not a sound wheel:
 not a zip file or a truncated one, a member that does not decompress, an absolute or ``..``
 member name, a name twice, no single ``.dist-info`` with METADATA and RECORD, a file RECORD does
@@ -23,9 +24,10 @@ and line endings and gains one row.  The new wheel is written to a temporary fil
 target, checked like an input, and moved into place atomically, so a failure never leaves a
 half-written wheel.
 
-Configuration comes from the project's ``pyproject.toml`` (:func:`options_from_pyproject`) or is
-built by the caller; ``python`` defaults to the wheel's ``Requires-Python``, as the hook's defaults
-to ``[project] requires-python``.
+Configuration comes from the project's ``pyproject.toml``
+(:func:`~hatch_importspy.build.config.options_from_pyproject`) or is built by the caller; ``python``
+defaults to the wheel's ``Requires-Python``, as the hook's defaults to ``[project]
+requires-python``.
 """
 
 from __future__ import annotations
@@ -40,33 +42,21 @@ import stat
 import tempfile
 import time
 import zipfile
-import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from email.parser import HeaderParser
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from hatch_importspy.build.config import HOOK_TABLE, ConfigError, ImportSpyOptions, parse_options
+from hatch_importspy.build.config import ImportSpyOptions
 from hatch_importspy.build.contracts import load_contracts
 from hatch_importspy.build.describe import Warn, describe_distribution
 from hatch_importspy.build.infer import distribution_resolver
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.formats.manifest import MANIFEST_LOCATION, dumps, load_bytes
+from hatch_importspy.formats.manifest import dumps, load_bytes
 from hatch_importspy.formats.record import hex_to_record_digest
-from hatch_importspy.formats.toml import load_toml
-from hatch_importspy.formats.wheel import WheelContents, is_wheel_target, read_wheel
+from hatch_importspy.formats.wheel import WheelArchive, WheelContents, is_wheel_target, open_wheel
 from hatch_importspy.model import Expectation, SpyModel
-
-TOOL_TABLE = "tool.importspy"
-"""The tool-neutral table, for projects that are not built with hatchling."""
-
-TARGET_HOOK_TABLE = "tool.hatch.build.targets.wheel.hooks.importspy"
-"""A wheel-target hook table replaces the global one in hatchling; embed honours that."""
-
-POLICY_KEYS = frozenset({"require-manifest", "allow", "strict", "severities", "accept"})
-"""Keys of ``[tool.importspy]`` that belong to the ``verify`` policy (:mod:`.policy`), not here."""
 
 SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 
@@ -76,62 +66,6 @@ ZIP_EPOCH = 315532800
 
 Check = Callable[[SpyModel], None]
 """Called with the new manifest before anything is written; raise to stop (a baseline gate)."""
-
-
-# --------------------------------------------------------------------------- configuration
-
-
-def options_from_pyproject(
-    path: Path, *, overrides: Mapping[str, object] | None = None
-) -> ImportSpyOptions:
-    """The options a project's ``pyproject.toml`` gives ``embed`` (``path`` may be its directory).
-
-    The table is ``[tool.hatch.build.targets.wheel.hooks.importspy]``, else
-    ``[tool.hatch.build.hooks.importspy]``, else ``[tool.importspy]`` (whose ``verify`` policy keys
-    are left to the policy); none of them means the defaults.  Hook keys in both a hatch table
-    and ``[tool.importspy]`` are refused as ambiguous.  ``overrides`` are command-line values in
-    the table's spelling (``{"platforms": ["linux"]}``); they win over the table.  ``python``
-    defaults to ``[project] requires-python``.  Raises :class:`ConfigError` (or
-    :class:`UnusableInputError` for an unreadable file) naming every problem.
-    """
-    file = path / "pyproject.toml" if path.is_dir() else path
-    document = load_toml(file)
-
-    hook_tables = [
-        (where, table)
-        for where in (TARGET_HOOK_TABLE, HOOK_TABLE)
-        if (table := _table(document, where, file)) is not None
-    ]
-    tool = _table(document, TOOL_TABLE, file) or {}
-    tool_options = {key: value for key, value in tool.items() if key not in POLICY_KEYS}
-    if hook_tables and tool_options:
-        raise ConfigError(
-            (
-                f"{file}: both [{hook_tables[0][0]}] and [{TOOL_TABLE}] configure importspy "
-                f"({', '.join(sorted(tool_options))}); keep one",
-            )
-        )
-    where, table = hook_tables[0] if hook_tables else (TOOL_TABLE, tool_options)
-
-    project = document.get("project")
-    requires_python = project.get("requires-python") if isinstance(project, dict) else None
-    if not isinstance(requires_python, str):
-        requires_python = None
-    if overrides:
-        parse_options(overrides, where="command line", requires_python=None)
-        table = {**table, **overrides}
-    return parse_options(table, where=where, requires_python=requires_python)
-
-
-def _table(document: Mapping[str, object], where: str, file: Path) -> dict[str, object] | None:
-    value: object = document
-    for key in where.split("."):
-        if not isinstance(value, dict) or key not in value:
-            return None
-        value = value[key]
-    if not isinstance(value, dict):
-        raise ConfigError((f"{file}: {where} must be a table",))
-    return value
 
 
 # --------------------------------------------------------------------------- reading
@@ -146,38 +80,27 @@ class SourceWheel:
     """Every member, directories included, in archive order."""
     requires: tuple[str, ...]
     requires_python: str | None
-
-    @property
-    def record_name(self) -> str:
-        return f"{self.contents.metadata_dir}/RECORD"
-
-    @property
-    def manifest_name(self) -> str:
-        return f"{self.contents.metadata_dir}/{MANIFEST_LOCATION}"
+    record_name: str
+    record_text: str
+    """RECORD as the wheel carries it: rewriting keeps its rows and line endings."""
+    manifest_name: str
+    """Where the manifest goes (or is) in the wheel."""
 
 
 def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
     """Open and check a wheel (see the module docstring for what is refused)."""
-    try:
-        contents = read_wheel(wheel)
-        with zipfile.ZipFile(wheel) as archive:
-            members = tuple(archive.infolist())
-            metadata = archive.read(f"{contents.metadata_dir}/METADATA")
-    except (EOFError, zlib.error, NotImplementedError, RuntimeError) as error:
-        raise UnusableInputError(f"{wheel}: not a valid wheel: {error}") from None
-    except zipfile.BadZipFile as error:
-        raise UnusableInputError(f"{wheel}: not a valid wheel (zip) file: {error}") from None
-    _check_record(wheel, contents, members)
+    with open_wheel(wheel) as archive:
+        contents = archive.contents()
+        headers = archive.metadata()
+        record_name, manifest_name = archive.record_name, archive.manifest_name
+        record_text = archive.text(record_name)
+        members = archive.infos
+        _check_record(archive, contents)
     if contents.manifest is not None and not replace:
         raise UnusableInputError(
-            f"{wheel}: already carries an importspy manifest "
-            f"({contents.metadata_dir}/{MANIFEST_LOCATION}); replace it explicitly to describe the "
-            "wheel again"
+            f"{wheel}: already carries an importspy manifest ({manifest_name}); replace it "
+            "explicitly to describe the wheel again"
         )
-    try:
-        headers = HeaderParser().parsestr(metadata.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise UnusableInputError(f"{wheel}: METADATA is not UTF-8 text") from None
     requires_python = headers.get("Requires-Python")
     if requires_python is not None:
         requires_python = str(requires_python).strip() or None
@@ -189,24 +112,30 @@ def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
                 f"{wheel}: METADATA Requires-Python {requires_python!r} is not a valid specifier"
             ) from None
     requires = tuple(str(value) for value in headers.get_all("Requires-Dist") or [])
-    return SourceWheel(contents, members, requires, requires_python)
+    return SourceWheel(
+        contents=contents,
+        members=members,
+        requires=requires,
+        requires_python=requires_python,
+        record_name=record_name,
+        record_text=record_text,
+        manifest_name=manifest_name,
+    )
 
 
-def _check_record(wheel: Path, contents: WheelContents, members: Sequence[zipfile.ZipInfo]) -> None:
+def _check_record(archive: WheelArchive, contents: WheelContents) -> None:
     """Refuse a wheel whose files and RECORD disagree, or whose RECORD is signed."""
-    metadata_dir = contents.metadata_dir
+    wheel, metadata_dir, record_name = archive.path, archive.metadata_dir, archive.record_name
     for signature in SIGNATURE_FILES:
         if f"{metadata_dir}/{signature}" in contents.digests:
             raise UnusableInputError(
                 f"{wheel}: RECORD is signed ({signature}); embedding would break the signature"
             )
-    record_name = f"{metadata_dir}/RECORD"
     listed: dict[str, tuple[str | None, int | None, str | None]] = {}
     for entry in contents.record:
         if entry.path in listed:
             raise UnusableInputError(f"{wheel}: RECORD lists {entry.path!r} twice")
         listed[entry.path] = (entry.sha256, entry.size, entry.hash)
-    sizes = {info.filename: info.file_size for info in members if not info.is_dir()}
     for member, digest in sorted(contents.digests.items()):
         if member == record_name:
             continue
@@ -222,7 +151,7 @@ def _check_record(wheel: Path, contents: WheelContents, members: Sequence[zipfil
             )
         if sha256 != digest:
             raise UnusableInputError(f"{wheel}: {member} does not match its RECORD hash")
-        if size is not None and size != sizes[member]:
+        if size is not None and size != archive.members[member].file_size:
             raise UnusableInputError(f"{wheel}: {member} does not match its RECORD size")
     listed.pop(record_name, None)
     if listed:
@@ -291,11 +220,11 @@ def _extracted(wheel: Path, members: Sequence[zipfile.ZipInfo]) -> Iterator[list
     """Members written to numbered temporary files: no member name ever becomes a path."""
     with tempfile.TemporaryDirectory(prefix="importspy-embed-") as directory:
         files: list[tuple[str, Path]] = []
-        with zipfile.ZipFile(wheel) as archive:
+        with open_wheel(wheel) as archive:
             for index, info in enumerate(members):
                 target = Path(directory) / str(index)
-                with archive.open(info) as stream, target.open("wb") as out:
-                    shutil.copyfileobj(stream, out)
+                with target.open("wb") as out:
+                    archive.copy(info.filename, out)
                 files.append((info.filename, target))
         yield files
 
@@ -366,7 +295,7 @@ def _write(source: SourceWheel, manifest: bytes, destination: Path) -> None:
     manifest_info = _manifest_info(manifest_name, record_info)
     record_text = _record_with(source, manifest_name, manifest)
     written_manifest = False
-    with zipfile.ZipFile(contents.path) as archive, zipfile.ZipFile(destination, "w") as out:
+    with open_wheel(contents.path) as archive, zipfile.ZipFile(destination, "w") as out:
         for info in source.members:
             if info.filename == manifest_name:
                 out.writestr(manifest_info, manifest)
@@ -390,14 +319,14 @@ def _copied_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return copy
 
 
-def _copy_member(archive: zipfile.ZipFile, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+def _copy_member(archive: WheelArchive, out: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     copy = _copied_info(info)
     if info.is_dir():
         out.writestr(copy, b"")
         return
     copy.file_size = info.file_size  # lets zipfile choose zip64 up front for large members
-    with archive.open(info) as stream, out.open(copy, "w") as target:
-        shutil.copyfileobj(stream, target)
+    with out.open(copy, "w") as target:
+        archive.copy(info.filename, target)
 
 
 def _manifest_info(name: str, record: zipfile.ZipInfo) -> zipfile.ZipInfo:
@@ -431,7 +360,7 @@ def _manifest_date(record: zipfile.ZipInfo) -> tuple[int, int, int, int, int, in
 
 def _record_with(source: SourceWheel, manifest_name: str, manifest: bytes) -> str:
     """RECORD's text, rows and line endings kept, with the manifest's row in place."""
-    archive_text = _read_text(source.contents.path, source.record_name)
+    archive_text = source.record_text
     ending = "\r\n" if "\r\n" in archive_text else "\n"
     digest = hex_to_record_digest(hashlib.sha256(manifest).hexdigest())
     buffer = io.StringIO()
@@ -455,8 +384,3 @@ def _record_with(source: SourceWheel, manifest_name: str, manifest: bytes) -> st
 def _first_field(line: str) -> str | None:
     fields = next(csv.reader([line]), [])
     return fields[0] if fields else None
-
-
-def _read_text(wheel: Path, member: str) -> str:
-    with zipfile.ZipFile(wheel) as archive:
-        return archive.read(member).decode("utf-8")
