@@ -2,7 +2,8 @@
 # The whole test suite, as the README's second command runs it: creates .venv-test (once),
 # installs hatch-importspy editable with its dev extra, then runs ruff, ruff format --check,
 # mypy --strict (configured in pyproject.toml) and pytest.  Safe to re-run.
-# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k e2e -x`.
+# Extra arguments go to pytest, e.g. the fast loop `bash scripts/test.sh -m "not e2e"` (leaves out
+# the tests that build wheels, make venvs or run the CLI; CI runs them all) or `-k verify -x`.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 

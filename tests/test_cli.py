@@ -11,11 +11,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from fakedist import install, model_for
 
 from hatch_importspy import __version__
 from hatch_importspy.cli import main
 from hatch_importspy.formats.wheel import is_wheel_target
+from tests.helpers.fakedist import install, model_for
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:

@@ -27,11 +27,14 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from conftest import ProjectFactory, RunCli, Venv, VenvFactory, iter_wheel
 
 from hatch_importspy.facts import normalise_machine
 from hatch_importspy.formats import manifest
 from hatch_importspy.report.json import JSON_SCHEMA
+from tests.helpers.builds import ProjectFactory, iter_wheel
+from tests.helpers.venvs import RunCli, Venv, VenvFactory
+
+pytestmark = pytest.mark.e2e
 
 API = '''\
 """The API whose installed copy the tests tamper with."""

@@ -21,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ProjectFactory, RunCli, Venv, VenvFactory, iter_wheel
 
 from hatch_importspy.facts import normalise_machine
 from hatch_importspy.formats import manifest
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, SpyModel
+from tests.helpers.builds import ProjectFactory, iter_wheel
+from tests.helpers.venvs import RunCli, Venv, VenvFactory
+
+pytestmark = pytest.mark.e2e
 
 # --------------------------------------------------------------------------------- the provider
 

@@ -30,14 +30,17 @@ from typing import Any
 import jsonschema
 import junitparser
 import pytest
-from conftest import ProjectFactory, RunCli, Venv, VenvFactory
-from test_e2e import copy_venv, snapshot
-from test_interpreter import make_venv, other_python, site_paths_seen_by_site
 
 from hatch_importspy.report.json import JSON_SCHEMA
 from hatch_importspy.results import NOTICE_NO_FACTS
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import dumps_lock, make_lock
+from tests.helpers.builds import ProjectFactory
+from tests.helpers.venvs import RunCli, Venv, VenvFactory
+from tests.test_e2e import copy_venv, snapshot
+from tests.test_interpreter import make_venv, other_python, site_paths_seen_by_site
+
+pytestmark = pytest.mark.e2e
 
 SARIF_SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")

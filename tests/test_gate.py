@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakedist import install, model_for
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import current_environment
@@ -17,6 +16,7 @@ from hatch_importspy.verify.lock import Lock, LockEntry
 from hatch_importspy.verify.policy import Policy
 from hatch_importspy.verify.scope import resolve_scope
 from hatch_importspy.verify.verifier import verify_installed
+from tests.helpers.fakedist import install, model_for
 
 APP_FILES = {"app/__init__.py": b"def run() -> int:\n    return 1\n"}
 

@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory, VenvFactory
-from fakedist import make_wheel, model_for
 
 from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.hook import wheel_disagreements
@@ -29,6 +27,9 @@ from hatch_importspy.model import (
     ParameterKind,
     SpyModel,
 )
+from tests.helpers.builds import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory
+from tests.helpers.fakedist import make_wheel, model_for
+from tests.helpers.venvs import VenvFactory
 
 BuildWheel = Callable[..., Path]
 BuildProject = Callable[..., BuildResult]
@@ -64,6 +65,7 @@ def demo_manifest(demo_wheel: Path) -> SpyModel:
 # ----------------------------------------------------------------------------------- content
 
 
+@pytest.mark.e2e
 def test_manifest_is_embedded_in_dist_info_and_listed_in_record(demo_wheel: Path) -> None:
     files = members(demo_wheel)
     record = files["acme_inventory-1.0.0.dist-info/RECORD"].decode()
@@ -72,6 +74,7 @@ def test_manifest_is_embedded_in_dist_info_and_listed_in_record(demo_wheel: Path
     assert "acme_inventory-1.0.0.dist-info/extra_metadata/importspy.yaml,sha256=" in record
 
 
+@pytest.mark.e2e
 def test_every_shipped_file_is_in_the_manifest_with_the_sha256_of_its_bytes(
     demo_wheel: Path, demo_manifest: SpyModel
 ) -> None:
@@ -84,6 +87,7 @@ def test_every_shipped_file_is_in_the_manifest_with_the_sha256_of_its_bytes(
     assert demo_manifest.file_digests() == shipped
 
 
+@pytest.mark.e2e
 def test_modules_files_and_environment_of_the_demo(demo_manifest: SpyModel) -> None:
     assert demo_manifest.name == "acme-inventory"
     assert demo_manifest.version == "1.0.0"
@@ -107,6 +111,7 @@ def test_modules_files_and_environment_of_the_demo(demo_manifest: SpyModel) -> N
     assert demo_manifest.generator.startswith("hatch-importspy ")
 
 
+@pytest.mark.e2e
 def test_structure_of_the_demo_modules(demo_manifest: SpyModel) -> None:
     modules = {module.name: module.structure for module in demo_manifest.modules}
     (warehouse,) = [c for c in modules["acme_inventory.models"].classes if c.name == "Warehouse"]
@@ -127,6 +132,7 @@ def test_structure_of_the_demo_modules(demo_manifest: SpyModel) -> None:
     assert "Warehouse" in modules["acme_inventory"].all
 
 
+@pytest.mark.e2e
 def test_requires_are_the_requires_dist_of_metadata_with_markers(
     project_factory: ProjectFactory, build_wheel: BuildWheel
 ) -> None:
@@ -149,6 +155,7 @@ def test_requires_are_the_requires_dist_of_metadata_with_markers(
     )
 
 
+@pytest.mark.e2e
 def test_without_requires_python_and_python_option_any_python_is_recorded(
     project_factory: ProjectFactory, build_wheel: BuildWheel
 ) -> None:
@@ -160,6 +167,7 @@ def test_without_requires_python_and_python_option_any_python_is_recorded(
     assert manifest.environment.env == ("HOME",)
 
 
+@pytest.mark.e2e
 def test_files_force_included_by_an_earlier_hook_are_described(
     project_factory: ProjectFactory, build_wheel: BuildWheel
 ) -> None:
@@ -192,6 +200,7 @@ def test_files_force_included_by_an_earlier_hook_are_described(
     assert generated.sha256 == hashlib.sha256(members(wheel)["mypkg/_gen.py"]).hexdigest()
 
 
+@pytest.mark.e2e
 def test_a_module_that_does_not_parse_becomes_a_file_entry_with_a_warning(
     project_factory: ProjectFactory, build_project: BuildProject
 ) -> None:
@@ -211,6 +220,7 @@ def test_a_module_that_does_not_parse_becomes_a_file_entry_with_a_warning(
 # ----------------------------------------------------------------------------------- targets
 
 
+@pytest.mark.e2e
 def test_the_sdist_gets_no_manifest_and_the_project_tree_is_untouched(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -228,6 +238,7 @@ def test_the_sdist_gets_no_manifest_and_the_project_tree_is_untouched(
     assert tree_listing(project) == before
 
 
+@pytest.mark.e2e
 def test_the_sdist_build_also_stops_on_a_config_error(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -280,6 +291,7 @@ def test_an_editable_build_embeds_no_manifest_and_says_so(
 # ----------------------------------------------------------------------------------- errors
 
 
+@pytest.mark.e2e
 def test_a_config_error_stops_the_build_naming_every_key(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -299,6 +311,7 @@ def test_a_config_error_stops_the_build_naming_every_key(
         assert problem in result.output
 
 
+@pytest.mark.e2e
 def test_a_target_level_table_is_named_in_errors(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -316,6 +329,7 @@ def test_a_target_level_table_is_named_in_errors(
     )
 
 
+@pytest.mark.e2e
 def test_a_baseline_that_does_not_exist_stops_the_build_naming_the_key_and_file(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -332,6 +346,7 @@ def test_a_baseline_that_does_not_exist_stops_the_build_naming_the_key_and_file(
     assert result.artifacts == ()
 
 
+@pytest.mark.e2e
 def test_a_contract_glob_that_matches_nothing_stops_every_build(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -348,6 +363,7 @@ def test_a_contract_glob_that_matches_nothing_stops_every_build(
         assert result.artifacts == ()
 
 
+@pytest.mark.e2e
 def test_a_hook_running_after_importspy_that_adds_a_file_fails_the_build(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -404,6 +420,7 @@ def test_the_temporary_manifest_lives_outside_the_project_and_is_removed(
 # ----------------------------------------------------------------------------------- reproducible
 
 
+@pytest.mark.e2e
 def test_two_builds_with_the_same_source_date_epoch_are_byte_identical(
     demo_project: Path, demo_wheel: Path, build_wheel: BuildWheel, tmp_path: Path
 ) -> None:
@@ -413,6 +430,7 @@ def test_two_builds_with_the_same_source_date_epoch_are_byte_identical(
     assert again.read_bytes() == demo_wheel.read_bytes()
 
 
+@pytest.mark.e2e
 def test_a_wheel_built_from_the_sdist_is_byte_identical(
     demo_project: Path, demo_wheel: Path, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -430,6 +448,7 @@ def test_a_wheel_built_from_the_sdist_is_byte_identical(
     assert from_sdist.read_bytes() == demo_wheel.read_bytes()
 
 
+@pytest.mark.e2e
 def test_a_build_from_another_directory_is_byte_identical(
     demo_project: Path, demo_wheel: Path, build_wheel: BuildWheel, tmp_path: Path
 ) -> None:
@@ -444,6 +463,7 @@ def test_a_build_from_another_directory_is_byte_identical(
     assert str(tmp_path).encode() not in manifest_text
 
 
+@pytest.mark.e2e
 def test_the_manifest_does_not_depend_on_the_build_time(
     demo_project: Path, demo_wheel: Path, build_wheel: BuildWheel, tmp_path: Path
 ) -> None:
@@ -485,6 +505,7 @@ def test_the_plugin_module_is_cheap_to_import() -> None:
 # ----------------------------------------------------------------------------------- installed
 
 
+@pytest.mark.e2e
 def test_after_install_the_manifest_is_read_through_importlib_metadata(
     venv_factory: VenvFactory, demo_wheel: Path
 ) -> None:
@@ -506,6 +527,7 @@ def test_after_install_the_manifest_is_read_through_importlib_metadata(
     assert (venv.site_packages / "acme_inventory" / "pricing.py").is_file()
 
 
+@pytest.mark.e2e
 def test_the_importspy_venv_is_complete_without_a_network(venv_factory: VenvFactory) -> None:
     venv = venv_factory("importspy-only")
 
@@ -527,6 +549,7 @@ def test_the_importspy_venv_is_complete_without_a_network(venv_factory: VenvFact
     assert (venv.site_packages / "hatch_importspy" / "formats" / "manifest.py").is_file()
 
 
+@pytest.mark.e2e
 def test_inference_records_external_uses_unless_switched_off(
     project_factory: ProjectFactory, build_project: BuildProject, tmp_path: Path
 ) -> None:
@@ -591,3 +614,19 @@ def test_wheel_disagreements_word_each_record_finding(tmp_path: Path) -> None:
     ]
     clean = make_wheel(tmp_path / "clean-1.0-py3-none-any.whl", "pkg", "1.0", files, manifest=model)
     assert wheel_disagreements(clean, model) == []
+
+
+def test_wheel_disagreements_report_an_unusable_wheel_as_one_problem(tmp_path: Path) -> None:
+    model = model_for("pkg", "1.0", {"pkg/__init__.py": b""})
+    wheel = make_wheel(
+        tmp_path / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", {"pkg/__init__.py": b""}
+    )
+    with zipfile.ZipFile(wheel, "a") as archive:
+        archive.writestr("../evil.pth", b"import os\n")  # what a misbehaving later hook could add
+    assert wheel_disagreements(wheel, model) == [
+        f"{wheel}: member '../evil.pth' contains a '..' component"
+    ]
+    no_record = tmp_path / "bare-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(no_record, "w") as archive:
+        archive.writestr("bare-1.0.dist-info/METADATA", b"Name: bare\nVersion: 1.0\n")
+    assert wheel_disagreements(no_record, model) == [f"{no_record.name}: the wheel has no RECORD"]

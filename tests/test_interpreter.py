@@ -12,13 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ProjectFactory
 from packaging.markers import default_environment
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import current_environment
 from hatch_importspy.verify.interpreter import QUERY_SCRIPT, query_command, query_interpreter
 from hatch_importspy.verify.verifier import verify_installed
+from tests.helpers.builds import ProjectFactory
 
 SITE_PATHS = (
     "import json, sys; print(json.dumps([p for p in sys.path "
@@ -144,6 +144,7 @@ def test_another_python_version(minor: int, tmp_path: Path) -> None:
     assert list(answer.site_dirs) == site_paths_seen_by_site(python)
 
 
+@pytest.mark.e2e
 def test_environment_checks_describe_the_target_not_the_verifier(
     tmp_path: Path, project_factory: ProjectFactory, build_wheel: Callable[..., Path]
 ) -> None:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ProjectFactory, Venv, VenvFactory
 
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
@@ -29,6 +28,8 @@ from hatch_importspy.verify.lock import (
     make_lock,
 )
 from hatch_importspy.verify.verifier import verify_installed
+from tests.helpers.builds import ProjectFactory
+from tests.helpers.venvs import Venv, VenvFactory
 
 DIGEST_A = "sha256:" + "a" * 64
 DIGEST_B = "sha256:" + "b" * 64
@@ -278,6 +279,7 @@ def entries_of(venv: Venv) -> tuple[LockEntry, ...]:
     return installed_entries(find_distributions([venv.site_packages]))
 
 
+@pytest.mark.e2e
 def test_lock_catches_a_swapped_distribution_that_verifies_clean(
     venv_factory: VenvFactory, wheels: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ProjectFactory, Venv, VenvFactory
 
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding, Severity
@@ -24,6 +23,8 @@ from hatch_importspy.verify.policy import (
     loads_pyproject_policy,
 )
 from hatch_importspy.verify.verifier import verify_installed
+from tests.helpers.builds import ProjectFactory
+from tests.helpers.venvs import Venv, VenvFactory
 
 FULL_POLICY = """\
 require-manifest: true
@@ -287,6 +288,7 @@ def verify_with(venv: Venv, policy: Policy) -> VerifyResult:
     return apply_policy(result, policy)
 
 
+@pytest.mark.e2e
 def test_real_environment_require_manifest_and_allow(gate_venv: Venv) -> None:
     clean = verify_with(gate_venv, Policy())
     assert summarize(clean).compliant
@@ -301,6 +303,7 @@ def test_real_environment_require_manifest_and_allow(gate_venv: Venv) -> None:
     assert summarize(allowed).compliant
 
 
+@pytest.mark.e2e
 def test_real_environment_accepts_a_patched_file_with_its_reason(
     gate_venv: Venv, tmp_path: Path
 ) -> None:

@@ -15,13 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import (
-    ProjectFactory,
-    Venv,
-    VenvFactory,
-    repack_installed,
-    runtime_closure,
-)
+
+from tests.helpers.builds import ProjectFactory, repack_installed, runtime_closure
+from tests.helpers.venvs import Venv, VenvFactory
+
+pytestmark = pytest.mark.e2e
 
 ENTRY_POINT = "importspy"
 """The plugin's name in pytest: what ``-p no:importspy`` blocks."""

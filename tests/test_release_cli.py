@@ -29,10 +29,13 @@ from typing import Any
 
 import jsonschema
 import pytest
-from conftest import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory, RunCli, VenvFactory
-from test_embed import GOOD, build_setuptools_wheel, truncated, wheel_bytes
 
 from hatch_importspy.report.json import JSON_SCHEMA
+from tests.helpers.builds import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory
+from tests.helpers.venvs import RunCli, VenvFactory
+from tests.test_embed import GOOD, build_setuptools_wheel, truncated, wheel_bytes
+
+pytestmark = pytest.mark.e2e
 
 INIT_V1 = """\
 from .core import Client, fetch

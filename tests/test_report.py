@@ -7,12 +7,12 @@ import random
 
 import jsonschema
 import pytest
-from report_samples import ADDED, CHECKS, MISSING, MODIFIED, UNOWNED_PTH
 
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.report import render_json, render_text, summarize
 from hatch_importspy.report.json import JSON_SCHEMA
 from hatch_importspy.results import DistributionResult, VerifyResult
+from tests.helpers.report_samples import ADDED, CHECKS, MISSING, MODIFIED, UNOWNED_PTH
 
 
 def result_with(*findings: Finding, notices: tuple[str, ...] = ()) -> VerifyResult:

@@ -16,8 +16,6 @@ from typing import Any
 import jsonschema
 import junitparser
 import pytest
-import report_samples as samples
-from report_samples import ADDED, CHECKS, MODIFIED, UNOWNED_PTH
 
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.report.artifact import artifact_path
@@ -25,6 +23,8 @@ from hatch_importspy.report.github import escape_data, escape_property, render_g
 from hatch_importspy.report.junit import check_family, render_junit
 from hatch_importspy.report.sarif import MAX_RESULTS, render_sarif, sarif_data
 from hatch_importspy.results import DistributionResult, VerifyResult
+from tests.helpers import report_samples as samples
+from tests.helpers.report_samples import ADDED, CHECKS, MODIFIED, UNOWNED_PTH
 
 SCHEMA_FILE = Path(__file__).parent / "schemas" / "sarif-schema-2.1.0.json"
 SCHEMA_SHA256 = "c3b4bb2d6093897483348925aaa73af03b3e3f4bd4ca38cef26dcb4212a2682e"

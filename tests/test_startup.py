@@ -6,7 +6,6 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 import pytest
-from fakedist import install
 
 from hatch_importspy.compare.startup import (
     ALLOWED_STARTUP,
@@ -17,6 +16,7 @@ from hatch_importspy.compare.startup import (
 from hatch_importspy.findings import Finding
 from hatch_importspy.surface import StartupFile, StartupKind
 from hatch_importspy.verify.installed import RecordIndex, find_distributions, find_startup_files
+from tests.helpers.fakedist import install
 
 
 def judge(site: Path, with_manifest: AbstractSet[str] = frozenset()) -> list[Finding]:

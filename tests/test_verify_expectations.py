@@ -11,7 +11,6 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from fakedist import install, make_wheel, model_for
 
 import hatch_importspy.verify.provider_source as provider_module
 from hatch_importspy.facts import EnvironmentFacts
@@ -23,6 +22,7 @@ from hatch_importspy.results import (
     VerifyResult,
 )
 from hatch_importspy.verify.verifier import verify_installed, verify_wheels
+from tests.helpers.fakedist import install, make_wheel, model_for
 
 FACTS = EnvironmentFacts(
     "3.11.7",

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakedist import install, make_wheel, model_for, record_hash, sha
 
 import hatch_importspy.verify.verifier as verify_module
 from hatch_importspy.errors import UnusableInputError
@@ -31,6 +30,7 @@ from hatch_importspy.results import (
 from hatch_importspy.verify.installed import default_site_dirs
 from hatch_importspy.verify.targets import load_model
 from hatch_importspy.verify.verifier import verify_installed, verify_wheels
+from tests.helpers.fakedist import install, make_wheel, model_for, record_hash, sha
 
 CORE = b"def greet(name: str, *, loud: bool = False) -> str:\n    return name\n"
 FILES = {

@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from fakedist import install, make_wheel, model_for, record_hash, sha
 
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats.manifest import dumps, dumps_yaml, load_bytes_deferred
@@ -28,6 +27,7 @@ from hatch_importspy.formats.record import (
     stated_digests,
 )
 from hatch_importspy.formats.wheel import (
+    open_wheel,
     read_member,
     read_wheel,
     read_wheel_manifest,
@@ -46,6 +46,7 @@ from hatch_importspy.verify.installed import (
     unique_directories,
 )
 from hatch_importspy.verify.targets import load_model
+from tests.helpers.fakedist import install, make_wheel, model_for, record_hash, sha
 
 FILES = {"pkg/__init__.py": b"def f(a): ...\n", "pkg/data.json": b"{}\n"}
 
@@ -432,6 +433,22 @@ def test_wheel_without_record_or_dist_info_is_unusable(tmp_path: Path) -> None:
     no_info = _zip(tmp_path / "b.whl", {"b/__init__.py": b""})
     with pytest.raises(UnusableInputError, match=r"b\.whl: no \.dist-info directory"):
         read_wheel(no_info)
+
+
+def test_open_wheel_reads_members_and_leaves_the_callers_errors_alone(tmp_path: Path) -> None:
+    wheel = make_wheel(tmp_path / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", FILES)
+    with open_wheel(wheel) as archive:
+        assert archive.metadata_dir == "pkg-1.0.dist-info"
+        assert archive.record_name == "pkg-1.0.dist-info/RECORD"
+        name = next(iter(FILES))
+        assert archive.read(name) == FILES[name]
+        assert archive.sha256(name) == hashlib.sha256(FILES[name]).hexdigest()
+        with pytest.raises(UnusableInputError) as caught:
+            archive.read("pkg/absent.py")
+        assert str(caught.value) == f"{wheel}: no member 'pkg/absent.py'"
+    # An error raised by the code inside the block is not the wheel's: it is not relabelled.
+    with pytest.raises(OSError, match="disk full"), open_wheel(wheel):
+        raise OSError("disk full")
 
 
 @pytest.mark.parametrize(
