@@ -2,7 +2,7 @@
 
 Run it with the test environment's interpreter (``bash scripts/test.sh`` creates it):
 
-    .venv-test/bin/python benchmarks/bench.py [--modules 400] [--repeat 5]
+    .venv-test/bin/python benchmarks/bench.py [--modules 400] [--repeat 5] [--startup-only]
 
 It generates a synthetic package of ``--modules`` realistic modules (classes, methods, properties,
 dataclasses, annotated signatures of every parameter kind) in a temporary directory, then measures,
@@ -14,7 +14,10 @@ load hits them alike, and reports medians and ratios:
     floor no static extractor can beat: reading and ``ast.parse``-ing the same sources;
 (b) ``verify`` of every manifest-bearing distribution in a virtual environment where the package
     is installed (in process, and as ``python -m importspy verify``), against ``python -m pip
-    check`` on the same environment and against just reading and hashing the same files.
+    check`` on the same environment and against just reading and hashing the same files;
+(c) start-up, as commands in that environment: ``python -m importspy verify`` against ``python
+    -c`` reading and hashing the same files, and ``python -m importspy --version`` against
+    ``python -c pass``.  ``--startup-only`` builds the wheel once and times only this part.
 
 The virtual environment needs hatch-importspy's dependencies, so part (b) installs them from the
 package index (pip's cache makes later runs quick).
@@ -58,6 +61,8 @@ PACKAGE = "benchpkg"
 MODULES_PER_SUBPACKAGE = 25
 IN_PROCESS_REPEAT = 5
 """In-process ``verify`` variants take milliseconds: they get this many times the repetitions."""
+STARTUP_REPEAT = 3
+"""Commands take tens of milliseconds and start-up is noisy: this many times the repetitions."""
 
 Timer = Callable[[], object]
 
@@ -355,6 +360,15 @@ def bench_build(project: Path, sources: Sequence[Path], scratch: Path, repeat: i
     return in_process(True, scratch / "final")
 
 
+def build_once(project: Path, scratch: Path) -> Path:
+    """The package's wheel, built with the hook in process (``--startup-only``)."""
+    from hatchling.build import build_wheel
+
+    target = scratch / "final"
+    with chdir(project), environment_variable("HATCH_BUILD_NO_HOOKS", None):
+        return target / build_wheel(str(target))
+
+
 @contextlib.contextmanager
 def chdir(path: Path) -> Iterator[None]:
     """``contextlib.chdir``, which Python 3.10 lacks."""
@@ -441,7 +455,9 @@ for path in sys.argv[1:]:
 """
 
 
-def bench_verify(wheel: Path, scratch: Path, repeat: int) -> None:
+def prepare_environment(wheel: Path, scratch: Path) -> tuple[Path, Path]:
+    """A virtual environment with the package's wheel and hatch-importspy's installed: its
+    interpreter and its site-packages directory."""
     environment = scratch / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
     python = environment / "bin" / "python"
@@ -459,7 +475,10 @@ def bench_verify(wheel: Path, scratch: Path, repeat: int) -> None:
             *ours.glob("*.whl"),
         ]
     )
-    site = site_packages(environment)
+    return python, site_packages(environment)
+
+
+def bench_verify(site: Path, repeat: int) -> None:
     documents = manifests(site)
     files = vouched_files(site, documents)
     facts = current_environment()
@@ -505,22 +524,36 @@ def bench_verify(wheel: Path, scratch: Path, repeat: int) -> None:
             ),
         ],
     )
+
+
+def bench_commands(python: Path, site: Path, repeat: int) -> None:
+    """``verify`` and ``--version`` as the commands a user runs, against the floors a command
+    cannot beat: an interpreter that reads and hashes the same files, and one that does nothing.
+    What separates them is start-up: the imports each command needs."""
+    files = vouched_files(site, manifests(site))
     commands = measure(
         {
             "python -m importspy verify": lambda: run([python, "-m", "importspy", "verify"]),
-            "python -m pip check": lambda: run([python, "-m", "pip", "check"]),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
+            "python -m pip check": lambda: run([python, "-m", "pip", "check"]),
+            "python -m importspy --version": lambda: run([python, "-m", "importspy", "--version"]),
+            "python -c pass": lambda: run([python, "-c", "pass"]),
         },
-        repeat,
+        repeat * STARTUP_REPEAT,
     )
     report(
-        "(b) the same as commands",
+        f"(c) start-up: the same as commands ({len(files)} files)",
         commands,
         [
             (
-                "python -m importspy verify / python -c <read+hash>",
+                "python -m importspy verify / python -c <read+hash> (target <= 3)",
                 median(commands, "python -m importspy verify")
                 / median(commands, "python -c <read + sha256>"),
+            ),
+            (
+                "python -m importspy --version / python -c pass (target <= 2)",
+                median(commands, "python -m importspy --version")
+                / median(commands, "python -c pass"),
             ),
             (
                 "python -m importspy verify / python -m pip check",
@@ -535,6 +568,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--modules", type=int, default=400, help="modules to generate (>= 300)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each variant")
+    parser.add_argument(
+        "--startup-only",
+        action="store_true",
+        help="build the wheel once and time only the commands' start-up (part c)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="importspy-bench-") as temporary:
         scratch = Path(temporary)
@@ -546,8 +584,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} cpus; "
             f"{len(sources)} source files, {lines} lines; {args.repeat} repetitions"
         )
-        wheel = bench_build(project, sources, scratch, args.repeat)
-        bench_verify(wheel, scratch, args.repeat)
+        if args.startup_only:
+            wheel = build_once(project, scratch)
+        else:
+            wheel = bench_build(project, sources, scratch, args.repeat)
+        python, site = prepare_environment(wheel, scratch)
+        if not args.startup_only:
+            bench_verify(site, args.repeat)
+        bench_commands(python, site, args.repeat)
     return 0
 
 

@@ -13,42 +13,35 @@ never as a traceback.  Anything else is a bug in hatch-importspy and is left to 
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import sys
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
 
 from hatch_importspy import __version__
-from hatch_importspy.build.config import ImportSpyOptions, parse_options
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.formats import manifest
-from hatch_importspy.formats.wheel import is_wheel_target
-from hatch_importspy.render import printable
-from hatch_importspy.report import summarize
-from hatch_importspy.report.outputs import FORMATS, Output, output_option, plan_outputs, render
-from hatch_importspy.report.show import render_expectations
-from hatch_importspy.report.summary import EXIT_COMPLIANT, EXIT_UNUSABLE, EXIT_VIOLATIONS
-from hatch_importspy.results import VerifyResult
-from hatch_importspy.verify.gate import apply_gate
-from hatch_importspy.verify.installed import (
-    InstalledDistribution,
-    default_site_dirs,
-    find_distributions,
-)
-from hatch_importspy.verify.lock import dumps_lock, load_lock, make_lock
-from hatch_importspy.verify.policy import Policy, load_policy
-from hatch_importspy.verify.scope import Scope, resolve_scope
-from hatch_importspy.verify.targets import load_model
-from hatch_importspy.verify.verifier import verify_installed, verify_wheels
 
+# Only what every command needs is imported here.  Each command imports its own implementation
+# when it runs, so ``--version`` starts nothing but the interpreter, and ``verify`` of an unchanged
+# install loads neither the build nor the release machinery, nor the report formats not asked for.
+# Not even ``typing`` (a third of ``--version``'s own time): type checkers take any constant named
+# TYPE_CHECKING as true.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+    from typing import NoReturn
+
+    from hatch_importspy.build.config import ImportSpyOptions
     from hatch_importspy.model import SpyModel
     from hatch_importspy.release.diff import BaselineGate
+    from hatch_importspy.report.outputs import Output
+    from hatch_importspy.results import VerifyResult
+    from hatch_importspy.verify.policy import Policy
+    from hatch_importspy.verify.scope import Scope
 
 PROG = "python -m importspy"
+VERSION = f"hatch-importspy {__version__}"
 EXIT_INTERRUPTED = 130
 
 
@@ -56,26 +49,29 @@ class UsageError(UnusableInputError):
     """A command line argparse rejected: reported like any other unusable input."""
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error is an exception carrying one line instead of an exit.
-
-    argparse's own handling prints the usage block and exits from deep inside ``parse_args``;
-    raising lets :func:`main` report every unusable input the same way.
-    """
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m importspy``."""
-    parser = _Parser(
+    import argparse
+    from pathlib import Path
+
+    class _Parser(argparse.ArgumentParser):
+        """argparse, but a usage error is an exception carrying one line instead of an exit.
+
+        argparse's own handling prints the usage block and exits from deep inside
+        ``parse_args``; raising lets :func:`main` report every unusable input the same way.
+        (Defined here so that argparse is imported only when arguments are parsed.)
+        """
+
+        def error(self, message: str) -> NoReturn:
+            raise UsageError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+    parser: argparse.ArgumentParser = _Parser(
         prog=PROG,
         description="Verify installed distributions and wheels against the SpyModel manifest "
         "that the hatch-importspy build hook embedded in them.",
         epilog="Exit status: 0 compliant, 1 violations found, 2 unusable input or usage error.",
     )
-    parser.add_argument("--version", action="version", version=f"hatch-importspy {__version__}")
+    parser.add_argument("--version", action="version", version=VERSION)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     verify = commands.add_parser(
@@ -166,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_diff_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_diff_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     diff = commands.add_parser(
         "diff",
         help="list the changes of the public API between two releases, breaking or not",
@@ -194,7 +190,10 @@ def _add_diff_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
     _add_report_options(diff)
 
 
-def _add_embed_parser(commands: argparse._SubParsersAction[_Parser]) -> None:
+def _add_embed_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import argparse
+    from pathlib import Path
+
     embed = commands.add_parser(
         "embed",
         help="add a manifest to wheels built by another backend (setuptools, flit, maturin, pdm)",
@@ -281,6 +280,8 @@ _EMBED_BOOLEAN_OPTIONS = (
 
 def _add_scope_options(parser: argparse.ArgumentParser, *, exclusive: bool = False) -> None:
     """``--python`` and ``--path``: the environment a command reads (see :mod:`.scope`)."""
+    from pathlib import Path
+
     group = parser.add_mutually_exclusive_group() if exclusive else parser
     group.add_argument(
         "--python",
@@ -302,6 +303,10 @@ def _add_scope_options(parser: argparse.ArgumentParser, *, exclusive: bool = Fal
 
 def _add_report_options(parser: argparse.ArgumentParser) -> None:
     """``--format``, ``--output`` and ``--output-FORMAT``: the reports a command writes."""
+    from pathlib import Path
+
+    from hatch_importspy.report.outputs import FORMATS, output_option
+
     reports = parser.add_argument_group(
         "reports",
         "Several formats in one run: each --output-FORMAT FILE writes that format to FILE; the "
@@ -333,6 +338,8 @@ def _add_report_options(parser: argparse.ArgumentParser) -> None:
 
 def merge(results: Sequence[VerifyResult]) -> VerifyResult:
     """One result from the installed-distribution and the wheel parts of one command."""
+    from hatch_importspy.results import VerifyResult
+
     return VerifyResult(
         distributions=tuple(d for r in results for d in r.distributions),
         environment_findings=tuple(f for r in results for f in r.environment_findings),
@@ -342,22 +349,43 @@ def merge(results: Sequence[VerifyResult]) -> VerifyResult:
 
 def checks_installed(targets: Sequence[str]) -> bool:
     """Whether a verify run looks at an installed environment: a name, or no wheel at all."""
-    return not targets or not all(is_wheel_target(target) for target in targets)
+    if not targets:
+        return True
+    from hatch_importspy.formats.wheel import is_wheel_target  # only targets need the wheel rule
+
+    return not all(is_wheel_target(target) for target in targets)
 
 
 def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResult:
     """Verify the named targets (wheels and installed names), or every manifest when none,
     in ``scope`` (the running interpreter's environment by default)."""
+    from hatch_importspy.verify.scope import resolve_scope
+    from hatch_importspy.verify.verifier import verify_installed
+
     if scope is None:
         scope = resolve_scope(None, ())
-    wheels = [Path(target) for target in targets if is_wheel_target(target)]
-    names = [target for target in targets if not is_wheel_target(target)]
+    wheels, names = _split_targets(targets)
     results = []
     if checks_installed(targets):
         results.append(verify_installed(scope.site_dirs, names, scope.facts))
     if wheels:
+        from hatch_importspy.verify.verifier import verify_wheels
+
         results.append(verify_wheels(wheels, scope.facts))
     return results[0] if len(results) == 1 else merge(results)
+
+
+def _split_targets(targets: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """The wheel files and the installed names among ``targets``; the wheel reader is imported
+    only when there are targets (a plain ``verify`` of the environment names none)."""
+    if not targets:
+        return [], []
+    from pathlib import Path
+
+    from hatch_importspy.formats.wheel import is_wheel_target
+
+    wheels = [Path(target) for target in targets if is_wheel_target(target)]
+    return wheels, [target for target in targets if not is_wheel_target(target)]
 
 
 def _write(text: str, output: Path | None, option: str = "--output") -> None:
@@ -381,6 +409,8 @@ def _write(text: str, output: Path | None, option: str = "--output") -> None:
 
 def _policy(args: argparse.Namespace) -> Policy:
     """The policy file (if any) with the command line's gate options added to it."""
+    from hatch_importspy.verify.policy import Policy, load_policy
+
     policy = load_policy(args.policy) if args.policy is not None else Policy()
     return policy.with_command_line(
         require_manifest=args.require_manifest, allow=args.allow, strict=args.strict
@@ -389,6 +419,8 @@ def _policy(args: argparse.Namespace) -> Policy:
 
 def planned_outputs(args: argparse.Namespace) -> tuple[Output, ...]:
     """The reports a parsed ``verify`` command line writes, and where (see :mod:`.outputs`)."""
+    from hatch_importspy.report.outputs import FORMATS, output_option, plan_outputs
+
     own_files = {
         fmt: path
         for fmt in FORMATS
@@ -398,6 +430,11 @@ def planned_outputs(args: argparse.Namespace) -> tuple[Output, ...]:
 
 
 def _verify_command(args: argparse.Namespace) -> int:
+    from hatch_importspy.report.summary import summarize
+    from hatch_importspy.verify.gate import apply_gate
+    from hatch_importspy.verify.installed import InstalledDistribution, find_distributions
+    from hatch_importspy.verify.scope import resolve_scope
+
     # Everything the user can get wrong is checked before the (possibly long) verification.
     outputs = planned_outputs(args)
     installed = checks_installed(args.targets)
@@ -407,7 +444,11 @@ def _verify_command(args: argparse.Namespace) -> int:
             "were named: name no TARGET (or an installed distribution) to check one"
         )
     policy = _policy(args)
-    lock = load_lock(args.lock) if args.lock is not None else None
+    lock = None
+    if args.lock is not None:
+        from hatch_importspy.verify.lock import load_lock
+
+        lock = load_lock(args.lock)
     scope = resolve_scope(args.python, args.path)
     result = run_verify(args.targets, scope)
     distributions: Sequence[InstalledDistribution] | None = None
@@ -420,12 +461,21 @@ def _verify_command(args: argparse.Namespace) -> int:
 
 
 def _lock_command(args: argparse.Namespace) -> int:
+    from hatch_importspy.verify.installed import find_distributions
+    from hatch_importspy.verify.lock import dumps_lock, make_lock
+    from hatch_importspy.verify.scope import resolve_scope
+
     scope = resolve_scope(args.python, args.path)
     _write(dumps_lock(make_lock(find_distributions(scope.site_dirs))), args.output)
     return 0
 
 
 def _show_command(args: argparse.Namespace) -> int:
+    from hatch_importspy.formats import manifest
+    from hatch_importspy.report.show import render_expectations
+    from hatch_importspy.verify.installed import default_site_dirs
+    from hatch_importspy.verify.targets import load_model
+
     model = load_model(args.target, default_site_dirs())
     if args.format == "json":
         _write(manifest.dumps(model), None)
@@ -439,6 +489,10 @@ def _show_command(args: argparse.Namespace) -> int:
 def write_reports(outputs: Sequence[Output], result: VerifyResult, *, strict: bool) -> None:
     """Render the reports :func:`planned_outputs` chose and write them; all are rendered before
     any is written, so a failure leaves no partial set behind."""
+    from pathlib import Path
+
+    from hatch_importspy.report.outputs import render
+
     root = Path.cwd()
     documents = [(out, render(out.format, result, strict=strict, root=root)) for out in outputs]
     for out, document in documents:
@@ -446,9 +500,9 @@ def write_reports(outputs: Sequence[Output], result: VerifyResult, *, strict: bo
 
 
 def _diff_command(args: argparse.Namespace) -> int:
-    from hatch_importspy.release.diff import (
-        diff_targets,  # not needed by verify, which must start fast
-    )
+    from hatch_importspy.release.diff import diff_targets
+    from hatch_importspy.report.summary import summarize
+    from hatch_importspy.verify.scope import resolve_scope
 
     outputs = planned_outputs(args)  # a usage error there shows before any reading
     scope = resolve_scope(args.python, args.path)
@@ -458,8 +512,11 @@ def _diff_command(args: argparse.Namespace) -> int:
 
 
 def _embed_command(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from hatch_importspy.release.diff import BreakingChangesError, gate_message
     from hatch_importspy.release.embed import embed_manifest
+    from hatch_importspy.report.summary import EXIT_COMPLIANT, EXIT_VIOLATIONS
 
     wheels = [Path(wheel) for wheel in args.wheels]
     if len(wheels) > 1 and args.output is not None and not args.output.is_dir():
@@ -491,18 +548,24 @@ def _embed_command(args: argparse.Namespace) -> int:
 
 
 def _warn(message: str) -> None:
+    from hatch_importspy.render import printable
+
     sys.stderr.write(f"importspy: {printable(message)}\n")
 
 
 def _printable_lines(text: str) -> str:
     """Several lines, each escaped like a report line (manifests may come from anywhere)."""
+    from hatch_importspy.render import printable
+
     return "\n".join(printable(line) for line in text.splitlines())
 
 
 def _embed_options(args: argparse.Namespace) -> tuple[ImportSpyOptions, Path | None, Path]:
     """The options, the project directory (for ``contracts``) and the directory ``baseline`` is
     relative to: the project's when the table names it, the current one when the option does."""
-    from hatch_importspy.release.embed import options_from_pyproject
+    from pathlib import Path
+
+    from hatch_importspy.build.config import options_from_pyproject, parse_options
 
     overrides: dict[str, object] = {}
     if args.python is not None:
@@ -559,15 +622,48 @@ def describe_os_error(error: OSError) -> str:
 
 def _fail(message: str) -> int:
     """Report unusable input: one line, whatever a file name or a nested error holds."""
+    from hatch_importspy.render import printable
+    from hatch_importspy.report.summary import EXIT_UNUSABLE
+
     sys.stderr.write(f"{printable(message)}\n")
     return EXIT_UNUSABLE
 
 
+def _version_fits_one_line() -> bool:
+    """Whether argparse would print :data:`VERSION` unwrapped: its help formatter wraps text to
+    the terminal's width less 2 (11 at least), measured as :func:`shutil.get_terminal_size`
+    measures it."""
+    if len(VERSION) <= 11:
+        return True
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+        columns = columns or 80
+    return len(VERSION) <= columns - 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status instead of exiting."""
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if arguments == ["--version"] and sys.stdout is not None and _version_fits_one_line():
+        # Exactly what argparse prints for it, without building the parser: asking for the
+        # version must be instant (and must not import the verifier).  A stream that cannot be
+        # written to is left to argparse, which handles it as this Python's argparse does.
+        try:
+            sys.stdout.write(f"{VERSION}\n")
+        except (AttributeError, OSError):
+            pass
+        else:
+            return 0
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except UsageError as error:
         return _fail(str(error))
     except SystemExit as done:  # --help and --version print and stop argparse this way

@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from packaging.markers import default_environment
-
 from hatch_importspy.errors import UnusableInputError
 
 _MACHINE_ALIASES: Mapping[str, str] = MappingProxyType(
@@ -126,6 +124,10 @@ class EnvironmentFacts:
 
 def current_environment() -> EnvironmentFacts:
     """The facts of the running interpreter."""
+    # packaging.markers (and the tag machinery it loads) only when facts are wanted: ``--path``
+    # runs and the build hook never ask.
+    from packaging.markers import default_environment
+
     return EnvironmentFacts(
         python_version=platform.python_version(),
         platform=sys.platform,

@@ -30,7 +30,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.errors import SourceError
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,
@@ -60,7 +60,7 @@ _PROPERTY_REFINERS = frozenset({"setter", "getter", "deleter"})
 Definition = Function | Class | Variable | Attribute
 
 
-class ExtractionError(UnusableInputError):
+class ExtractionError(SourceError):
     """The source is not valid Python for this interpreter."""
 
 
@@ -94,7 +94,50 @@ def structure_of(tree: ast.Module, *, private: bool = False) -> ModuleStructure:
 
 
 def _text(node: ast.expr | None) -> str | None:
-    return None if node is None else ast.unparse(node)
+    """The source text of an annotation or default, as :func:`ast.unparse` spells it."""
+    if node is None:
+        return None
+    simple = _simple_text(node)
+    return ast.unparse(node) if simple is None else simple
+
+
+def _simple_text(node: ast.expr) -> str | None:
+    """:func:`ast.unparse` of the shapes most annotations and defaults have, without its visitor
+    (which is most of the cost of describing a module once it is parsed): names, dotted names,
+    ``None``/``True``/``False``/integers, and ``X[...]`` of those.  ``None`` for anything else,
+    which :func:`ast.unparse` then spells; the text is the same either way."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        value = node.value
+        # ``1 .real`` and calls or subscripts before the dot are left to unparse.
+        if isinstance(value, (ast.Name, ast.Attribute)):
+            head = _simple_text(value)
+            return None if head is None else f"{head}.{node.attr}"
+        return None
+    if isinstance(node, ast.Constant):
+        constant = node.value
+        if constant is None or isinstance(constant, bool) or type(constant) is int:
+            return repr(constant)
+        return None
+    if isinstance(node, ast.Subscript) and isinstance(node.value, (ast.Name, ast.Attribute)):
+        head = _simple_text(node.value)
+        index = node.slice
+        if head is None:
+            return None
+        if not isinstance(index, ast.Tuple):
+            inner = _simple_text(index)
+            return None if inner is None else f"{head}[{inner}]"
+        if len(index.elts) < 2:  # ``X[()]`` and ``X[a,]`` are unparse's to spell
+            return None
+        items: list[str] = []
+        for item in index.elts:
+            text = _simple_text(item)
+            if text is None:
+                return None
+            items.append(text)
+        return f"{head}[{', '.join(items)}]"
+    return None
 
 
 def last_name(node: ast.expr) -> str | None:

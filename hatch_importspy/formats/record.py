@@ -7,9 +7,7 @@ here, once, and every comparison works on one spelling.
 
 from __future__ import annotations
 
-import base64
 import binascii
-import csv
 import errno
 import hashlib
 import os
@@ -76,6 +74,8 @@ def record_digest_to_hex(value: str) -> str | None:
 
 def hex_to_record_digest(hex_digest: str) -> str:
     """The RECORD spelling of a hex sha256 digest (for messages and tests)."""
+    import base64  # writing RECORD (the build side) only
+
     return base64.urlsafe_b64encode(bytes.fromhex(hex_digest)).rstrip(b"=").decode("ascii")
 
 
@@ -110,6 +110,8 @@ def _rows(text: str, source: str) -> Iterator[tuple[str, str, str]]:
     :class:`UnusableInputError` naming ``source`` and the line."""
     lines = text.splitlines()
     if '"' in text:
+        import csv  # only quoted rows need the CSV reader; most RECORDs have none
+
         try:
             rows = list(csv.reader(lines))
         except csv.Error as error:

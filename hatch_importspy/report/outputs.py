@@ -23,17 +23,16 @@ module only chooses and renders them, and never writes.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.report.github import render_github
-from hatch_importspy.report.json import render_json
-from hatch_importspy.report.junit import render_junit
-from hatch_importspy.report.sarif import render_sarif
-from hatch_importspy.report.text import render_text
-from hatch_importspy.results import VerifyResult
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from hatch_importspy.results import VerifyResult
 
 FORMATS = ("text", "json", "junit", "sarif", "github")
 DEFAULT_FORMAT = "text"
@@ -112,11 +111,26 @@ def _refuse_shared_files(outputs: Sequence[Output]) -> None:
 def render(report_format: str, result: VerifyResult, *, strict: bool, root: Path) -> str:
     """The document of one format.  ``root`` is the checkout that SARIF and GitHub annotation
     paths are made relative to (the current directory of a CI job)."""
-    renderers: dict[str, Callable[[], str]] = {
-        "text": lambda: render_text(result, strict=strict),
-        "json": lambda: render_json(result, strict=strict),
-        "junit": lambda: render_junit(result, strict=strict),
-        "sarif": lambda: render_sarif(result, root=root, strict=strict),
-        "github": lambda: render_github(result, root=root, strict=strict),
-    }
-    return renderers[report_format]()
+    # Each format's renderer is imported only when asked for: a run writes one or two of the
+    # five, and the XML and SARIF machinery would otherwise load on every start.
+    if report_format == "text":
+        from hatch_importspy.report.text import render_text
+
+        return render_text(result, strict=strict)
+    if report_format == "json":
+        from hatch_importspy.report.json import render_json
+
+        return render_json(result, strict=strict)
+    if report_format == "junit":
+        from hatch_importspy.report.junit import render_junit
+
+        return render_junit(result, strict=strict)
+    if report_format == "sarif":
+        from hatch_importspy.report.sarif import render_sarif
+
+        return render_sarif(result, root=root, strict=strict)
+    if report_format == "github":
+        from hatch_importspy.report.github import render_github
+
+        return render_github(result, root=root, strict=strict)
+    raise KeyError(report_format)

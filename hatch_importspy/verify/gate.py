@@ -14,11 +14,14 @@ every finding, the lock's included.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from hatch_importspy.results import VerifyResult
-from hatch_importspy.verify.installed import InstalledDistribution
-from hatch_importspy.verify.lock import Lock, apply_lock, installed_entries
 from hatch_importspy.verify.policy import Policy, add_manifestless, apply_policy
+
+if TYPE_CHECKING:
+    from hatch_importspy.results import VerifyResult
+    from hatch_importspy.verify.installed import InstalledDistribution
+    from hatch_importspy.verify.lock import Lock
 
 
 def apply_gate(
@@ -42,6 +45,8 @@ def apply_gate(
             raise ValueError("a lock can only be applied to an installed environment")
         return apply_policy(result, policy)
     if lock is not None:
+        from hatch_importspy.verify.lock import apply_lock, installed_entries  # a lock was given
+
         result = apply_lock(result, lock, installed_entries(installed))
     if policy.require_manifest:
         result = add_manifestless(result, installed)

@@ -50,7 +50,6 @@ from packaging.utils import canonicalize_name
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.findings import CODES, Finding, FindingCode, Severity
-from hatch_importspy.formats.toml import loads_toml
 from hatch_importspy.results import CHECK_POLICY, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import InstalledDistribution
 
@@ -257,6 +256,8 @@ def loads_policy(text: str, *, source: str) -> Policy:
 
 def loads_pyproject_policy(text: str, *, source: str) -> Policy:
     """A policy from the ``[tool.importspy]`` table of a ``pyproject.toml`` document."""
+    from hatch_importspy.formats.toml import loads_toml  # a pyproject policy only
+
     table: object = loads_toml(text, source=source, error=PolicyError)
     for key in PYPROJECT_TABLE:
         table = table.get(key) if isinstance(table, Mapping) else None

@@ -28,7 +28,6 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.build.extract import ExtractionError
-from hatch_importspy.compare.expectations import expectation_findings
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import Expectation, top_level
@@ -63,6 +62,8 @@ class ExpectationChecker:
 
     def findings(self, distribution: str, expects: Sequence[Expectation]) -> list[Finding]:
         """Every way the installed providers fall short of ``distribution``'s expectations."""
+        from hatch_importspy.compare.expectations import expectation_findings  # expects only
+
         findings: list[Finding] = []
         for expectation in expects:
             findings.extend(

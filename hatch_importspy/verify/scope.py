@@ -26,7 +26,6 @@ from pathlib import Path
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
 from hatch_importspy.verify.installed import default_site_dirs, unique_directories
-from hatch_importspy.verify.interpreter import query_interpreter
 
 
 @dataclass(frozen=True)
@@ -49,6 +48,8 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         if not path.is_dir():
             raise UnusableInputError(f"--path {path}: not a directory")
     if python is not None:
+        from hatch_importspy.verify.interpreter import query_interpreter  # --python only
+
         try:
             answer = query_interpreter(python)
         except UnusableInputError as error:

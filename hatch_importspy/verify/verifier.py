@@ -18,12 +18,12 @@ import dataclasses
 import functools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from hatch_importspy.build.extract import ExtractionError, extract_structure
-from hatch_importspy.compare.constraints import environment_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
@@ -32,7 +32,6 @@ from hatch_importspy.compare.integrity import (
     record_findings,
 )
 from hatch_importspy.compare.startup import startup_findings
-from hatch_importspy.compare.structure import structure_findings
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding, sort_key
@@ -43,11 +42,6 @@ from hatch_importspy.formats.manifest import (
     load_bytes_deferred,
 )
 from hatch_importspy.formats.record import data_directory, installed_path, stated_digests
-from hatch_importspy.formats.wheel import (
-    WheelContents,
-    read_member,
-    read_wheel,
-)
 from hatch_importspy.model import Module, SpyModel
 from hatch_importspy.results import (
     CHECK_DEPENDENCIES,
@@ -77,6 +71,12 @@ from hatch_importspy.verify.installed import (
     unique_directories,
 )
 from hatch_importspy.verify.providers import ExpectationChecker
+
+if TYPE_CHECKING:
+    from hatch_importspy.formats.wheel import WheelContents
+
+# The wheel reader and the structure comparison are imported where they are used: verifying an
+# unchanged install reads no wheel and compares no structure.
 
 # --------------------------------------------------------------------------- entry points
 
@@ -123,6 +123,8 @@ def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> Ver
     Dependencies are not checked (nothing is installed); a notice says so.  A file that is not a
     readable wheel raises :class:`UnusableInputError` naming it.
     """
+    from hatch_importspy.formats.wheel import read_wheel
+
     results = tuple(_verify_wheel(read_wheel(wheel), facts) for wheel in wheels)
     notices = [NOTICE_WHEEL_DEPENDENCIES] if wheels else []
     if facts is None:
@@ -288,6 +290,8 @@ def _installed_expectations(
 
 
 def _verify_wheel(contents: WheelContents, facts: EnvironmentFacts | None) -> DistributionResult:
+    from hatch_importspy.formats.wheel import read_member
+
     name, version, source = contents.name, contents.version, str(contents.path)
     if contents.manifest is None:
         return _stopped(name, version, source, False, (_no_manifest(name),))
@@ -333,6 +337,8 @@ def _environment_check(
     notice of the run says so)."""
     if facts is None:
         return [], []
+    from hatch_importspy.compare.constraints import environment_findings
+
     return [CHECK_ENVIRONMENT], environment_findings(name, model.environment, facts)
 
 
@@ -373,6 +379,8 @@ def _structure_of_changed(
     Only here is the manifest's description of the module read: for unchanged files it is never
     needed, and reading it costs more than hashing the file.
     """
+    from hatch_importspy.compare.structure import structure_findings
+
     try:
         module = dataclasses.replace(module, structure=structures(module.path))
     except ManifestError as error:
