@@ -43,8 +43,8 @@ import venv
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from hatch_importspy.build.config import ImportSpyOptions
-from hatch_importspy.build.describe import describe_distribution
+from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.distribution import describe_distribution
 from hatch_importspy.facts import EnvironmentFacts, current_environment
 from hatch_importspy.formats.manifest import (
     MANIFEST_FILENAME,

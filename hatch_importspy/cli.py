@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import NoReturn
 
-    from hatch_importspy.build.config import ImportSpyOptions
+    from hatch_importspy.describe.config import ImportSpyOptions
     from hatch_importspy.model import SpyModel
     from hatch_importspy.release.diff import BaselineGate
     from hatch_importspy.report.outputs import Output
@@ -565,7 +565,7 @@ def _embed_options(args: argparse.Namespace) -> tuple[ImportSpyOptions, Path | N
     relative to: the project's when the table names it, the current one when the option does."""
     from pathlib import Path
 
-    from hatch_importspy.build.config import options_from_pyproject, parse_options
+    from hatch_importspy.describe.config import options_from_pyproject, parse_options
 
     overrides: dict[str, object] = {}
     if args.python is not None:

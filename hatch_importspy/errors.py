@@ -21,5 +21,5 @@ class SourceError(UnusableInputError):
     Defined here rather than next to the extractor so that the pure comparisons in
     :mod:`hatch_importspy.compare` can tell "this provider module cannot be described" from "it is
     absent" without importing the extractor that raises it
-    (:class:`~hatch_importspy.build.extract.ExtractionError` is the one subclass).
+    (:class:`~hatch_importspy.describe.extract.ExtractionError` is the one subclass).
     """

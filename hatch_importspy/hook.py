@@ -41,7 +41,7 @@ from hatchling.builders.wheel import WheelBuilderConfig  # already imported by h
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from hatch_importspy.build.config import ImportSpyOptions
+    from hatch_importspy.describe.config import ImportSpyOptions
     from hatch_importspy.model import Expectation, SpyModel
 
 
@@ -110,7 +110,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         return f"tool.hatch.build.hooks.{self.PLUGIN_NAME}"
 
     def _options(self) -> ImportSpyOptions:
-        from hatch_importspy.build.config import ConfigError, parse_options
+        from hatch_importspy.describe.config import ConfigError, parse_options
 
         where = self._table_path()
         try:
@@ -124,7 +124,10 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         return options
 
     def _describe(self, options: ImportSpyOptions, build_data: dict[str, Any]) -> SpyModel:
-        from hatch_importspy.build.describe import build_environment_resolver, describe_distribution
+        from hatch_importspy.describe.distribution import (
+            build_environment_resolver,
+            describe_distribution,
+        )
 
         requires = self._requires(build_data)
         # Which distribution provides a top-level module: asked of this (the build) environment
@@ -190,7 +193,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         the file, the place inside it and every problem."""
         if not options.contracts:
             return ()
-        from hatch_importspy.build.contracts import ContractError, load_contracts
+        from hatch_importspy.describe.contracts import ContractError, load_contracts
 
         try:
             return load_contracts(

@@ -303,7 +303,7 @@ def is_dunder(name: str) -> bool:
 def decorator_name(text: str) -> str:
     """``functools.lru_cache(maxsize=None)`` -> ``lru_cache``.
 
-    The text counterpart of :func:`~hatch_importspy.build.extract.last_name`, for decorators as a
+    The text counterpart of :func:`~hatch_importspy.describe.extract.last_name`, for decorators as a
     manifest records them.
     """
     return text.partition("(")[0].rpartition(".")[2].strip()

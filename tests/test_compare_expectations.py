@@ -12,8 +12,6 @@ import packaging
 import pytest
 import yaml
 
-from hatch_importspy.build.extract import ExtractionError, structure_of
-from hatch_importspy.build.infer import infer_expectations
 from hatch_importspy.compare.expectations import (
     ModuleLookup,
     call_problems,
@@ -21,6 +19,8 @@ from hatch_importspy.compare.expectations import (
     python_version_matches,
 )
 from hatch_importspy.compare.provided import ImportBinding, ProvidedModule
+from hatch_importspy.describe.extract import ExtractionError, structure_of
+from hatch_importspy.describe.infer import infer_expectations
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import (
     Attribute,

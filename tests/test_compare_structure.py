@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.compare.structure import (
     Change,
     ChangeKind,
     structure_changes,
     structure_findings,
 )
+from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.model import (
     Attribute,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy.build.config import (
+from hatch_importspy.describe.config import (
     HOOK_TABLE,
     POLICY_KEYS,
     ConfigError,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy.build.contracts import ContractError, load_contract, load_contracts
+from hatch_importspy.describe.contracts import ContractError, load_contract, load_contracts
 from hatch_importspy.formats.manifest import dumps, loads
 from hatch_importspy.model import (
     Attribute,

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy import __version__
-from hatch_importspy.build import describe as describe_module
-from hatch_importspy.build.config import ImportSpyOptions
-from hatch_importspy.build.describe import (
+from hatch_importspy.describe import distribution as describe_module
+from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.distribution import (
     PARALLEL_THRESHOLD,
     build_environment_resolver,
     default_workers,
@@ -20,7 +20,7 @@ from hatch_importspy.build.describe import (
     own_top_level,
     wheel_path,
 )
-from hatch_importspy.build.extract import extract_structure
+from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.model import (
     CallShape,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy.build.config import ImportSpyOptions
+from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.formats.wheel import read_wheel

@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from hatch_importspy.build.extract import ExtractionError, extract_structure
+from hatch_importspy.describe.extract import ExtractionError, extract_structure
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,

@@ -484,11 +484,11 @@ def test_the_manifest_does_not_depend_on_the_build_time(
 def test_the_plugin_module_is_cheap_to_import() -> None:
     probe = (
         "import sys, hatch_importspy.plugin as p;"
-        "heavy = [m for m in ('hatch_importspy.hook', 'hatch_importspy.build.describe',"
-        " 'hatch_importspy.build.extract', 'yaml') if m in sys.modules];"
+        "heavy = [m for m in ('hatch_importspy.hook', 'hatch_importspy.describe.distribution',"
+        " 'hatch_importspy.describe.extract', 'yaml') if m in sys.modules];"
         "print(heavy);"
         "cls = p.hatch_register_build_hook();"
-        "print(cls.PLUGIN_NAME, 'hatch_importspy.build.describe' in sys.modules)"
+        "print(cls.PLUGIN_NAME, 'hatch_importspy.describe.distribution' in sys.modules)"
     )
 
     completed = subprocess.run(

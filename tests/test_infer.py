@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from hatch_importspy.build.infer import (
+from hatch_importspy.describe.infer import (
     ExpectationRecorder,
     distribution_resolver,
     imports_nothing_external,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hatch_importspy.build.extract import extract_structure
+from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.errors import ManifestError
 from hatch_importspy.formats.manifest import (
     dumps,

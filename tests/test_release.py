@@ -12,7 +12,6 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from hatch_importspy.build.extract import extract_structure
 from hatch_importspy.compare.breaking import (
     BREAKING_CODES,
     breaking_severity,
@@ -28,6 +27,7 @@ from hatch_importspy.compare.specifiers import (
     neighbours,
     parse_specifier,
 )
+from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel
 

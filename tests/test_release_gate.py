@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy.build.extract import extract_structure
+from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.findings import Severity
 from hatch_importspy.formats.manifest import dumps, dumps_yaml

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from hatch_importspy.build.contracts import load_contract
+from hatch_importspy.describe.contracts import load_contract
 from hatch_importspy.formats.manifest import dumps_yaml, loads
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, SpyModel
 from hatch_importspy.report.show import HEADING, render_expectations

@@ -21,8 +21,8 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from hatch_importspy.build.config import ImportSpyOptions
 from hatch_importspy.compare.breaking import breaking_severity, is_breaking, release_findings
+from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.findings import Finding, Severity
 from hatch_importspy.formats.manifest import load_bytes

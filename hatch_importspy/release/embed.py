@@ -25,7 +25,8 @@ target, checked like an input, and moved into place atomically, so a failure nev
 half-written wheel.
 
 Configuration comes from the project's ``pyproject.toml``
-(:func:`~hatch_importspy.build.config.options_from_pyproject`) or is built by the caller; ``python``
+(:func:`~hatch_importspy.describe.config.options_from_pyproject`) or is built by the caller;
+``python``
 defaults to the wheel's ``Requires-Python``, as the hook's defaults to ``[project]
 requires-python``.
 """
@@ -48,10 +49,10 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
-from hatch_importspy.build.config import ImportSpyOptions
-from hatch_importspy.build.contracts import load_contracts
-from hatch_importspy.build.describe import Warn, describe_distribution
-from hatch_importspy.build.infer import distribution_resolver
+from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.contracts import load_contracts
+from hatch_importspy.describe.distribution import Warn, describe_distribution
+from hatch_importspy.describe.infer import distribution_resolver
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.manifest import dumps, load_bytes
 from hatch_importspy.formats.record import hex_to_record_digest

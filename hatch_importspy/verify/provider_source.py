@@ -13,8 +13,8 @@ import ast
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from hatch_importspy.build.extract import ExtractionError, known_at_run_time, parse, structure_of
 from hatch_importspy.compare.provided import ImportBinding, ProvidedModule
+from hatch_importspy.describe.extract import ExtractionError, known_at_run_time, parse, structure_of
 from hatch_importspy.model import ModuleStructure
 
 

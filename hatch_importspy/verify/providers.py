@@ -27,7 +27,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from hatch_importspy.build.extract import ExtractionError
+from hatch_importspy.describe.extract import ExtractionError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import Expectation, top_level

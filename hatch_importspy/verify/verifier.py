@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.build.extract import ExtractionError, extract_structure
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
@@ -32,6 +31,7 @@ from hatch_importspy.compare.integrity import (
     record_findings,
 )
 from hatch_importspy.compare.startup import startup_findings
+from hatch_importspy.describe.extract import ExtractionError, extract_structure
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding, sort_key

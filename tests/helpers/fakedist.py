@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from hatch_importspy.build.extract import extract_structure
+from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.formats.manifest import dumps
 from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel, module_name
 

@@ -1,6 +1,6 @@
 """ISP404, ISP406 and ISP407 for what a contract states beyond a name.
 
-Contract details follow :mod:`hatch_importspy.build.contracts`: a stated annotation, default,
+Contract details follow :mod:`hatch_importspy.describe.contracts`: a stated annotation, default,
 kind or return annotation must match; stated arguments must keep their relative order; a stated
 superclass must still be a base (by its written or final dotted name); a stated member of a class
 must still be there, and be of the stated sort.

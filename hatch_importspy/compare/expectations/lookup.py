@@ -16,7 +16,7 @@ ModuleLookup = Callable[[str], ProvidedModule | None]
 """Dotted module name -> the installed module as importers see it, ``None`` when absent.
 
 May raise :class:`~hatch_importspy.errors.SourceError` (in practice
-:class:`~hatch_importspy.build.extract.ExtractionError`) for a module that does not parse."""
+:class:`~hatch_importspy.describe.extract.ExtractionError`) for a module that does not parse."""
 
 
 class ModuleCache:

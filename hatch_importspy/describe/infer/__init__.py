@@ -55,13 +55,13 @@ One pass over each tree collects scopes, bindings and uses; resolving the uses a
 only the uses.  Output is deterministic: expectations sorted by module, names by dotted name, call
 shapes by (positional count, keywords, star flags).
 
-The work is split by job: :mod:`~hatch_importspy.build.infer.distributions` (which distribution
-provides a module; the standard library), :mod:`~hatch_importspy.build.infer.prescan` (the
+The work is split by job: :mod:`~hatch_importspy.describe.infer.distributions` (which distribution
+provides a module; the standard library), :mod:`~hatch_importspy.describe.infer.prescan` (the
 shortcut past modules that import nothing external), the walk in layers
-(:mod:`~hatch_importspy.build.infer.scope_builder`, ``.expressions``, ``.statements``,
-``.guarded``, ``.collector``, with :mod:`~hatch_importspy.build.infer.guards` deciding what
-guards), :mod:`~hatch_importspy.build.infer.resolve` (uses to external names) and
-:mod:`~hatch_importspy.build.infer.record` (the merged record and its sorted output).  This
+(:mod:`~hatch_importspy.describe.infer.scope_builder`, ``.expressions``, ``.statements``,
+``.guarded``, ``.collector``, with :mod:`~hatch_importspy.describe.infer.guards` deciding what
+guards), :mod:`~hatch_importspy.describe.infer.resolve` (uses to external names) and
+:mod:`~hatch_importspy.describe.infer.record` (the merged record and its sorted output).  This
 module holds the entry points.
 """
 
@@ -70,15 +70,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Collection, Mapping
 
-from hatch_importspy.build.infer.collector import Collector
-from hatch_importspy.build.infer.distributions import (
+from hatch_importspy.describe.infer.collector import Collector
+from hatch_importspy.describe.infer.distributions import (
     STANDARD_LIBRARY,
     distribution_resolver,
     is_standard_library,
 )
-from hatch_importspy.build.infer.prescan import imports_nothing_external
-from hatch_importspy.build.infer.record import Names, Record
-from hatch_importspy.build.infer.resolve import UseResolver
+from hatch_importspy.describe.infer.prescan import imports_nothing_external
+from hatch_importspy.describe.infer.record import Names, Record
+from hatch_importspy.describe.infer.resolve import UseResolver
 from hatch_importspy.model import CallShape, Expectation
 
 __all__ = [

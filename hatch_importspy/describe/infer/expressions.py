@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import ast
 
-from hatch_importspy.build.infer.bindings import OTHER, Kind, Use
-from hatch_importspy.build.infer.guards import mentions_feature_test
-from hatch_importspy.build.infer.scope_builder import ScopeBuilder
+from hatch_importspy.describe.infer.bindings import OTHER, Kind, Use
+from hatch_importspy.describe.infer.guards import mentions_feature_test
+from hatch_importspy.describe.infer.scope_builder import ScopeBuilder
 from hatch_importspy.model import INSTANCE
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)

@@ -6,7 +6,7 @@ structure from the same bytes.  Everything else the wheel ships (data, stubs, ``
 extensions, and modules that are not selected or do not parse) is recorded by path and sha256, so
 every shipped file is vouched for by the manifest one way or the other.
 
-The same parse feeds the inference of expectations (:mod:`hatch_importspy.build.infer`): what the
+The same parse feeds the inference of expectations (:mod:`hatch_importspy.describe.infer`): what the
 selected modules use from other distributions' modules, recorded in the manifest's ``expects``
 together with the expectations of the project's contracts.  Each module is parsed once, in the
 worker process that describes it; only the structure and the (small) record of uses come back.
@@ -32,9 +32,9 @@ from pathlib import Path
 from pickle import PicklingError
 
 from hatch_importspy import __version__
-from hatch_importspy.build.config import ImportSpyOptions
-from hatch_importspy.build.extract import ExtractionError, parse, structure_of
-from hatch_importspy.build.infer import (
+from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
+from hatch_importspy.describe.infer import (
     ExpectationRecorder,
     ModuleUses,
     distribution_resolver,
@@ -119,7 +119,7 @@ def describe_distribution(
     ``distribution_of`` maps a top-level module name to the distribution that provides it
     (default: the ``requires`` names only; the build hook passes
     :func:`build_environment_resolver`).  ``contracts`` (already loaded, see
-    :mod:`hatch_importspy.build.contracts`) are recorded in ``expects`` as given.
+    :mod:`hatch_importspy.describe.contracts`) are recorded in ``expects`` as given.
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
@@ -197,7 +197,7 @@ def own_top_level(paths: Iterable[str]) -> frozenset[str]:
 
 
 def build_environment_resolver(requires: Sequence[str]) -> Callable[[str], str | None]:
-    """:func:`~hatch_importspy.build.infer.distribution_resolver` over the running environment.
+    """:func:`~hatch_importspy.describe.infer.distribution_resolver` over the running environment.
 
     ``importlib.metadata.packages_distributions()`` (which distribution installed which top-level
     name) costs tens of milliseconds, so it is read on the first question only: a package that
@@ -266,7 +266,8 @@ def extract_all(
     """Extract every ``(wheel path, source)``, in order, with up to ``workers`` processes.
 
     With ``infer_for`` (the package's own top-level names) each module's uses of other modules
-    are read from the same tree (:func:`~hatch_importspy.build.infer.uses_of`); otherwise, and for a
+    are read from the same tree (:func:`~hatch_importspy.describe.infer.uses_of`); otherwise, and
+    for a
     module that does not parse, they are empty.  If worker processes cannot be started or die
     (a sandbox without process support, memory limits), the work is done again in this process:
     the result never depends on it.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection
 
-from hatch_importspy.build.extract import last_name
+from hatch_importspy.describe.extract import last_name
 
 FEATURE_MARKERS = frozenset(
     {

@@ -1,6 +1,6 @@
 """The state of one walk and its bookkeeping: the scope stack, where a name binds, guard depth.
 
-Every layer of the walk (:mod:`hatch_importspy.build.infer.expressions`, ``.statements``,
+Every layer of the walk (:mod:`hatch_importspy.describe.infer.expressions`, ``.statements``,
 ``.guarded``, ``.collector``) builds on this class, so Python's scoping rules (``global``,
 ``nonlocal``, class bodies) and the module-level flag rule are applied in one place only.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 
-from hatch_importspy.build.infer.bindings import Binding, Kind, Scope, Use
+from hatch_importspy.describe.infer.bindings import Binding, Kind, Scope, Use
 
 
 class ScopeBuilder:

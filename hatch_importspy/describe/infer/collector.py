@@ -1,18 +1,18 @@
 """One walk of one module: every statement dispatched to the layer that knows it.
 
-The layers (:mod:`hatch_importspy.build.infer.expressions`, ``.statements``, ``.guarded``) each
+The layers (:mod:`hatch_importspy.describe.infer.expressions`, ``.statements``, ``.guarded``) each
 handle one family of nodes on top of
-:class:`~hatch_importspy.build.infer.scope_builder.ScopeBuilder`; this class ties them together
+:class:`~hatch_importspy.describe.infer.scope_builder.ScopeBuilder`; this class ties them together
 with the dispatch over statement kinds, and what it collects is judged afterwards by
-:mod:`hatch_importspy.build.infer.resolve`.
+:mod:`hatch_importspy.describe.infer.resolve`.
 """
 
 from __future__ import annotations
 
 import ast
 
-from hatch_importspy.build.infer.bindings import OTHER
-from hatch_importspy.build.infer.guarded import GuardedStatements
+from hatch_importspy.describe.infer.bindings import OTHER
+from hatch_importspy.describe.infer.guarded import GuardedStatements
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 

@@ -7,9 +7,9 @@ a later binding can undo an earlier one.  Resolving touches only the uses, never
 
 from __future__ import annotations
 
-from hatch_importspy.build.infer.bindings import Binding, Import, Instance, Kind, Scope, Use
-from hatch_importspy.build.infer.record import Record, call_shape
-from hatch_importspy.build.infer.scope_builder import ScopeBuilder
+from hatch_importspy.describe.infer.bindings import Binding, Import, Instance, Kind, Scope, Use
+from hatch_importspy.describe.infer.record import Record, call_shape
+from hatch_importspy.describe.infer.scope_builder import ScopeBuilder
 from hatch_importspy.model import INSTANCE, CallShape, is_dunder
 
 

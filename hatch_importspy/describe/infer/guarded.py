@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ast
 
-from hatch_importspy.build.extract import is_type_checking, last_name
-from hatch_importspy.build.infer.bindings import OTHER
-from hatch_importspy.build.infer.guards import catches_guard, mentions_feature_test
-from hatch_importspy.build.infer.statements import BindingStatements
+from hatch_importspy.describe.extract import is_type_checking, last_name
+from hatch_importspy.describe.infer.bindings import OTHER
+from hatch_importspy.describe.infer.guards import catches_guard, mentions_feature_test
+from hatch_importspy.describe.infer.statements import BindingStatements
 
 
 class GuardedStatements(BindingStatements):

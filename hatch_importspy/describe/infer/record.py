@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
 
-from hatch_importspy.build.infer.distributions import is_standard_library
+from hatch_importspy.describe.infer.distributions import is_standard_library
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, join_path, top_level
 
 

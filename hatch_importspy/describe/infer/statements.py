@@ -10,9 +10,9 @@ from __future__ import annotations
 import ast
 from abc import ABC, abstractmethod
 
-from hatch_importspy.build.infer.bindings import OTHER, Import, Instance, Kind
-from hatch_importspy.build.infer.expressions import ExpressionWalker
-from hatch_importspy.build.infer.guards import mentions_feature_test
+from hatch_importspy.describe.infer.bindings import OTHER, Import, Instance, Kind
+from hatch_importspy.describe.infer.expressions import ExpressionWalker
+from hatch_importspy.describe.infer.guards import mentions_feature_test
 
 
 class BindingStatements(ExpressionWalker, ABC):

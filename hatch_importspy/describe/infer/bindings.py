@@ -1,7 +1,7 @@
 """What one walk of a module collects: scopes, the bindings of each name in them, and chain uses.
 
 These are plain facts, gathered in one pass and judged afterwards
-(:mod:`hatch_importspy.build.infer.resolve`): whether a name is followed depends on *every*
+(:mod:`hatch_importspy.describe.infer.resolve`): whether a name is followed depends on *every*
 binding of it in its scope, which is known only once the whole module has been walked.
 """
 

@@ -1,1 +1,0 @@
-"""The build phase: read a project statically and describe it as a SpyModel."""

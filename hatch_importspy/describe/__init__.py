@@ -1,0 +1,1 @@
+"""The build phase: read a project statically, never importing it, and describe it as a SpyModel."""
