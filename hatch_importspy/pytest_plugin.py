@@ -119,7 +119,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     result = config.stash.get(_RESULT, None)
     if result is None:
         return
-    from hatch_importspy.report import summarize
+    from hatch_importspy.report.summary import summarize
 
     compliant = summarize(result, strict=config.stash.get(_STRICT, False)).compliant
     if not compliant and exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
@@ -132,7 +132,8 @@ def pytest_terminal_summary(
     result = config.stash.get(_RESULT, None)
     if result is None:
         return
-    from hatch_importspy.report import render_text, summarize
+    from hatch_importspy.report.summary import summarize
+    from hatch_importspy.report.text import render_text
 
     strict = config.stash.get(_STRICT, False)
     compliant = summarize(result, strict=strict).compliant

@@ -12,7 +12,7 @@ import pytest
 
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
-from hatch_importspy.report import summarize
+from hatch_importspy.report.summary import summarize
 from hatch_importspy.results import DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import (

@@ -9,8 +9,9 @@ import jsonschema
 import pytest
 
 from hatch_importspy.findings import CODES, Finding, Severity
-from hatch_importspy.report import render_json, render_text, summarize
-from hatch_importspy.report.json import JSON_SCHEMA
+from hatch_importspy.report.json import JSON_SCHEMA, render_json
+from hatch_importspy.report.summary import summarize
+from hatch_importspy.report.text import render_text
 from hatch_importspy.results import DistributionResult, VerifyResult
 from tests.helpers.report_samples import ADDED, CHECKS, MISSING, MODIFIED, UNOWNED_PTH
 

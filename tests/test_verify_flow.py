@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import hatch_importspy.verify.verifier as verify_module
+import hatch_importspy.describe.extract as extract_module
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
@@ -87,7 +87,8 @@ def test_unchanged_files_are_never_parsed(site: Path, monkeypatch: pytest.Monkey
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("parsed a file whose digest matched")
 
-    monkeypatch.setattr(verify_module, "extract_structure", refuse)
+    # The verifier imports the extractor only when a digest differs; patch it where it lives.
+    monkeypatch.setattr(extract_module, "extract_structure", refuse)
     assert verify_installed([site], ["demo"], FACTS).findings() == ()
 
 

@@ -23,16 +23,20 @@ Parsing reads bytes and never imports or runs anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
-from hatch_importspy.describe.extract import ExtractionError
+from hatch_importspy.errors import SourceError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import Expectation, top_level
 from hatch_importspy.verify.installed import RecordIndex
-from hatch_importspy.verify.provider_source import directory_lookup
+
+if TYPE_CHECKING:
+    from hatch_importspy.compare.expectations.lookup import ModuleLookup
 
 _COMPILED_SUFFIXES = (".so", ".pyd", ".pyc")
 
@@ -54,11 +58,18 @@ class ExpectationChecker:
         facts: EnvironmentFacts | None,
     ) -> None:
         self._directories = tuple(directories)
-        self._lookup = directory_lookup(self._directories)
         self._versions = versions
         self._records = records
         self._facts = facts
         self._owners: dict[str, str | None] = {}
+
+    @cached_property
+    def _lookup(self) -> ModuleLookup:
+        """Provider modules as importers see them; built on first use, since a distribution
+        without ``expects`` never needs the source reader (nor the parser it brings)."""
+        from hatch_importspy.verify.provider_source import directory_lookup
+
+        return directory_lookup(self._directories)
 
     def findings(self, distribution: str, expects: Sequence[Expectation]) -> list[Finding]:
         """Every way the installed providers fall short of ``distribution``'s expectations."""
@@ -88,7 +99,7 @@ class ExpectationChecker:
         try:
             if self._lookup(expectation.module) is not None:
                 return None
-        except ExtractionError:
+        except SourceError:
             return None
         owner = self._owner(top_level(expectation.module))
         return None if owner is None else self._versions.get(canonicalize_name(owner))

@@ -31,7 +31,6 @@ from hatch_importspy.compare.integrity import (
     record_findings,
 )
 from hatch_importspy.compare.startup import startup_findings
-from hatch_importspy.describe.extract import ExtractionError, extract_structure
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding, sort_key
@@ -380,6 +379,7 @@ def _structure_of_changed(
     needed, and reading it costs more than hashing the file.
     """
     from hatch_importspy.compare.structure import structure_findings
+    from hatch_importspy.describe.extract import ExtractionError, extract_structure
 
     try:
         module = dataclasses.replace(module, structure=structures(module.path))
