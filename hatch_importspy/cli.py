@@ -357,7 +357,10 @@ def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResu
         results.append(verify_installed(scope.site_dirs, names, scope.facts))
     if wheels:
         results.append(verify_wheels(wheels, scope.facts))
-    return results[0] if len(results) == 1 else merge(results)
+    result = results[0] if len(results) == 1 else merge(results)
+    if scope.findings:
+        result = merge([result, VerifyResult((), scope.findings, ())])
+    return result
 
 
 def _write(text: str, output: Path | None, option: str = "--output") -> None:
