@@ -372,7 +372,12 @@ def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResu
         from hatch_importspy.verify.verifier import verify_wheels
 
         results.append(verify_wheels(wheels, scope.facts))
-    return results[0] if len(results) == 1 else merge(results)
+    result = results[0] if len(results) == 1 else merge(results)
+    if scope.findings:  # what choosing the environment found (ISP319)
+        from hatch_importspy.results import VerifyResult
+
+        result = merge([result, VerifyResult((), scope.findings, ())])
+    return result
 
 
 def _split_targets(targets: Sequence[str]) -> tuple[list[Path], list[str]]:

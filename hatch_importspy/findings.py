@@ -44,6 +44,7 @@ FindingCode = Literal[
     "ISP308",
     "ISP309",
     "ISP310",
+    "ISP319",
     "ISP320",
     "ISP321",
     "ISP330",
@@ -237,6 +238,14 @@ CODES: dict[str, Code] = _codes(
         "distribution's name and version.",
     ),
     Code("ISP310", "RECORD unusable", E, "The distribution's RECORD is missing or unreadable."),
+    Code(
+        "ISP319",
+        "interpreter's answer disagrees with its files",
+        E,
+        "`--python`: what the interpreter said about its environment (prefix, version, "
+        "site-packages) differs from what its `pyvenv.cfg` and directories show; the directories "
+        "the files show are verified too.",
+    ),
     # ISP32x policy gates (`--require-manifest`, `--policy`).
     Code(
         "ISP320",

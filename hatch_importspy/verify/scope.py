@@ -8,7 +8,10 @@ run inside it.  Two options choose the environment:
 - ``--python PATH``: another interpreter (a venv, a container image's Python, another Python
   version).  It is asked, with ``-I -S`` only, for its site directories and for the facts the
   environment checks compare (:mod:`.interpreter`); those facts then describe the target for
-  everything the command checks, wheel targets included.
+  everything the command checks, wheel targets included.  Its word is not taken alone: its
+  answer is held against its own files (:mod:`.layout`: ``pyvenv.cfg`` and the venv's
+  site-packages), a disagreement is an ISP319 finding, and the directories the files show are
+  verified whatever the answer said.
 - ``--path DIR`` (repeatable): site-packages directories read as they are, without starting any
   interpreter.  Nothing then says where they would run, so the environment checks are skipped
   with a notice, unless ``--python`` is given too: it then supplies the facts, and ``--path`` the
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
+from hatch_importspy.findings import Finding
 from hatch_importspy.verify.installed import default_site_dirs, unique_directories
 
 
@@ -36,6 +40,9 @@ class Scope:
     """In ``sys.path`` order, each once: the first copy of a distribution is the one imported."""
     facts: EnvironmentFacts | None
     """``None`` when no interpreter is known (``--path`` alone): environment checks are skipped."""
+    findings: tuple[Finding, ...] = ()
+    """What choosing the environment found: the ``--python`` answer disagreeing with the
+    interpreter's files (ISP319)."""
 
 
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
@@ -48,14 +55,32 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         if not path.is_dir():
             raise UnusableInputError(f"--path {path}: not a directory")
     if python is not None:
-        from hatch_importspy.verify.interpreter import query_interpreter  # --python only
+        # --python only: the query, and the layout its answer is held against.
+        from hatch_importspy.compare.layout import layout_findings
+        from hatch_importspy.verify.interpreter import query_interpreter
+        from hatch_importspy.verify.layout import read_layout
 
         try:
             answer = query_interpreter(python)
         except UnusableInputError as error:
             raise UnusableInputError(f"--python {error}") from None
-        site_dirs = tuple(paths) or answer.site_dirs
-        return Scope(unique_directories(site_dirs), answer.facts)
+        if paths:
+            return Scope(unique_directories(paths), answer.facts)
+        layout = read_layout(python)
+        findings = layout_findings(
+            python,
+            layout_prefix=layout.venv_prefix,
+            layout_version=layout.version,
+            layout_site_dirs=layout.site_dirs,
+            layout_problem=layout.problem,
+            answered_prefix=Path(answer.prefix),
+            answered_in_venv=answer.in_venv,
+            answered_version=answer.facts.python_version,
+            answered_site_dirs=answer.site_dirs,
+        )
+        # The files' own site-packages come first, as site would put them, whatever was answered.
+        site_dirs = unique_directories((*layout.site_dirs, *answer.site_dirs))
+        return Scope(site_dirs, answer.facts, tuple(findings))
     if paths:
         return Scope(unique_directories(paths), None)
     return Scope(default_site_dirs(), current_environment())
