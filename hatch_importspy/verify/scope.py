@@ -25,6 +25,7 @@ from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
+from hatch_importspy.pyrules.finder import LoaderSuffixes
 from hatch_importspy.verify.installed import default_site_dirs, unique_directories
 from hatch_importspy.verify.interpreter import query_interpreter
 
@@ -37,6 +38,9 @@ class Scope:
     """In ``sys.path`` order, each once: the first copy of a distribution is the one imported."""
     facts: EnvironmentFacts | None
     """``None`` when no interpreter is known (``--path`` alone): environment checks are skipped."""
+    suffixes: LoaderSuffixes | None = None
+    """The target interpreter's loader suffixes; ``None``: the running interpreter's (``--path``
+    alone names no interpreter)."""
 
 
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
@@ -54,7 +58,7 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         except UnusableInputError as error:
             raise UnusableInputError(f"--python {error}") from None
         site_dirs = tuple(paths) or answer.site_dirs
-        return Scope(unique_directories(site_dirs), answer.facts)
+        return Scope(unique_directories(site_dirs), answer.facts, answer.suffixes)
     if paths:
         return Scope(unique_directories(paths), None)
     return Scope(default_site_dirs(), current_environment())
