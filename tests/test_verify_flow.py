@@ -156,8 +156,9 @@ def test_added_files_in_the_package_directory(site: Path) -> None:
     (site / "demo/__pycache__").mkdir()
     (site / "demo/__pycache__/core.cpython-311.pyc").write_bytes(b"compiled")
     (site / "demo/__pycache__/extra.cpython-311.pyc").write_bytes(b"compiled")
-    (site / "unrelated.py").write_bytes(b"")  # outside demo's directories: not demo's business
+    (site / "unrelated.py").write_bytes(b"")  # outside demo's directories: ISP314, not ISP303
     assert codes(verify_installed([site], [], FACTS)) == [
+        ("ISP314", "unrelated.py"),
         ("ISP303", "demo/__pycache__/extra.cpython-311.pyc"),
         ("ISP303", "demo/extra.py"),
     ]
@@ -203,7 +204,7 @@ def test_record_disagreements(tmp_path: Path) -> None:
 def test_missing_record(tmp_path: Path) -> None:
     install(tmp_path, "demo", "1.0", FILES, manifest=demo_model(), record=False)
     result = verify_installed([tmp_path], [], FACTS)
-    assert result.findings() == (
+    assert only(result).findings == (
         Finding(
             "ISP310",
             "demo",
@@ -211,6 +212,10 @@ def test_missing_record(tmp_path: Path) -> None:
             file="demo-1.0.dist-info/RECORD",
         ),
     )
+    # Nothing lists its package either: that is top-level code nobody installed.
+    assert [(f.code, f.file) for f in result.environment_findings] == [
+        ("ISP314", "demo/__init__.py")
+    ]
 
 
 def test_corrupted_manifest(tmp_path: Path) -> None:
@@ -355,15 +360,20 @@ def test_unowned_startup_code_is_an_environment_finding(site: Path) -> None:
     ]
 
 
-def test_first_copy_on_the_path_is_verified(tmp_path: Path, site: Path) -> None:
+def test_every_copy_with_a_manifest_is_verified(tmp_path: Path, site: Path) -> None:
     shadow = tmp_path / "shadow"
-    install(shadow, "demo", "0.9", FILES)
+    install(shadow, "demo", "0.9", FILES)  # no manifest: not verified unless named
     result = verify_installed([site, shadow], [], FACTS)
     assert only(result).version == "1.0"
     assert result.notices == (
-        f"demo is installed more than once; {site / 'demo-1.0.dist-info'} is the copy imported "
-        "and verified",
+        f"demo is installed more than once; {site / 'demo-1.0.dist-info'} comes first on the "
+        "path; every copy is verified",
     )
+    named = verify_installed([site, shadow], ["demo"], FACTS)
+    assert [(d.version, d.has_manifest) for d in named.distributions] == [
+        ("1.0", True),
+        ("0.9", False),
+    ]
 
 
 def test_verification_writes_nothing(site: Path) -> None:

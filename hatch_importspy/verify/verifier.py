@@ -179,9 +179,10 @@ def _select(
     carrying: set[str],
     directories: Sequence[Path],
 ) -> list[InstalledDistribution]:
-    """Every copy of each named distribution (of each carrying a manifest, when none is named)."""
+    """Every copy of each named distribution; when none is named, every copy that carries a
+    manifest."""
     if not names:
-        return [d for d in distributions if d.canonical_name in carrying]
+        return [d for d in distributions if d.canonical_name in carrying and has_manifest(d)]
     wanted: dict[str, str] = {}
     for name in names:
         canonical = canonicalize_name(name)
