@@ -154,6 +154,6 @@ def test_the_model_agrees_with_importlib_on_a_real_directory(tmp_path: Path) -> 
         check=True,
     )
     origins = completed.stdout.splitlines()
-    for name, origin in zip(cases, origins):
+    for name, origin in zip(cases, origins, strict=True):
         resolved = resolve(name, [str(tmp_path)], listings, listings.suffixes)
         assert resolved is not None and resolved.file == origin, name
