@@ -12,7 +12,9 @@ Read-only: directories are listed and RECORDs read; nothing is imported or writt
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 from collections.abc import Container, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +23,7 @@ from packaging.utils import canonicalize_name
 
 from hatch_importspy.compare.shadowing import ModuleLoad, TopLevelModule
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.formats.record import is_outside, normalise_record_path
+from hatch_importspy.formats.record import is_outside, normalise_record_path, parse_record
 from hatch_importspy.pyrules.finder import (
     EntryKind,
     find_in_directory,
@@ -29,7 +31,11 @@ from hatch_importspy.pyrules.finder import (
     module_of_path,
     resolve,
 )
-from hatch_importspy.verify.installed import InstalledDistribution, RecordIndex
+from hatch_importspy.verify.installed import (
+    InstalledDistribution,
+    RecordIndex,
+    read_optional_bytes,
+)
 from hatch_importspy.verify.listings import DirectoryListings
 
 NOT_MODULES = frozenset({"__pycache__"})
@@ -97,26 +103,68 @@ def _modules_in(
 
 
 def listed_files(
-    distributions: Iterable[InstalledDistribution], records: RecordIndex
+    distributions: Iterable[InstalledDistribution], records: RecordIndex, wanted: Iterable[str]
 ) -> frozenset[str]:
-    """Every file some distribution's RECORD (or ``installed-files.txt``) lists, as the
-    ``/``-joined absolute path ``<site dir>/<relative path>`` (rows outside the site directory:
-    normalised absolute paths).  An unreadable RECORD lists nothing; its owner's verification
-    reports it."""
+    """Those of the ``wanted`` files (``/``-joined absolute paths ``<site dir>/<relative>``) that
+    some distribution's RECORD (or ``installed-files.txt``) lists.  An unreadable RECORD lists
+    nothing; its owner's verification reports it.
+
+    Every RECORD of the environment is read, but a row is split off only up to its first comma
+    and kept only when it names a wanted file: parsing every row of every RECORD cost more than
+    verifying an unchanged distribution.  Rows CSV quotes, or that leave the site directory, are
+    parsed properly.
+    """
+    remaining = set(wanted)
     listed: set[str] = set()
     for distribution in distributions:
-        try:
-            rows = records.record(distribution) or ()
-        except UnusableInputError:
-            continue
+        if not remaining:
+            break
         base = str(distribution.site_dir)
-        for row in rows:
-            path = normalise_record_path(row.path)
-            if is_outside(path):
-                listed.add(os.path.normpath(os.path.join(base, path)))  # noqa: PTH118
-            else:
-                listed.add(f"{base}/{path}")
+        prefix = base + "/"
+        paths, unusual = _record_paths(distribution, records)
+        keys = {prefix + path for path in paths & {k[len(prefix) :] for k in remaining}}
+        for path in unusual:
+            normal = normalise_record_path(path)
+            outside = is_outside(normal)
+            keys.add(os.path.normpath(prefix + normal) if outside else prefix + normal)
+        found = keys & remaining
+        remaining -= found
+        listed |= found
     return frozenset(listed)
+
+
+_FIRST_FIELD = re.compile(r"^([^,\n\"]*),", re.MULTILINE)
+"""A RECORD row's path, when CSV does not quote it: everything before the first comma."""
+_QUOTED = re.compile(r"^\".*$", re.MULTILINE)
+_UNUSUAL = re.compile(
+    r"^((?:[./]|[A-Za-z]:)[^,\n\"]*|[^,\n\"]*(?:\\|//|/\.)[^,\n\"]*),", re.MULTILINE
+)
+"""A row whose path is not already a plain relative ``/`` path: normalised before comparing."""
+
+
+def _record_paths(
+    distribution: InstalledDistribution, records: RecordIndex
+) -> tuple[set[str], list[str]]:
+    """The paths a RECORD (or ``installed-files.txt``) lists: the plain ones, and those to
+    normalise first.  Found with one regular-expression pass over the text, no row parsed
+    unless CSV quotes it."""
+    paths: list[str] = []
+    if distribution.metadata_dir.suffix == ".egg-info":  # rows are few: take the slow path
+        with contextlib.suppress(UnusableInputError):
+            paths = [entry.path for entry in records.record(distribution) or ()]
+    else:
+        try:
+            content = read_optional_bytes(distribution.metadata_dir / "RECORD")
+        except UnusableInputError:
+            content = None
+        text = (content or b"").decode("utf-8", errors="replace")
+        paths = _FIRST_FIELD.findall(text)
+        unusual = _UNUSUAL.findall(text)
+        for line in _QUOTED.findall(text):
+            with contextlib.suppress(UnusableInputError):
+                unusual.extend(entry.path for entry in parse_record(line, source=""))
+        return set(paths), unusual
+    return set(paths), paths  # installed-files.txt rows: normalise every one
 
 
 @dataclass(frozen=True)

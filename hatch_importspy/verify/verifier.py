@@ -235,7 +235,8 @@ def _surface_findings(
         key = (str(distribution.site_dir), distribution.canonical_name)
         copies.setdefault(key, []).append((distribution.name, distribution.metadata_name))
     modules = top_level_modules(directories, listings)
-    owned = listed_files(distributions, records) if modules else frozenset()
+    wanted = [f"{module.site_dir}/{module.file}" for module in modules]
+    owned = listed_files(distributions, records, wanted)
     return [*duplicate_findings(copies), *unowned_module_findings(modules, owned)]
 
 
