@@ -512,3 +512,21 @@ def test_bad_structure_of_a_changed_module_is_a_manifest_finding(tmp_path: Path)
         ("ISP301", "demo/core.py"),
         ("ISP309", "demo/core.py"),
     ]
+
+
+def test_an_earlier_site_directory_shadows_a_vouched_package(tmp_path: Path, site: Path) -> None:
+    """As in a ``--system-site-packages`` venv: the venv's directory comes first on the path."""
+    earlier = tmp_path / "venv-site"
+    install(earlier, "other", "2.0", {"demo/__init__.py": b"import os\n"})  # owned, not vouched
+    result = verify_installed([earlier, site], [], FACTS)
+    assert [(f.code, f.module, f.found) for f in only(result).findings] == [
+        ("ISP313", "demo", f"{earlier}/demo/__init__.py")
+    ]
+    assert result.environment_findings == ()
+
+
+def test_a_later_copy_is_excused_by_the_verified_first_copy(tmp_path: Path, site: Path) -> None:
+    earlier = tmp_path / "venv-site"
+    install(earlier, "demo", "1.0", FILES, manifest=demo_model())
+    result = verify_installed([earlier, site], [], FACTS)
+    assert [d.findings for d in result.distributions] == [(), ()]
