@@ -38,9 +38,10 @@ from hatch_importspy.verify.installed import (
 )
 from hatch_importspy.verify.listings import DirectoryListings
 
-NOT_MODULES = frozenset({"__pycache__"})
-"""Top-level names that are never reported as unowned modules: ``__pycache__`` holds bytecode
-compiled for a top-level module, never imported by that name."""
+NOT_MODULES = frozenset({"__pycache__", "sitecustomize", "usercustomize"})
+"""Top-level names never reported as unowned modules: ``__pycache__`` holds bytecode compiled for
+a top-level module, never imported by that name; ``sitecustomize`` and ``usercustomize`` run at
+start-up and are judged as start-up code (ISP307/ISP308), once."""
 
 _NAMESPACE_DEPTH = 8
 """How deep namespace directories are followed (a symbolic link loop must not hang the run)."""
