@@ -367,7 +367,9 @@ def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResu
     wheels, names = _split_targets(targets)
     results = []
     if checks_installed(targets):
-        results.append(verify_installed(scope.site_dirs, names, scope.facts))
+        results.append(
+            verify_installed(scope.site_dirs, names, scope.facts, suffixes=scope.suffixes)
+        )
     if wheels:
         from hatch_importspy.verify.verifier import verify_wheels
 

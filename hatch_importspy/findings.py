@@ -44,6 +44,9 @@ FindingCode = Literal[
     "ISP308",
     "ISP309",
     "ISP310",
+    "ISP313",
+    "ISP314",
+    "ISP315",
     "ISP319",
     "ISP320",
     "ISP321",
@@ -238,6 +241,29 @@ CODES: dict[str, Code] = _codes(
         "distribution's name and version.",
     ),
     Code("ISP310", "RECORD unusable", E, "The distribution's RECORD is missing or unreadable."),
+    Code(
+        "ISP313",
+        "module shadowed",
+        E,
+        "Importing a module the manifest vouches for would load another file: a package "
+        "directory, an extension module or sourceless bytecode of the same name (beside it or in "
+        "an earlier site directory) that the manifest does not vouch for, whoever owns it.",
+    ),
+    Code(
+        "ISP314",
+        "unowned top-level module",
+        E,
+        "A module or package at the top of a site directory (or inside a namespace directory "
+        "there) is listed by no installed distribution's RECORD: any `.pth` line or import runs "
+        "it.",
+    ),
+    Code(
+        "ISP315",
+        "distribution installed twice",
+        E,
+        "One site directory holds two metadata directories (`.dist-info`/`.egg-info`) for one "
+        "distribution: a decoy can stand in for the real copy. Every copy is verified.",
+    ),
     Code(
         "ISP319",
         "interpreter's answer disagrees with its files",

@@ -77,7 +77,7 @@ def test_the_query_runs_isolated_and_without_site() -> None:
         if line.startswith("import ")
         for name in line.removeprefix("import ").split(",")
     }
-    assert imported == {"json", "os", "platform", "sys", "sysconfig"}
+    assert imported == {"importlib.machinery", "json", "os", "platform", "sys", "sysconfig"}
 
 
 def test_a_venv_of_the_running_python(tmp_path: Path) -> None:

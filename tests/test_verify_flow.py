@@ -157,8 +157,9 @@ def test_added_files_in_the_package_directory(site: Path) -> None:
     (site / "demo/__pycache__").mkdir()
     (site / "demo/__pycache__/core.cpython-311.pyc").write_bytes(b"compiled")
     (site / "demo/__pycache__/extra.cpython-311.pyc").write_bytes(b"compiled")
-    (site / "unrelated.py").write_bytes(b"")  # outside demo's directories: not demo's business
+    (site / "unrelated.py").write_bytes(b"")  # outside demo's directories: ISP314, not ISP303
     assert codes(verify_installed([site], [], FACTS)) == [
+        ("ISP314", "unrelated.py"),
         ("ISP303", "demo/__pycache__/extra.cpython-311.pyc"),
         ("ISP303", "demo/extra.py"),
     ]
@@ -204,7 +205,7 @@ def test_record_disagreements(tmp_path: Path) -> None:
 def test_missing_record(tmp_path: Path) -> None:
     install(tmp_path, "demo", "1.0", FILES, manifest=demo_model(), record=False)
     result = verify_installed([tmp_path], [], FACTS)
-    assert result.findings() == (
+    assert only(result).findings == (
         Finding(
             "ISP310",
             "demo",
@@ -212,6 +213,10 @@ def test_missing_record(tmp_path: Path) -> None:
             file="demo-1.0.dist-info/RECORD",
         ),
     )
+    # Nothing lists its package either: that is top-level code nobody installed.
+    assert [(f.code, f.file) for f in result.environment_findings] == [
+        ("ISP314", "demo/__init__.py")
+    ]
 
 
 def test_corrupted_manifest(tmp_path: Path) -> None:
@@ -356,15 +361,20 @@ def test_unowned_startup_code_is_an_environment_finding(site: Path) -> None:
     ]
 
 
-def test_first_copy_on_the_path_is_verified(tmp_path: Path, site: Path) -> None:
+def test_every_copy_with_a_manifest_is_verified(tmp_path: Path, site: Path) -> None:
     shadow = tmp_path / "shadow"
-    install(shadow, "demo", "0.9", FILES)
+    install(shadow, "demo", "0.9", FILES)  # no manifest: not verified unless named
     result = verify_installed([site, shadow], [], FACTS)
     assert only(result).version == "1.0"
     assert result.notices == (
-        f"demo is installed more than once; {site / 'demo-1.0.dist-info'} is the copy imported "
-        "and verified",
+        f"demo is installed more than once; {site / 'demo-1.0.dist-info'} comes first on the "
+        "path; every copy is verified",
     )
+    named = verify_installed([site, shadow], ["demo"], FACTS)
+    assert [(d.version, d.has_manifest) for d in named.distributions] == [
+        ("1.0", True),
+        ("0.9", False),
+    ]
 
 
 def test_verification_writes_nothing(site: Path) -> None:
@@ -503,3 +513,21 @@ def test_bad_structure_of_a_changed_module_is_a_manifest_finding(tmp_path: Path)
         ("ISP301", "demo/core.py"),
         ("ISP309", "demo/core.py"),
     ]
+
+
+def test_an_earlier_site_directory_shadows_a_vouched_package(tmp_path: Path, site: Path) -> None:
+    """As in a ``--system-site-packages`` venv: the venv's directory comes first on the path."""
+    earlier = tmp_path / "venv-site"
+    install(earlier, "other", "2.0", {"demo/__init__.py": b"import os\n"})  # owned, not vouched
+    result = verify_installed([earlier, site], [], FACTS)
+    assert [(f.code, f.module, f.found) for f in only(result).findings] == [
+        ("ISP313", "demo", f"{earlier}/demo/__init__.py")
+    ]
+    assert result.environment_findings == ()
+
+
+def test_a_later_copy_is_excused_by_the_verified_first_copy(tmp_path: Path, site: Path) -> None:
+    earlier = tmp_path / "venv-site"
+    install(earlier, "demo", "1.0", FILES, manifest=demo_model())
+    result = verify_installed([earlier, site], [], FACTS)
+    assert [d.findings for d in result.distributions] == [(), ()]

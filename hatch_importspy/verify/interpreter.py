@@ -10,11 +10,13 @@ Starting the target normally would run its ``site`` module, and with it every ``
 every ``.pth`` file in the environment under check -- exactly what a malicious distribution
 relies on.  So the target is started with ``-I -S`` only (isolated: no ``PYTHON*`` variables, no
 current directory or user site on ``sys.path``; and no ``site`` at all), and runs a short script
-that imports nothing but the standard library modules ``json``, ``os``, ``platform``, ``sys`` and
-``sysconfig``.  The script therefore computes by hand what ``site`` and
+that imports nothing but the standard library modules ``importlib.machinery``, ``json``, ``os``,
+``platform``, ``sys`` and ``sysconfig``.  The script therefore computes by hand what ``site`` and
 ``packaging.markers.default_environment()`` would have:
 
 - the marker environment, key by key as :mod:`packaging` defines it;
+- the loader suffixes (``importlib.machinery``'s ``EXTENSION_SUFFIXES``, ``SOURCE_SUFFIXES``,
+  ``BYTECODE_SUFFIXES``): which files its path finder takes for a module name;
 - the site directories, in the order ``site`` would put them on ``sys.path``.  Without ``site``
   nothing has noticed a virtual environment yet (``site`` is what reads ``pyvenv.cfg`` and
   moves ``sys.prefix`` to the venv), so the script looks for ``pyvenv.cfg`` where ``site`` does
@@ -43,6 +45,7 @@ from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
+from hatch_importspy.pyrules.finder import LoaderSuffixes
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds the target gets to answer; a cold container file system can be slow, a hang is not."""
@@ -50,7 +53,7 @@ DEFAULT_TIMEOUT = 30.0
 ISOLATION_FLAGS = ("-I", "-S")
 
 QUERY_SCRIPT = r"""
-import json, os, platform, sys, sysconfig
+import importlib.machinery, json, os, platform, sys, sysconfig
 
 def full_version(info):
     version = "%d.%d.%d" % (info.major, info.minor, info.micro)
@@ -156,6 +159,11 @@ answer = {
     "prefix": venv_prefix or sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
     "site_imported": "site" in sys.modules,
+    "loader_suffixes": [
+        list(importlib.machinery.EXTENSION_SUFFIXES),
+        list(importlib.machinery.SOURCE_SUFFIXES),
+        list(importlib.machinery.BYTECODE_SUFFIXES),
+    ],
 }
 sys.stdout.write(json.dumps(answer))
 """
@@ -173,6 +181,8 @@ class InterpreterFacts:
     executable: str
     prefix: str
     base_prefix: str
+    suffixes: LoaderSuffixes
+    """Its loader suffixes, in the order its path finder tries them."""
 
     @property
     def in_venv(self) -> bool:
@@ -208,6 +218,11 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
     if site_dirs is None or not all(isinstance(text, str) for text in texts):
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     executable, prefix, base_prefix = (str(text) for text in texts)
+    suffixes = data.get("loader_suffixes")
+    groups = [_strings(group) for group in suffixes] if isinstance(suffixes, list) else []
+    if len(groups) != 3 or any(group is None for group in groups):
+        raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
+    extension, source, bytecode = (tuple(group or ()) for group in groups)
     return InterpreterFacts(
         interpreter=interpreter,
         facts=facts,
@@ -215,6 +230,7 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
         executable=executable,
         prefix=prefix,
         base_prefix=base_prefix,
+        suffixes=LoaderSuffixes(extension, source, bytecode),
     )
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
 from hatch_importspy.findings import Finding
+from hatch_importspy.pyrules.finder import LoaderSuffixes
 from hatch_importspy.verify.installed import default_site_dirs, unique_directories
 
 
@@ -43,6 +44,9 @@ class Scope:
     findings: tuple[Finding, ...] = ()
     """What choosing the environment found: the ``--python`` answer disagreeing with the
     interpreter's files (ISP319)."""
+    suffixes: LoaderSuffixes | None = None
+    """The target interpreter's loader suffixes; ``None``: the running interpreter's (``--path``
+    alone names no interpreter)."""
 
 
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
@@ -65,7 +69,7 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         except UnusableInputError as error:
             raise UnusableInputError(f"--python {error}") from None
         if paths:
-            return Scope(unique_directories(paths), answer.facts)
+            return Scope(unique_directories(paths), answer.facts, suffixes=answer.suffixes)
         layout = read_layout(python)
         findings = layout_findings(
             python,
@@ -80,7 +84,7 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         )
         # The files' own site-packages come first, as site would put them, whatever was answered.
         site_dirs = unique_directories((*layout.site_dirs, *answer.site_dirs))
-        return Scope(site_dirs, answer.facts, tuple(findings))
+        return Scope(site_dirs, answer.facts, tuple(findings), answer.suffixes)
     if paths:
         return Scope(unique_directories(paths), None)
     return Scope(default_site_dirs(), current_environment())

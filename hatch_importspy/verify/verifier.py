@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,11 @@ from hatch_importspy.compare.integrity import (
     package_directories,
     record_findings,
 )
+from hatch_importspy.compare.shadowing import (
+    duplicate_findings,
+    shadow_findings,
+    unowned_module_findings,
+)
 from hatch_importspy.compare.startup import startup_findings
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
@@ -42,6 +47,7 @@ from hatch_importspy.formats.manifest import (
 )
 from hatch_importspy.formats.record import data_directory, installed_path, stated_digests
 from hatch_importspy.model import Module, SpyModel
+from hatch_importspy.pyrules.finder import LoaderSuffixes
 from hatch_importspy.results import (
     CHECK_DEPENDENCIES,
     CHECK_ENVIRONMENT,
@@ -54,6 +60,12 @@ from hatch_importspy.results import (
     NOTICE_WHEEL_DEPENDENCIES,
     DistributionResult,
     VerifyResult,
+)
+from hatch_importspy.verify.importable import (
+    VouchedElsewhere,
+    listed_files,
+    top_level_modules,
+    vouched_loads,
 )
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
@@ -69,6 +81,7 @@ from hatch_importspy.verify.installed import (
     read_manifest_start,
     unique_directories,
 )
+from hatch_importspy.verify.listings import DirectoryListings
 from hatch_importspy.verify.providers import ExpectationChecker
 
 if TYPE_CHECKING:
@@ -81,13 +94,19 @@ if TYPE_CHECKING:
 
 
 def verify_installed(
-    site_dirs: Sequence[Path], names: Sequence[str], facts: EnvironmentFacts | None
+    site_dirs: Sequence[Path],
+    names: Sequence[str],
+    facts: EnvironmentFacts | None,
+    *,
+    suffixes: LoaderSuffixes | None = None,
 ) -> VerifyResult:
     """Verify installed distributions in ``site_dirs``.
 
     ``names`` selects distributions (any spelling of their names); empty means every distribution
-    that carries a manifest.  ``facts`` describes the interpreter the directories belong to;
-    ``None`` skips the environment checks (and requirements with markers), saying so in a notice.
+    that carries a manifest.  Every installed copy of a selected distribution is verified.
+    ``facts`` describes the interpreter the directories belong to; ``None`` skips the environment
+    checks (and requirements with markers), saying so in a notice.  ``suffixes`` are that
+    interpreter's loader suffixes (default: the running interpreter's), for what an import loads.
     """
     directories = unique_directories(site_dirs)
     for directory in directories:
@@ -95,9 +114,9 @@ def verify_installed(
             raise UnusableInputError(f"{directory}: not a directory")
     distributions = find_distributions(directories)
     records = RecordIndex(distributions)
-    first, notices = _first_copies(distributions)
+    first, notices = _imported_copies(distributions)
     carrying = {d.canonical_name for d in distributions if has_manifest(d)}
-    targets = _select(names, first, carrying, directories)
+    targets = _select(names, distributions, carrying, directories)
     if not names and not targets:
         notices.append(NOTICE_NO_MANIFEST)
     if facts is None:
@@ -107,10 +126,13 @@ def verify_installed(
     unowned = startup_findings(
         startup, {file.path: records.owners_of(file.path) for file in startup}, carrying
     )
+    listings = DirectoryListings(suffixes or LoaderSuffixes.running())
+    unowned.extend(_surface_findings(distributions, directories, records, listings))
+    surface = _Surface(directories, listings, records, frozenset(carrying))
     versions = InstalledVersions(first)
     expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
     results = tuple(
-        _verify_distribution(distribution, records, versions, facts, expectations)
+        _verify_distribution(distribution, records, versions, facts, expectations, surface)
         for distribution in targets
     )
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
@@ -134,41 +156,89 @@ def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> Ver
 # --------------------------------------------------------------------------- installed
 
 
-def _first_copies(
+def _imported_copies(
     distributions: Sequence[InstalledDistribution],
 ) -> tuple[dict[str, InstalledDistribution], list[str]]:
-    """The copy of each distribution that is imported (the first on the path), and a notice for
-    each shadowed copy: only the first is verified."""
+    """The copy of each distribution whose metadata is read first (the first on the path: the
+    version requirements are held against), and a notice for each copy in a later site
+    directory.  Every copy is verified; copies in one directory are ISP315."""
     first: dict[str, InstalledDistribution] = {}
     notices: list[str] = []
     for distribution in distributions:
         kept = first.setdefault(distribution.canonical_name, distribution)
-        if kept is not distribution:
+        if kept is not distribution and kept.site_dir != distribution.site_dir:
             notices.append(
-                f"{distribution.name} is installed more than once; "
-                f"{kept.metadata_dir} is the copy imported and verified"
+                f"{distribution.name} is installed more than once; {kept.metadata_dir} comes "
+                "first on the path; every copy is verified"
             )
     return first, notices
 
 
 def _select(
     names: Sequence[str],
-    first: Mapping[str, InstalledDistribution],
+    distributions: Sequence[InstalledDistribution],
     carrying: set[str],
     directories: Sequence[Path],
 ) -> list[InstalledDistribution]:
+    """Every copy of each named distribution; when none is named, every copy that carries a
+    manifest."""
     if not names:
-        return [distribution for name, distribution in first.items() if name in carrying]
-    selected: dict[str, InstalledDistribution] = {}
+        return [d for d in distributions if d.canonical_name in carrying and has_manifest(d)]
+    wanted: dict[str, str] = {}
     for name in names:
         canonical = canonicalize_name(name)
-        if canonical not in first:
+        if not any(d.canonical_name == canonical for d in distributions):
             where = ", ".join(str(directory) for directory in directories) or "no directory"
             raise UnusableInputError(
                 f"{name}: no distribution of that name is installed in {where}"
             )
-        selected.setdefault(canonical, first[canonical])
-    return list(selected.values())
+        wanted.setdefault(canonical, name)
+    order = list(wanted)
+    chosen = [d for d in distributions if d.canonical_name in wanted]
+    return sorted(chosen, key=lambda d: order.index(d.canonical_name))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Surface:
+    """What deciding "which file does an import load" needs, shared by every distribution."""
+
+    directories: tuple[Path, ...]
+    listings: DirectoryListings
+    records: RecordIndex
+    carrying: frozenset[str]
+
+    def findings(
+        self, distribution: InstalledDistribution, vouched: Iterable[str]
+    ) -> list[Finding]:
+        """ISP313 for the distribution's vouched modules (see :mod:`.compare.shadowing`)."""
+        site_dir = str(distribution.site_dir)
+        paths = tuple(vouched)
+        loads = vouched_loads(paths, self.directories, self.listings)
+        excused = VouchedElsewhere(
+            frozenset(f"{site_dir}/{path}" for path in paths),
+            site_dir,
+            distribution.canonical_name,
+            self.records,
+            self.carrying,
+        )
+        return shadow_findings(distribution.name, site_dir, loads, excused)
+
+
+def _surface_findings(
+    distributions: Sequence[InstalledDistribution],
+    directories: Sequence[Path],
+    records: RecordIndex,
+    listings: DirectoryListings,
+) -> list[Finding]:
+    """ISP315 (a distribution twice in one site directory) and ISP314 (unowned top-level code)."""
+    copies: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for distribution in distributions:
+        key = (str(distribution.site_dir), distribution.canonical_name)
+        copies.setdefault(key, []).append((distribution.name, distribution.metadata_name))
+    modules = top_level_modules(directories, listings)
+    wanted = [f"{module.site_dir}/{module.file}" for module in modules]
+    owned = listed_files(distributions, records, wanted)
+    return [*duplicate_findings(copies), *unowned_module_findings(modules, owned)]
 
 
 def _verify_distribution(
@@ -177,6 +247,7 @@ def _verify_distribution(
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
     expectations: ExpectationChecker,
+    surface: _Surface,
 ) -> DistributionResult:
     name, site_dir, metadata_dir = (
         distribution.name,
@@ -216,6 +287,7 @@ def _verify_distribution(
     findings.extend(
         added_file_findings(name, present, owned=records.relative_to(site_dir), vouched=expected)
     )
+    findings.extend(surface.findings(distribution, expected))
 
     checks.append(CHECK_STRUCTURE)
     read = functools.partial(read_file, site_dir)

@@ -1,0 +1,1 @@
+"""Models of CPython's own rules, as pure functions over plain data (names, listings)."""

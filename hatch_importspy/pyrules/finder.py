@@ -1,0 +1,216 @@
+"""Which file CPython's path-based finder loads for a module name, modelled over directory listings.
+
+``importlib.machinery.PathFinder`` asks one ``FileFinder`` per ``sys.path`` entry (or per entry of
+a package's ``__path__``), in order, and the first that finds the name wins.  Inside one
+directory, for a name ``x``, ``FileFinder.find_spec`` (CPython 3.11, unchanged in 3.12/3.13):
+
+1. takes the directory ``x/`` when it holds a regular file ``__init__`` + a loader suffix, the
+   suffixes tried in loader order -- extension modules (``EXTENSION_SUFFIXES``), then source
+   (``.py``), then sourceless bytecode (``.pyc``): a regular package;
+2. otherwise takes the first regular file ``x`` + suffix, in the same order;
+3. otherwise, when ``x/`` is a directory, remembers it as a namespace portion: it becomes a
+   namespace package only when no entry of the whole path found a module or package.
+
+Nothing here touches a file system: a directory is a :class:`Listing` (its regular files, and for
+each subdirectory the ``__init__`` files it holds), and the suffixes are parameters, so the rules
+can be applied for another interpreter (``verify --python``) than the one running them.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+INIT = "__init__"
+"""The stem of a regular package's initialisation module."""
+
+
+class EntryKind(str, enum.Enum):
+    """What the finder found for a name in one directory."""
+
+    PACKAGE = "package"
+    """A directory holding ``__init__`` with a loader suffix."""
+    EXTENSION = "extension module"
+    SOURCE = "source module"
+    BYTECODE = "sourceless bytecode module"
+    NAMESPACE = "namespace portion"
+    """A bare directory: used only when no directory of the path has anything else."""
+
+
+@dataclass(frozen=True)
+class LoaderSuffixes:
+    """The file suffixes the path finder's loaders claim, as ``importlib.machinery`` lists them.
+
+    Loader order is the order ``importlib._bootstrap_external._get_supported_file_loaders``
+    returns: extension modules, then source, then bytecode.
+    """
+
+    extension: tuple[str, ...]
+    """``importlib.machinery.EXTENSION_SUFFIXES`` of the target interpreter."""
+    source: tuple[str, ...] = (".py",)
+    """``importlib.machinery.SOURCE_SUFFIXES`` (``.pyw`` too on Windows)."""
+    bytecode: tuple[str, ...] = (".pyc",)
+    """``importlib.machinery.BYTECODE_SUFFIXES``."""
+
+    @classmethod
+    def running(cls) -> LoaderSuffixes:
+        """The suffixes of the interpreter running this code."""
+        import importlib.machinery as machinery
+
+        return cls(
+            tuple(machinery.EXTENSION_SUFFIXES),
+            tuple(machinery.SOURCE_SUFFIXES),
+            tuple(machinery.BYTECODE_SUFFIXES),
+        )
+
+    def ordered(self) -> tuple[tuple[str, EntryKind], ...]:
+        """Every suffix with the kind of module it loads, in the order the finder tries them."""
+        return (
+            *((suffix, EntryKind.EXTENSION) for suffix in self.extension),
+            *((suffix, EntryKind.SOURCE) for suffix in self.source),
+            *((suffix, EntryKind.BYTECODE) for suffix in self.bytecode),
+        )
+
+    def init_names(self) -> tuple[str, ...]:
+        """``__init__`` + each suffix, in loader order: the files that make a regular package."""
+        return tuple(INIT + suffix for suffix, _ in self.ordered())
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the finder sees of one directory."""
+
+    files: frozenset[str] = frozenset()
+    """Names of the regular files in it (symbolic links followed, as ``os.stat`` does)."""
+    directories: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Each subdirectory's name -> the ``__init__`` + suffix regular files it holds."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "directories", MappingProxyType(dict(self.directories)))
+
+
+@dataclass(frozen=True)
+class Found:
+    """The entry the finder takes for a name in one directory."""
+
+    name: str
+    """The module's last name component, e.g. ``x``."""
+    kind: EntryKind
+    entry: str
+    """The directory entry, e.g. ``x.py``, ``x`` (a package or namespace portion)."""
+    file: str | None
+    """The file that runs, relative to the directory: ``x.py``, ``x/__init__.py``; ``None`` for
+    a namespace portion."""
+
+
+def find_in_directory(listing: Listing, name: str, suffixes: LoaderSuffixes) -> Found | None:
+    """The entry ``FileFinder.find_spec`` takes for ``name`` in one directory (module docstring:
+    a package directory first, then ``name`` + each suffix in loader order, then a namespace
+    portion), ``None`` when the directory has nothing of that name."""
+    inits = listing.directories.get(name)
+    if inits is not None:
+        for init in suffixes.init_names():
+            if init in inits:
+                return Found(name, EntryKind.PACKAGE, name, f"{name}/{init}")
+    for suffix, kind in suffixes.ordered():
+        candidate = name + suffix
+        if candidate in listing.files:
+            return Found(name, kind, candidate, candidate)
+    if inits is not None:
+        return Found(name, EntryKind.NAMESPACE, name, None)
+    return None
+
+
+def module_names(listing: Listing, suffixes: LoaderSuffixes) -> tuple[str, ...]:
+    """Every name an import could find in the directory, sorted: each subdirectory, and each
+    file named ``<name><suffix>`` for a loader suffix.  A name holding a dot is left out: the
+    import system reads a dot as a package boundary, so no import reaches such an entry."""
+    names = {name for name in listing.directories if "." not in name}
+    ordered = suffixes.ordered()
+    for file in listing.files:
+        for suffix, _ in ordered:
+            stem = file[: -len(suffix)] if file.endswith(suffix) else ""
+            if stem and "." not in stem:
+                names.add(stem)
+    return tuple(sorted(names))
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """Where an import of a dotted name ends, on a given path."""
+
+    directory: str
+    """The directory (as given in the search path, joined with ``/``) that holds the entry."""
+    found: Found
+
+    @property
+    def file(self) -> str | None:
+        """The file that runs, as ``directory/file``; ``None`` for a namespace package."""
+        return None if self.found.file is None else f"{self.directory}/{self.found.file}"
+
+
+def find_on_path(
+    name: str, path: Sequence[str], listing_of: Callable[[str], Listing], suffixes: LoaderSuffixes
+) -> tuple[Resolved | None, tuple[str, ...]]:
+    """``PathFinder.find_spec`` for one name component: the first directory of ``path`` whose
+    finder takes a module or package wins; bare directories met on the way are namespace
+    portions, and become the package's ``__path__`` when nothing wins.
+
+    Returns the winner (``None`` when there is none) and the namespace portions' directories.
+    """
+    portions: list[str] = []
+    for directory in path:
+        found = find_in_directory(listing_of(directory), name, suffixes)
+        if found is None:
+            continue
+        if found.kind is EntryKind.NAMESPACE:
+            portions.append(f"{directory}/{name}")
+            continue
+        return Resolved(directory, found), ()
+    return None, tuple(portions)
+
+
+def resolve(
+    dotted: str, path: Sequence[str], listing_of: Callable[[str], Listing], suffixes: LoaderSuffixes
+) -> Resolved | None:
+    """The entry an ``import a.b.c`` loads with ``path`` as ``sys.path``: each parent is found
+    first, and the next name is searched in the parent's ``__path__`` -- the package directory
+    of a regular package, every portion of a namespace package.  ``None`` when the import would
+    fail (a parent is missing, or is a plain module) or ends at a namespace package."""
+    search: Sequence[str] = path
+    parts = dotted.split(".")
+    for index, part in enumerate(parts):
+        winner, portions = find_on_path(part, search, listing_of, suffixes)
+        last = index == len(parts) - 1
+        if winner is not None:
+            if last:
+                return winner
+            if winner.found.kind is not EntryKind.PACKAGE:
+                return None  # a module has no ``__path__``: no submodule can be found in it
+            search = (f"{winner.directory}/{part}",)
+        elif portions and not last:
+            search = portions
+        else:
+            return None
+    return None
+
+
+def module_of_path(path: str, suffixes: LoaderSuffixes) -> str | None:
+    """The dotted name a file is imported as, from its ``/`` path relative to a ``sys.path``
+    directory: ``a/b/c.py`` -> ``a.b.c``, ``a/b/__init__.py`` -> ``a.b``; ``None`` when the file
+    has no loader suffix or a component holds a dot (no import reaches it)."""
+    directory, _, file = path.rpartition("/")
+    for suffix, _ in suffixes.ordered():
+        if file.endswith(suffix) and len(file) > len(suffix):
+            stem = file[: -len(suffix)]
+            break
+    else:
+        return None
+    parts = [*directory.split("/")] if directory else []
+    if stem != INIT:
+        parts.append(stem)
+    if not parts or any(not part or "." in part for part in parts):
+        return None
+    return ".".join(parts)
