@@ -44,6 +44,9 @@ FindingCode = Literal[
     "ISP308",
     "ISP309",
     "ISP310",
+    "ISP316",
+    "ISP317",
+    "ISP318",
     "ISP320",
     "ISP321",
     "ISP330",
@@ -237,6 +240,30 @@ CODES: dict[str, Code] = _codes(
         "distribution's name and version.",
     ),
     Code("ISP310", "RECORD unusable", E, "The distribution's RECORD is missing or unreadable."),
+    Code(
+        "ISP316",
+        "RECORD row outside the distribution",
+        E,
+        "A RECORD row is an absolute path, or climbs out of its site directory with `..` and "
+        "lands in a site directory: it owns nothing. Rows of the scripts, headers and data "
+        "schemes (`../../../bin/tool`) are not reported.",
+    ),
+    Code(
+        "ISP317",
+        "file differs from its RECORD",
+        E,
+        "A file in a site directory no longer has the sha256 its distribution's RECORD states, "
+        "or is missing or unreadable; checked for every distribution, with a manifest or "
+        "without. A policy `accept` entry can accept it with a reason.",
+    ),
+    Code(
+        "ISP318",
+        "start-up file unreadable",
+        E,
+        "A `.pth` file (or a start-up module, or a directory or zip a `.pth` line adds) cannot "
+        "be read or is not a regular file (a FIFO, a device, a directory): `site` may still "
+        "run it, so it is never skipped.",
+    ),
     # ISP32x policy gates (`--require-manifest`, `--policy`).
     Code(
         "ISP320",
