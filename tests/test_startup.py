@@ -177,9 +177,7 @@ def test_every_allow_list_entry_has_a_reason() -> None:
 
 def test_custom_allow_list(tmp_path: Path) -> None:
     file = StartupFile(tmp_path, "corp.pth", StartupKind.PTH, ("import corp_audit",))
-    allowed = (
-        AllowedStartup("corp.pth", "our audit hook", (r"import corp_audit",), unowned=True),
-    )
+    allowed = (AllowedStartup("corp.pth", "our audit hook", (r"import corp_audit",), unowned=True),)
     assert startup_findings([file], {}, set(), allowed) == []
     assert [f.code for f in startup_findings([file], {}, set(), ())] == ["ISP307"]
 
