@@ -73,10 +73,16 @@ class RecordCheck:
             *record_digest_findings(distribution, stated, found),
         ]
 
-    def installed(self, distribution: InstalledDistribution, records: RecordIndex) -> list[Finding]:
+    def installed(
+        self,
+        distribution: InstalledDistribution,
+        records: RecordIndex,
+        *,
+        skip: Container[str] = frozenset(),
+    ) -> list[Finding]:
         """The findings for a distribution not otherwise verified: a RECORD that exists but
         cannot be read is ISP310; no RECORD at all (a legacy or distribution-packaged install)
-        leaves nothing to hold it to."""
+        leaves nothing to hold it to.  ``skip`` as for :meth:`findings`."""
         try:
             digests = records.digests(distribution)
         except UnusableInputError as error:
@@ -84,7 +90,7 @@ class RecordCheck:
             return [Finding("ISP310", distribution.name, str(error), file=where)]
         if digests is None:
             return []
-        return self.findings(distribution.name, distribution.site_dir, digests)
+        return self.findings(distribution.name, distribution.site_dir, digests, skip=skip)
 
 
 def _is_absolute(path: str) -> bool:

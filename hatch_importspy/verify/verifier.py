@@ -117,8 +117,10 @@ def verify_installed(
     )
     # Every distribution is held to its own RECORD (ISP316/ISP317); those verified against a
     # manifest above were held to it there (a result that got past the manifest has a structure
-    # check).  Naming distributions narrows this to them and to the owners of start-up files.
+    # check), and an unusable manifest is already ISP309.  Naming distributions narrows this to
+    # them and to the owners of start-up files.
     held = {r.source for r in results if CHECK_STRUCTURE in r.checks}
+    stopped = {r.source for r in results if r.has_manifest and CHECK_STRUCTURE not in r.checks}
     named = {t.metadata_dir for t in targets} if names else None
     startup_owners = {owner for names_ in owners.values() for owner in names_}
     for distribution in distributions:
@@ -128,7 +130,9 @@ def verify_installed(
             and distribution.name not in startup_owners
         ):
             continue
-        unowned.extend(check.installed(distribution, records))
+        manifest = _manifest_file(distribution.metadata_name)
+        skip = {manifest} if distribution.source in stopped else set()
+        unowned.extend(check.installed(distribution, records, skip=skip))
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
 
 
