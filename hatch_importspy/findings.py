@@ -47,6 +47,9 @@ FindingCode = Literal[
     "ISP313",
     "ISP314",
     "ISP315",
+    "ISP316",
+    "ISP317",
+    "ISP318",
     "ISP319",
     "ISP320",
     "ISP321",
@@ -263,6 +266,30 @@ CODES: dict[str, Code] = _codes(
         E,
         "One site directory holds two metadata directories (`.dist-info`/`.egg-info`) for one "
         "distribution: a decoy can stand in for the real copy. Every copy is verified.",
+    ),
+    Code(
+        "ISP316",
+        "RECORD row outside the distribution",
+        E,
+        "A RECORD row is an absolute path, or climbs out of its site directory with `..` and "
+        "lands in a site directory: it owns nothing. Rows of the scripts, headers and data "
+        "schemes (`../../../bin/tool`) are not reported.",
+    ),
+    Code(
+        "ISP317",
+        "file differs from its RECORD",
+        E,
+        "A file in a site directory no longer has the sha256 its distribution's RECORD states, "
+        "or is missing or unreadable; checked for every distribution, with a manifest or "
+        "without. A policy `accept` entry can accept it with a reason.",
+    ),
+    Code(
+        "ISP318",
+        "start-up file unreadable",
+        E,
+        "A `.pth` file (or a start-up module, or a directory or zip a `.pth` line adds) cannot "
+        "be read or is not a regular file (a FIFO, a device, a directory): `site` may still "
+        "run it, so it is never skipped.",
     ),
     Code(
         "ISP319",

@@ -29,8 +29,21 @@ class StartupFile:
     kind: StartupKind
     executable_lines: tuple[str, ...] = ()
     """For ``.pth`` files: the lines that ``site`` executes (they start with ``import``)."""
+    problem: str = ""
+    """Why the file could not be read (not a regular file, permission denied); empty when it was.
+    ``site`` may still run what the verifying user cannot read, so this is never a pass."""
+    added_by: str = ""
+    """For a module found in a directory or zip that a ``.pth`` path line put on ``sys.path``:
+    that ``.pth`` file's path; empty for files at the top of a site directory."""
+    archive: bool = False
+    """Whether ``site_dir`` is a zip file (``relative`` is then a member of it)."""
 
     @property
     def path(self) -> Path:
         """The absolute path."""
         return self.site_dir / self.relative
+
+    @property
+    def owned_as(self) -> Path:
+        """The file a RECORD must list to own it: the zip itself for a member of a zip."""
+        return self.site_dir if self.archive else self.path

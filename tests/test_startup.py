@@ -93,23 +93,73 @@ def test_owned_by_a_distribution_with_a_manifest_is_its_own_business(tmp_path: P
     assert judge(tmp_path, with_manifest={"hooky"}) == []
 
 
-def test_allow_list_silences_known_files_with_the_right_owner(tmp_path: Path) -> None:
-    precedence = b"import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = 1\n"
-    install(tmp_path, "setuptools", "69.0", {"distutils-precedence.pth": precedence})
-    install(
-        tmp_path,
-        "mypkg",
-        "0.1",
-        {"__editable__.mypkg-0.1.pth": b"import __editable___mypkg_0_1_finder; x.install()\n"},
-    )
+PRECEDENCE = (
+    b"import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = os.environ.get(var, 'local') == "
+    b"'local'; enabled and __import__('_distutils_hack').add_shim(); \n"
+)
+"""setuptools 84's ``distutils-precedence.pth``, byte for byte (trailing space included)."""
+
+NSPKG_CURRENT = (
+    "import sys, types, os;p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('zope',));"
+    "importlib = __import__('importlib.util');__import__('importlib.machinery');"
+    "m = sys.modules.setdefault('zope', importlib.util.module_from_spec("
+    "importlib.machinery.PathFinder.find_spec('zope', [os.path.dirname(p)])));"
+    "m = m or sys.modules.setdefault('zope', types.ModuleType('zope'));"
+    "mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p)\n"
+)
+"""setuptools 84's shim for namespace package ``zope`` (``Installer._gen_nspkg_line``)."""
+
+NSPKG_NESTED_OLD = (
+    "import sys, types, os;has_mfs = sys.version_info > (3, 5);"
+    "p = os.path.join(sys._getframe(1).f_locals['sitedir'], *('a', 'b'));"
+    "importlib = has_mfs and __import__('importlib.util');"
+    "has_mfs and __import__('importlib.machinery');"
+    "m = has_mfs and sys.modules.setdefault('a.b', importlib.util.module_from_spec("
+    "importlib.machinery.PathFinder.find_spec('a.b', [os.path.dirname(p)])));"
+    "m = m or sys.modules.setdefault('a.b', types.ModuleType('a.b'));"
+    "mp = (m or []) and m.__dict__.setdefault('__path__',[]);(p not in mp) and mp.append(p);"
+    "m and setattr(sys.modules['a'], 'b', m)\n"
+)
+"""setuptools 47's shim for nested namespace package ``a.b``."""
+
+
+def test_allow_list_silences_known_files_by_their_exact_content(tmp_path: Path) -> None:
+    install(tmp_path, "setuptools", "84.0", {"distutils-precedence.pth": PRECEDENCE})
+    editable = b"import __editable___mypkg_0_1_finder; __editable___mypkg_0_1_finder.install()"
+    install(tmp_path, "mypkg", "0.1", {"__editable__.mypkg-0.1.pth": editable})
     install(tmp_path, "other", "0.1", {"_other.pth": b"import _editable_impl_other\n"})
-    install(tmp_path, "zope.interface", "6.0", {"zope.interface-6.0-nspkg.pth": b"import sys\n"})
+    nspkg = (NSPKG_CURRENT + NSPKG_NESTED_OLD).encode()
+    install(tmp_path, "zope.interface", "6.0", {"zope.interface-6.0-nspkg.pth": nspkg})
     (tmp_path / "_virtualenv.pth").write_text("import _virtualenv\n")
     assert judge(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("distutils-precedence.pth", PRECEDENCE + b"import evil\n"),
+        ("distutils-precedence.pth", PRECEDENCE.replace(b"add_shim()", b"add_shim() or evil()")),
+        ("distutils-precedence.pth", b"import os; var = 'SETUPTOOLS_USE_DISTUTILS'; enabled = 1\n"),
+        ("__editable__.x-1.pth", b"import __editable___x_1_finder; evil.install()\n"),
+        ("x-1-nspkg.pth", b"import sys\n"),
+        ("x-1-nspkg.pth", NSPKG_CURRENT.replace("('zope',)", "(__import__('evil'),)").encode()),
+        ("x-1-nspkg.pth", (NSPKG_CURRENT.rstrip() + ";import evil\n").encode()),
+    ],
+)
+def test_allow_list_refuses_a_known_name_with_other_content(
+    tmp_path: Path, name: str, content: bytes
+) -> None:
+    install(tmp_path, "setuptools", "84.0", {name: content})
+    assert [(f.code, f.file) for f in judge(tmp_path)] == [("ISP308", name)]
+
+
+def test_every_allow_list_entry_checks_content() -> None:
+    for entry in ALLOWED_STARTUP:
+        assert entry.lines, entry.pattern
+
+
 def test_allow_list_is_not_fooled_by_name_alone(tmp_path: Path) -> None:
-    install(tmp_path, "impostor", "1.0", {"distutils-precedence.pth": b"import evil\n"})
+    install(tmp_path, "impostor", "1.0", {"distutils-precedence.pth": PRECEDENCE})
     (tmp_path / "_virtualenv.pth").write_text("import _virtualenv; import evil\n")
     install(tmp_path, "sneaky", "1.0", {"_sneaky.pth": b"import _editable_impl_x; import evil\n"})
     assert [(f.code, f.file) for f in judge(tmp_path)] == [
@@ -127,9 +177,7 @@ def test_every_allow_list_entry_has_a_reason() -> None:
 
 def test_custom_allow_list(tmp_path: Path) -> None:
     file = StartupFile(tmp_path, "corp.pth", StartupKind.PTH, ("import corp_audit",))
-    allowed = (
-        AllowedStartup("corp.pth", "our audit hook", lines=(r"import corp_audit",), unowned=True),
-    )
+    allowed = (AllowedStartup("corp.pth", "our audit hook", (r"import corp_audit",), unowned=True),)
     assert startup_findings([file], {}, set(), allowed) == []
     assert [f.code for f in startup_findings([file], {}, set(), ())] == ["ISP307"]
 

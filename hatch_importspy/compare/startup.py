@@ -1,4 +1,4 @@
-"""ISP307-ISP308: code that runs at every interpreter start, before the user's own.
+"""ISP307, ISP308, ISP318: code that runs at every interpreter start, before the user's own.
 
 ``site`` executes each ``.pth`` line that starts with ``import`` and imports ``sitecustomize`` and
 ``usercustomize``: the favourite hiding place of a poisoned release, because no import of the
@@ -8,9 +8,12 @@ installed on purpose, but nothing vouches for what it does.  Startup code owned 
 *with* a manifest is that distribution's integrity question (ISP304 when its manifest does not
 list it), not this module's.
 
-:data:`ALLOWED_STARTUP` silences known, harmless files.  It exists to keep the warnings readable,
-not as a security boundary: an entry says who may own the file and, where the content is fixed,
-what its executable lines must look like.
+:data:`ALLOWED_STARTUP` silences known, harmless files by their content: an entry admits a file
+only when every executable line has exactly one of the shapes the tool that writes it produces
+(:mod:`.startup_shapes`), never by its name or owner alone; the name and owner only narrow it
+further.  A start-up file that cannot be read is ISP318 whoever owns it, and a ``sitecustomize``
+found in a directory or zip that a ``.pth`` path line adds is judged like one at the top of a site
+directory (ISP307 when no distribution owns it).
 """
 
 from __future__ import annotations
@@ -23,6 +26,14 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
+from hatch_importspy.compare.startup_shapes import (
+    DISTUTILS_PRECEDENCE,
+    HATCH_EDITABLE,
+    PYWIN32,
+    SETUPTOOLS_EDITABLE_FINDER,
+    SETUPTOOLS_NSPKG,
+    VIRTUALENV,
+)
 from hatch_importspy.findings import Finding
 from hatch_importspy.surface import StartupFile, StartupKind
 
@@ -37,16 +48,22 @@ class AllowedStartup:
     """Shell-style pattern for the file name, e.g. ``__editable__.*.pth``."""
     reason: str
     """Why it is harmless: shown in documentation, and the reason the entry exists."""
+    lines: tuple[str, ...]
+    """Regular expressions each executable line must match in full: what makes it harmless."""
     owners: frozenset[str] | None = None
     """Canonical names of the distributions that may own it; ``None``: any distribution."""
-    lines: tuple[str, ...] | None = None
-    """Regular expressions each executable line must match in full; ``None``: any content."""
     unowned: bool = False
     """Whether it may be owned by no distribution (files the environment's creator writes)."""
 
     def admits(self, file: StartupFile, owners: Sequence[str]) -> bool:
-        """Whether this entry covers ``file``, owned by ``owners``."""
-        if file.kind is not StartupKind.PTH or not fnmatchcase(file.relative, self.pattern):
+        """Whether this entry covers ``file``, owned by ``owners``: its name matches, its owner
+        may own it, and every executable line has one of the entry's shapes."""
+        if (
+            file.kind is not StartupKind.PTH
+            or file.problem
+            or file.added_by
+            or not fnmatchcase(file.relative, self.pattern)
+        ):
             return False
         if not owners and not self.unowned:
             return False
@@ -56,47 +73,49 @@ class AllowedStartup:
             and not any(canonicalize_name(owner) in self.owners for owner in owners)
         ):
             return False
-        if self.lines is not None:
-            patterns = [re.compile(pattern) for pattern in self.lines]
-            return all(
-                any(pattern.fullmatch(line.strip()) for pattern in patterns)
-                for line in file.executable_lines
-            )
-        return True
+        patterns = [re.compile(pattern) for pattern in self.lines]
+        return all(
+            any(pattern.fullmatch(line.strip()) for pattern in patterns)
+            for line in file.executable_lines
+        )
 
 
 ALLOWED_STARTUP: tuple[AllowedStartup, ...] = (
     AllowedStartup(
         "distutils-precedence.pth",
         "setuptools: makes `import distutils` find setuptools' bundled copy "
-        "(SETUPTOOLS_USE_DISTUTILS)",
+        "(SETUPTOOLS_USE_DISTUTILS); its one line checked exactly",
+        (DISTUTILS_PRECEDENCE,),
         owners=frozenset({"setuptools"}),
     ),
     AllowedStartup(
         "__editable__.*.pth",
-        "setuptools editable installs (PEP 660): installs the finder that maps the project to its "
-        "source tree",
+        "setuptools editable installs (PEP 660): import the generated finder that maps the "
+        "project to its source tree and install it",
+        (SETUPTOOLS_EDITABLE_FINDER,),
     ),
     AllowedStartup(
         "*.pth",
         "hatchling/editables editable installs: import the generated `_editable_impl_*` redirector",
-        lines=(r"import _editable_impl_\w+",),
+        (HATCH_EDITABLE,),
     ),
     AllowedStartup(
         "*-nspkg.pth",
         "setuptools `namespace_packages=` distributions: register the shared pkg_resources-style "
-        "namespace package",
+        "namespace package, each line exactly setuptools' shim",
+        SETUPTOOLS_NSPKG,
     ),
     AllowedStartup(
         "_virtualenv.pth",
         "virtualenv and uv write it when creating the environment, to fix distutils' install "
         "paths; owned by no distribution, so its one line is checked exactly",
-        lines=(r"import _virtualenv",),
+        (VIRTUALENV,),
         unowned=True,
     ),
     AllowedStartup(
         "pywin32.pth",
         "pywin32: adds its DLL directories on Windows through pywin32_bootstrap",
+        (PYWIN32,),
         owners=frozenset({"pywin32"}),
     ),
 )
@@ -113,6 +132,13 @@ def shown_line(line: str) -> str:
 
 def _what(file: StartupFile) -> tuple[str, str]:
     """(a description, what runs) of a startup file."""
+    if file.added_by:
+        where = "zip" if file.archive else "directory"
+        return (
+            f"{file.kind.value} module {file.relative} in the {where} {file.site_dir} that "
+            f"{file.added_by} puts on sys.path",
+            file.kind.value,
+        )
     if file.kind is StartupKind.PTH:
         count = len(file.executable_lines)
         lines = "line" if count == 1 else "lines"
@@ -129,7 +155,8 @@ def startup_findings(
     with_manifest: Container[str],
     allowed: Sequence[AllowedStartup] = ALLOWED_STARTUP,
 ) -> list[Finding]:
-    """ISP307 for unowned startup code, ISP308 for startup code of manifest-less distributions.
+    """ISP307 for unowned startup code, ISP308 for startup code of manifest-less distributions,
+    ISP318 for a startup file that cannot be read.
 
     ``owners`` maps a startup file's absolute path to the names of the distributions whose RECORD
     lists it; ``with_manifest`` holds the canonical names of the distributions carrying a manifest.
@@ -137,6 +164,9 @@ def startup_findings(
     """
     findings: list[Finding] = []
     for file in files:
+        if file.problem:
+            findings.append(_unreadable(file, owners.get(file.path, ())))
+            continue
         if file.kind is StartupKind.PTH and not file.executable_lines:
             continue  # only adds directories to sys.path: nothing runs
         file_owners = list(owners.get(file.path, ()))
@@ -144,11 +174,12 @@ def startup_findings(
             continue
         description, runs = _what(file)
         if not file_owners:
+            where = "" if file.added_by else f" in {file.site_dir}"
             findings.append(
                 Finding(
                     "ISP307",
                     "",
-                    f"{description} in {file.site_dir} runs at start-up and is owned by no "
+                    f"{description}{where} runs at start-up and is owned by no "
                     "installed distribution",
                     file=file.relative,
                     found=runs,
@@ -167,3 +198,15 @@ def startup_findings(
                 )
             )
     return findings
+
+
+def _unreadable(file: StartupFile, owners: Sequence[str]) -> Finding:
+    """ISP318: ``site`` may read what we cannot (another user, a writer at a FIFO's end)."""
+    via = f" (reached through {file.added_by})" if file.added_by else ""
+    return Finding(
+        "ISP318",
+        owners[0] if owners else "",
+        f"{file.path}{via} is on the start-up path and cannot be read: {file.problem}",
+        file=file.relative or str(file.path),
+        found=file.problem,
+    )

@@ -15,6 +15,7 @@ import posixpath
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from hatch_importspy.errors import UnusableInputError
 
@@ -172,6 +173,18 @@ def read_regular_file(path: str | os.PathLike[str]) -> bytes:
     finally:
         os.close(descriptor)
     return b"".join(chunks)
+
+
+def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
+    """A regular file opened for reading in binary mode; :class:`OSError` for anything else,
+    found by ``fstat`` on a descriptor opened without blocking (a FIFO never makes us wait)."""
+    descriptor = os.open(path, _READ_FLAGS)
+    try:
+        _require_regular_file(descriptor)
+    except OSError:
+        os.close(descriptor)
+        raise
+    return os.fdopen(descriptor, "rb")
 
 
 def _require_regular_file(descriptor: int) -> None:

@@ -27,6 +27,7 @@ from hatch_importspy.formats.manifest import MANIFEST_LOCATION
 from hatch_importspy.formats.record import (
     RecordEntry,
     bytecode_source,
+    is_outside,
     normalise_record_path,
     parse_record,
     read_regular_file,
@@ -34,7 +35,9 @@ from hatch_importspy.formats.record import (
     sha256_file,
     stated_digests,
 )
-from hatch_importspy.surface import StartupFile, StartupKind
+from hatch_importspy.verify.startup_path import (  # re-exported: its home moved
+    find_startup_files as find_startup_files,
+)
 
 _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
@@ -277,6 +280,21 @@ def read_optional_bytes(path: Path) -> bytes | None:
         raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
 
 
+def owns(row: str) -> bool:
+    """Whether a RECORD row can make its distribution the owner of a file: only rows inside the
+    site directory the ``.dist-info`` sits in.
+
+    A row that leaves it -- an absolute path, or one whose ``..`` segments climb out -- owns
+    nothing, wherever it lands.  Installers do write such rows for the ``scripts``, ``headers``
+    and ``data`` schemes (``../../../bin/tool``); those are part of the distribution, but no
+    question verify asks is about them (it asks only about files in site directories and on the
+    start-up path), and a climbing row is exactly what someone with write access to
+    site-packages would add to claim a planted file (``../site-packages/evil.pth``).  Such a row
+    landing in a site directory is reported by :mod:`.record_check` (ISP316).
+    """
+    return not is_outside(normalise_record_path(row))
+
+
 def _key(base: str, path: str) -> str:
     """One spelling per file, for ownership lookups.  ``os.path`` rather than ``Path``: this runs
     for every row of every RECORD, and an absolute row (some installers write them) must win."""
@@ -366,7 +384,7 @@ class RecordIndex:
                 entries = parse_record("\n".join(lines), source="")
             except UnusableInputError:
                 entries = self._record_or_empty(distribution)
-        return any(_key(base, entry.path) == key for entry in entries)
+        return any(owns(entry.path) and _key(base, entry.path) == key for entry in entries)
 
     def _record_or_empty(self, distribution: InstalledDistribution) -> tuple[RecordEntry, ...]:
         try:
@@ -472,63 +490,6 @@ def _walk(site_dir: str, directory: str, known: Container[str]) -> Iterator[str]
                 stack.append(relative)
             elif relative not in known and bytecode_source(relative) not in known:
                 yield relative  # ``pkg/__pycache__/m.cpython-311.pyc`` is known with ``pkg/m.py``
-
-
-_MODULE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
-_CUSTOMIZE = {
-    "sitecustomize": StartupKind.SITECUSTOMIZE,
-    "usercustomize": StartupKind.USERCUSTOMIZE,
-}
-
-
-def find_startup_files(site_dir: Path) -> tuple[StartupFile, ...]:
-    """Every ``.pth`` file and ``sitecustomize``/``usercustomize`` module or package at the top
-    of ``site_dir`` -- the places :mod:`site` runs code from at every interpreter start."""
-    try:
-        entries = sorted(os.scandir(site_dir), key=lambda entry: entry.name)
-    except OSError as error:
-        raise UnusableInputError(f"{site_dir}: cannot list directory: {error.strerror}") from None
-    found: list[StartupFile] = []
-    for entry in entries:
-        stem = entry.name.partition(".")[0]
-        if entry.name.endswith(".pth") and entry.is_file():
-            found.append(
-                StartupFile(
-                    site_dir, entry.name, StartupKind.PTH, _executable_lines(Path(entry.path))
-                )
-            )
-        elif stem in _CUSTOMIZE and entry.is_file() and entry.name.endswith(_MODULE_SUFFIXES):
-            found.append(StartupFile(site_dir, entry.name, _CUSTOMIZE[stem]))
-        elif entry.name in _CUSTOMIZE and entry.is_dir():
-            initial = _package_init(Path(entry.path))
-            if initial is not None:  # a namespace package runs no code of its own
-                found.append(StartupFile(site_dir, f"{entry.name}/{initial}", _CUSTOMIZE[stem]))
-    return tuple(found)
-
-
-def _package_init(directory: Path) -> str | None:
-    for suffix in _MODULE_SUFFIXES:
-        if (directory / f"__init__{suffix}").is_file():
-            return f"__init__{suffix}"
-    return None
-
-
-def _executable_lines(path: Path) -> tuple[str, ...]:
-    """The lines :mod:`site` would ``exec``: those starting with ``import`` and a space or tab.
-
-    A byte-order mark is dropped first (Python 3.13 reads ``.pth`` files as ``utf-8-sig``); bytes
-    that are not UTF-8 are replaced, since only the line starts matter.
-    """
-    try:
-        content = path.read_bytes()
-    except OSError:
-        return ()
-    text = content.removeprefix(b"\xef\xbb\xbf").decode("utf-8", errors="replace")
-    return tuple(
-        line.rstrip("\r\n")
-        for line in text.splitlines(keepends=True)
-        if line.startswith(("import ", "import\t"))
-    )
 
 
 def default_site_dirs() -> tuple[Path, ...]:

@@ -56,6 +56,7 @@ from hatch_importspy.verify.installed import InstalledDistribution
 NO_MANIFEST: FindingCode = "ISP320"
 ACCEPTED: FindingCode = "ISP321"
 MODIFIED: FindingCode = "ISP301"
+DIFFERS_FROM_RECORD: FindingCode = "ISP317"
 UNUSABLE_MANIFEST: FindingCode = "ISP309"
 PYPROJECT_TABLE = ("tool", "importspy")
 
@@ -111,8 +112,9 @@ class Policy:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.allow)
 
     def accepted(self, finding: Finding) -> AcceptedFile | None:
-        """The accept entry covering a modified-file finding, if any."""
-        if finding.code != MODIFIED or not finding.file:
+        """The accept entry covering a modified-file finding (against the manifest, ISP301, or
+        against RECORD, ISP317: a CA bundle patched after install, say), if any."""
+        if finding.code not in (MODIFIED, DIFFERS_FROM_RECORD) or not finding.file:
             return None
         for entry in self.accept:
             if entry.matches(finding.distribution, finding.file):

@@ -83,6 +83,7 @@ from hatch_importspy.verify.installed import (
 )
 from hatch_importspy.verify.listings import DirectoryListings
 from hatch_importspy.verify.providers import ExpectationChecker
+from hatch_importspy.verify.record_check import RecordCheck
 
 if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
@@ -123,18 +124,36 @@ def verify_installed(
         notices.extend([NOTICE_NO_FACTS, NOTICE_NO_MARKERS])
 
     startup = [file for directory in directories for file in find_startup_files(directory)]
-    unowned = startup_findings(
-        startup, {file.path: records.owners_of(file.path) for file in startup}, carrying
-    )
+    owners = {file.path: records.owners_of(file.owned_as) for file in startup}
+    unowned = startup_findings(startup, owners, carrying)
     listings = DirectoryListings(suffixes or LoaderSuffixes.running())
     unowned.extend(_surface_findings(distributions, directories, records, listings))
     surface = _Surface(directories, listings, records, frozenset(carrying))
     versions = InstalledVersions(first)
     expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
+    check = RecordCheck.of(directories)
     results = tuple(
-        _verify_distribution(distribution, records, versions, facts, expectations, surface)
+        _verify_distribution(distribution, records, versions, facts, expectations, surface, check)
         for distribution in targets
     )
+    # Every distribution is held to its own RECORD (ISP316/ISP317); those verified against a
+    # manifest above were held to it there (a result that got past the manifest has a structure
+    # check), and an unusable manifest is already ISP309.  Naming distributions narrows this to
+    # them and to the owners of start-up files.
+    held = {r.source for r in results if CHECK_STRUCTURE in r.checks}
+    stopped = {r.source for r in results if r.has_manifest and CHECK_STRUCTURE not in r.checks}
+    named = {t.metadata_dir for t in targets} if names else None
+    startup_owners = {owner for names_ in owners.values() for owner in names_}
+    for distribution in distributions:
+        if distribution.source in held or (
+            named is not None
+            and distribution.metadata_dir not in named
+            and distribution.name not in startup_owners
+        ):
+            continue
+        manifest = _manifest_file(distribution.metadata_name)
+        skip = {manifest} if distribution.source in stopped else set()
+        unowned.extend(check.installed(distribution, records, skip=skip))
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
 
 
@@ -248,6 +267,7 @@ def _verify_distribution(
     facts: EnvironmentFacts | None,
     expectations: ExpectationChecker,
     surface: _Surface,
+    check: RecordCheck,
 ) -> DistributionResult:
     name, site_dir, metadata_dir = (
         distribution.name,
@@ -282,6 +302,7 @@ def _verify_distribution(
         )
     else:
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
+        findings.extend(check.findings(name, site_dir, stated, skip=expected))
     directories = package_directories(expected, metadata_dir=metadata_dir)
     present = list_files(site_dir, directories, known=expected)
     findings.extend(
