@@ -53,11 +53,12 @@ from hatch_importspy.build.contracts import load_contracts
 from hatch_importspy.build.describe import Warn, describe_distribution
 from hatch_importspy.build.infer import distribution_resolver
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.entry_points import ENTRY_POINTS_FILENAME, parse_entry_points
 from hatch_importspy.formats.manifest import MANIFEST_LOCATION, dumps, load_bytes
 from hatch_importspy.formats.record import hex_to_record_digest
 from hatch_importspy.formats.toml import load_toml
 from hatch_importspy.formats.wheel import WheelContents, is_wheel_target, read_wheel
-from hatch_importspy.model import Expectation, SpyModel
+from hatch_importspy.model import EntryPoint, Expectation, SpyModel
 
 TOOL_TABLE = "tool.importspy"
 """The tool-neutral table, for projects that are not built with hatchling."""
@@ -146,6 +147,8 @@ class SourceWheel:
     """Every member, directories included, in archive order."""
     requires: tuple[str, ...]
     requires_python: str | None
+    entry_points: tuple[EntryPoint, ...] = ()
+    """From the wheel's own ``entry_points.txt`` (none: empty)."""
 
     @property
     def record_name(self) -> str:
@@ -163,6 +166,10 @@ def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
         with zipfile.ZipFile(wheel) as archive:
             members = tuple(archive.infolist())
             metadata = archive.read(f"{contents.metadata_dir}/METADATA")
+            entry_points_name = f"{contents.metadata_dir}/{ENTRY_POINTS_FILENAME}"
+            declared = (
+                archive.read(entry_points_name) if entry_points_name in archive.namelist() else b""
+            )
     except (EOFError, zlib.error, NotImplementedError, RuntimeError) as error:
         raise UnusableInputError(f"{wheel}: not a valid wheel: {error}") from None
     except zipfile.BadZipFile as error:
@@ -189,7 +196,11 @@ def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
                 f"{wheel}: METADATA Requires-Python {requires_python!r} is not a valid specifier"
             ) from None
     requires = tuple(str(value) for value in headers.get_all("Requires-Dist") or [])
-    return SourceWheel(contents, members, requires, requires_python)
+    try:
+        entry_points = parse_entry_points(declared.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UnusableInputError(f"{wheel}: {ENTRY_POINTS_FILENAME} is not UTF-8 text") from None
+    return SourceWheel(contents, members, requires, requires_python, entry_points)
 
 
 def _check_record(wheel: Path, contents: WheelContents, members: Sequence[zipfile.ZipInfo]) -> None:
@@ -283,6 +294,7 @@ def _describe(
             options=options,
             warn=warn,
             contracts=contracts,
+            entry_points=source.entry_points,
         )
 
 
