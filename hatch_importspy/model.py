@@ -210,7 +210,7 @@ class Expectation:
     deployments: tuple[Deployment, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class EntryPoint:
     """One line of ``entry_points.txt``: ``name = value`` in the ``[group]`` section.
 

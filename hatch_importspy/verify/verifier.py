@@ -62,6 +62,7 @@ from hatch_importspy.results import (
     DistributionResult,
     VerifyResult,
 )
+from hatch_importspy.verify.declared import declared_findings
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
     InstalledVersions,
@@ -111,7 +112,7 @@ def verify_installed(
     versions = InstalledVersions(first)
     expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
     results = tuple(
-        _verify_distribution(distribution, records, versions, facts, expectations)
+        _verify_distribution(distribution, records, versions, facts, expectations, notices)
         for distribution in targets
     )
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
@@ -176,7 +177,9 @@ def _verify_distribution(
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
     expectations: ExpectationChecker,
+    notices: list[str],
 ) -> DistributionResult:
+    """Verify one installed distribution; what could not be checked is added to ``notices``."""
     name, site_dir, metadata_dir = (
         distribution.name,
         distribution.site_dir,
@@ -210,6 +213,9 @@ def _verify_distribution(
         )
     else:
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
+    declared = declared_findings(distribution, model, stated)
+    findings.extend(declared.findings)
+    notices.extend(declared.notices)
     directories = package_directories(expected, metadata_dir=metadata_dir)
     present = list_files(site_dir, directories, known=expected)
     findings.extend(
