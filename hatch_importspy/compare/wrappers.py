@@ -71,8 +71,8 @@ def _guarded_call(guard: ast.If, imported: tuple[str, str]) -> ObjectReference |
     statements = list(guard.body)
     if statements and _is_argv_cleanup(statements[0]):
         statements = statements[1:]
-    if len(statements) != 1:
-        return _unexpected(statements[1] if len(statements) > 1 else guard)
+    if not statements:
+        return _unexpected(guard)
     call = statements[0]
     if not (
         isinstance(call, ast.Expr)
@@ -89,6 +89,8 @@ def _guarded_call(guard: ast.If, imported: tuple[str, str]) -> ObjectReference |
     module, name = imported
     if target is None or target.partition(".")[0] != name:
         return _unexpected(call)
+    if len(statements) > 1:
+        return _unexpected(statements[1])
     return ObjectReference(module, target)
 
 
