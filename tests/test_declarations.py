@@ -226,9 +226,9 @@ def installed_site(tmp_path: Path, manifest: SpyModel, wrapper: bytes | None) ->
     return site
 
 
-def base_model() -> SpyModel:
+def base_model(entry_points: tuple[EntryPoint, ...] | None = ()) -> SpyModel:
     files = {"pkg/__init__.py": b"", "pkg/cli.py": b"def main():\n    return 0\n"}
-    return model_for("pkg", "1.0", files)
+    return model_for("pkg", "1.0", files, entry_points=entry_points)
 
 
 def test_verify_passes_a_clean_install(tmp_path: Path) -> None:
@@ -239,7 +239,8 @@ def test_verify_passes_a_clean_install(tmp_path: Path) -> None:
 
 
 def test_verify_says_when_entry_points_were_not_recorded(tmp_path: Path) -> None:
-    result = verify_installed([installed_site(tmp_path, base_model(), PIP_WRAPPER)], [], None)
+    old = base_model(entry_points=None)
+    result = verify_installed([installed_site(tmp_path, old, PIP_WRAPPER)], [], None)
     assert result.findings() == ()
     assert any("does not record entry points" in notice for notice in result.notices)
 
@@ -273,6 +274,8 @@ def test_verify_reports_entry_points_and_requires_dist(tmp_path: Path) -> None:
     site = installed_site(tmp_path, manifest, PIP_WRAPPER)
     info = next(site.glob("*.dist-info"))
     (info / "entry_points.txt").write_text("[console_scripts]\ntool = evil:run\n")
+    metadata = info / "METADATA"
+    metadata.write_text(metadata.read_text().replace("packaging>=20", "packaging>=0"))
     result = verify_installed([site], [], None)
     codes = sorted(f.code for f in result.findings() if f.code.startswith("ISP34"))
-    assert codes == ["ISP340", "ISP342"]  # METADATA (fakedist) carries no Requires-Dist
+    assert codes == ["ISP340", "ISP342"]
