@@ -279,3 +279,25 @@ def test_verify_reports_entry_points_and_requires_dist(tmp_path: Path) -> None:
     result = verify_installed([site], [], None)
     codes = sorted(f.code for f in result.findings() if f.code.startswith("ISP34"))
     assert codes == ["ISP340", "ISP342"]
+
+
+# --------------------------------------------------------------------------- embed
+
+
+def test_embed_records_the_wheels_own_entry_points(tmp_path: Path) -> None:
+    from fakedist import make_wheel
+
+    from hatch_importspy.build.config import parse_options
+    from hatch_importspy.release.embed import describe_wheel
+
+    files = {
+        "pkg/__init__.py": b"",
+        "pkg-1.0.dist-info/entry_points.txt": TEXT.encode(),
+    }
+    wheel = make_wheel(tmp_path / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", files)
+    described = describe_wheel(wheel, options=parse_options({}, where="t", requires_python=None))
+    assert described.entry_points == ENTRIES
+    (tmp_path / "plain").mkdir()
+    plain = make_wheel(tmp_path / "plain" / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", files={})
+    none = describe_wheel(plain, options=parse_options({}, where="t", requires_python=None))
+    assert none.entry_points == ()
