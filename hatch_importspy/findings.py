@@ -57,6 +57,9 @@ FindingCode = Literal[
     "ISP331",
     "ISP332",
     "ISP333",
+    "ISP340",
+    "ISP341",
+    "ISP342",
     "ISP401",
     "ISP402",
     "ISP403",
@@ -339,6 +342,30 @@ CODES: dict[str, Code] = _codes(
         E,
         "The sha256 of a distribution's manifest (or of its RECORD when it has none) is not the "
         "one the lock file approved: the release was rebuilt or replaced.",
+    ),
+    # ISP34x what the distribution declares to the tools that load it.
+    Code(
+        "ISP340",
+        "entry points differ from the manifest",
+        E,
+        "The installed `entry_points.txt` adds, removes or changes an entry point (a console "
+        "script or a plugin group such as `pytest11`) against the manifest's `entry_points`, or "
+        "cannot be read.",
+    ),
+    Code(
+        "ISP341",
+        "script wrapper runs other code",
+        E,
+        "A console or GUI script wrapper that RECORD lists (or that sits in the scripts "
+        "directory) is not the installer's plain `from MOD import ATTR; sys.exit(ATTR())` for the "
+        "manifest's `module:attr`, or its sha256 differs from its RECORD row.",
+    ),
+    Code(
+        "ISP342",
+        "Requires-Dist differs from the manifest",
+        E,
+        "METADATA's `Requires-Dist` values (compared as written, in any order) differ from the "
+        "manifest's `requires`: a requirement was added, dropped or rewritten.",
     ),
     # ISP4xx dependencies: other distributions.
     Code(

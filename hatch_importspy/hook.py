@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from hatch_importspy.describe.config import ImportSpyOptions
-    from hatch_importspy.model import Expectation, SpyModel
+    from hatch_importspy.model import EntryPoint, Expectation, SpyModel
 
 
 class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
@@ -148,7 +148,20 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
             warn=lambda message: self.app.display_warning(f"importspy: {message}"),
             distribution_of=distribution_of,
             contracts=contracts,
+            entry_points=self._entry_points(),
         )
+
+    def _entry_points(self) -> tuple[EntryPoint, ...]:
+        """The entry points as hatchling writes them into the wheel's ``entry_points.txt``
+        (``[project.scripts]``, ``[project.gui-scripts]``, ``[project.entry-points.*]``)."""
+        from hatchling.builders.wheel import WheelBuilder
+
+        from hatch_importspy.formats.entry_points import parse_entry_points
+
+        builder = self.build_config.builder
+        if not isinstance(builder, WheelBuilder):  # initialize() describes wheel targets only
+            raise RuntimeError(f"importspy: {type(builder).__name__} is not a wheel builder")
+        return parse_entry_points(builder.construct_entry_points_file())
 
     def _gate(self, baseline: str, model: SpyModel, *, allow_breaking: bool) -> None:
         """Hold the new manifest against the committed ``baseline`` manifest (a path relative to

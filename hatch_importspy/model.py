@@ -210,6 +210,26 @@ class Expectation:
     deployments: tuple[Deployment, ...] = ()
 
 
+@dataclass(frozen=True, order=True)
+class EntryPoint:
+    """One line of ``entry_points.txt``: ``name = value`` in the ``[group]`` section.
+
+    ``console_scripts`` and ``gui_scripts`` are the groups installers turn into wrapper scripts;
+    every other group is read by a plugin host through ``importlib.metadata.entry_points``.
+    """
+
+    group: str
+    name: str
+    value: str
+    """``module:attr [extras]`` as written, surrounding whitespace removed."""
+
+
+CONSOLE_SCRIPTS = "console_scripts"
+GUI_SCRIPTS = "gui_scripts"
+SCRIPT_GROUPS = (CONSOLE_SCRIPTS, GUI_SCRIPTS)
+"""The groups for which an installer writes a wrapper script into the scripts directory."""
+
+
 @dataclass(frozen=True)
 class SpyModel:
     """The whole manifest: one distribution, as built."""
@@ -222,6 +242,9 @@ class SpyModel:
     modules: tuple[Module, ...] = ()
     files: tuple[FileEntry, ...] = ()
     expects: tuple[Expectation, ...] = ()
+    entry_points: tuple[EntryPoint, ...] | None = None
+    """The entry points the wheel declares, sorted by group and name; ``None`` when the manifest
+    does not record them (written before they were), which ``verify`` says rather than passes."""
     private: bool = False
     """Whether ``_private`` names were described; verification re-extracts with the same rule."""
     schema: str = SCHEMA_VERSION

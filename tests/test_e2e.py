@@ -636,7 +636,7 @@ def test_show(cli: Cli, base_venv: Venv, spyfix_wheel: Path, installed: bool) ->
     assert as_yaml.returncode == 0, as_yaml.stderr
     assert manifest.loads(as_yaml.stdout, "show") == manifest.loads(embedded, "wheel")
     # Block YAML for people, every module's structure spelled out.
-    assert as_yaml.stdout.startswith("environment:")
+    assert as_yaml.stdout.startswith("entry_points: {}\nenvironment:")  # sorted keys, block style
     [api] = [m for m in yaml.safe_load(as_yaml.stdout)["modules"] if m["name"] == "spyfix.api"]
     assert [f["name"] for f in api["functions"]] == ["greet", "pair", "removable"]
     as_json = cli.run(base_venv, "show", target, "--format", "json")

@@ -41,7 +41,9 @@ from hatch_importspy.describe.infer import (
     uses_of,
 )
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.entry_points import sort_entry_points
 from hatch_importspy.model import (
+    EntryPoint,
     Expectation,
     FileEntry,
     Module,
@@ -100,6 +102,7 @@ def describe_distribution(
     workers: int | None = None,
     distribution_of: Callable[[str], str | None] | None = None,
     contracts: Sequence[Expectation] = (),
+    entry_points: Iterable[EntryPoint] | None = None,
 ) -> SpyModel:
     """Describe a distribution from ``(wheel path, source file)`` pairs.
 
@@ -120,6 +123,8 @@ def describe_distribution(
     (default: the ``requires`` names only; the build hook passes
     :func:`build_environment_resolver`).  ``contracts`` (already loaded, see
     :mod:`hatch_importspy.describe.contracts`) are recorded in ``expects`` as given.
+    ``entry_points`` are those of the wheel's ``entry_points.txt`` (sorted here); ``None`` leaves
+    them unrecorded.
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
@@ -169,6 +174,7 @@ def describe_distribution(
         modules=tuple(sorted(modules, key=lambda module: module.path)),
         files=tuple(sorted(entries, key=lambda entry: entry.path)),
         expects=tuple(sorted([*inferred, *contracts], key=_expectation_key)),
+        entry_points=None if entry_points is None else sort_entry_points(entry_points),
         private=options.private,
         generator=GENERATOR,
     )

@@ -20,6 +20,9 @@ lock holds the digest of the whole manifest.
 
 Fields that hold their default value are left out, so the document stays small and a field added
 in a later release with a default does not change the manifests of packages that do not use it.
+One exception: ``entry_points`` is written even when empty (``{}``), because a manifest without
+the field was written before entry points were recorded, and ``verify`` must tell "none declared"
+from "not recorded".
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from hatch_importspy.errors import ManifestError, UnusableInputError
+from hatch_importspy.formats import entry_points as entry_points_format
 from hatch_importspy.model import (
     SCHEMA_VERSION,
     Attribute,
@@ -37,6 +41,7 @@ from hatch_importspy.model import (
     CallShape,
     Class,
     Deployment,
+    EntryPoint,
     EnvironmentConstraints,
     Expectation,
     ExpectedName,
@@ -190,7 +195,7 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
         if structures:
             entry.update(structure_to_data(module.structure))
         modules.append(entry)
-    return {
+    data: Data = {
         "schema": model.schema,
         "generator": model.generator,
         "name": model.name,
@@ -202,6 +207,9 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
         "expects": [_expectation_data(e) for e in model.expects],
         "private": model.private,
     }
+    if model.entry_points is not None:  # ``{}`` too: "recorded, none" is not "not recorded"
+        data["entry_points"] = entry_points_format.to_data(model.entry_points)
+    return data
 
 
 DOCUMENT_SEPARATOR = "\n---\n"
@@ -442,6 +450,23 @@ class _Reader:
             deployments=self.items(data, "deployments", where, self.deployment),
         )
 
+    def entry_points(self, data: Mapping[str, Any]) -> tuple[EntryPoint, ...] | None:
+        """``entry_points``: ``{group: {name: "module:attr [extras]"}}``; absent is ``None``."""
+        if "entry_points" not in data:
+            return None
+        groups = self.mapping(data["entry_points"], "manifest.entry_points")
+        checked: dict[str, dict[str, str]] = {}
+        for group, entries in groups.items():
+            where = f"manifest.entry_points[{group!r}]"
+            checked[group] = {}
+            if not isinstance(group, str):
+                raise self.fail(where, "expected a string group name")
+            for name, value in self.mapping(entries, where).items():
+                if not isinstance(name, str) or not isinstance(value, str):
+                    raise self.fail(f"{where}[{name!r}]", "expected a string")
+                checked[group][name] = value
+        return entry_points_format.from_data(checked)
+
     def model(self, data: Mapping[str, Any]) -> SpyModel:
         schema = data.get("schema")
         if schema != SCHEMA_VERSION:
@@ -465,6 +490,7 @@ class _Reader:
             modules=self.items(data, "modules", "manifest", self.module),
             files=self.items(data, "files", "manifest", self.file),
             expects=self.items(data, "expects", "manifest", self.expectation),
+            entry_points=self.entry_points(data),
             private=self.boolean(data, "private", "manifest"),
         )
 

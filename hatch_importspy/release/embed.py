@@ -54,10 +54,11 @@ from hatch_importspy.describe.contracts import load_contracts
 from hatch_importspy.describe.distribution import Warn, describe_distribution
 from hatch_importspy.describe.infer import distribution_resolver
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.entry_points import ENTRY_POINTS_FILENAME, parse_entry_points
 from hatch_importspy.formats.manifest import dumps, load_bytes
 from hatch_importspy.formats.record import hex_to_record_digest
 from hatch_importspy.formats.wheel import WheelArchive, WheelContents, is_wheel_target, open_wheel
-from hatch_importspy.model import Expectation, SpyModel
+from hatch_importspy.model import EntryPoint, Expectation, SpyModel
 
 SIGNATURE_FILES = ("RECORD.jws", "RECORD.p7s")
 
@@ -86,6 +87,8 @@ class SourceWheel:
     """RECORD as the wheel carries it: rewriting keeps its rows and line endings."""
     manifest_name: str
     """Where the manifest goes (or is) in the wheel."""
+    entry_points: tuple[EntryPoint, ...] = ()
+    """From the wheel's own ``entry_points.txt`` (none: empty)."""
 
 
 def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
@@ -96,6 +99,8 @@ def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
         record_name, manifest_name = archive.record_name, archive.manifest_name
         record_text = archive.text(record_name)
         members = archive.infos
+        entry_points_name = f"{contents.metadata_dir}/{ENTRY_POINTS_FILENAME}"
+        declared = archive.text(entry_points_name) if entry_points_name in archive.members else ""
         _check_record(archive, contents)
     if contents.manifest is not None and not replace:
         raise UnusableInputError(
@@ -121,6 +126,7 @@ def read_source_wheel(wheel: Path, *, replace: bool = False) -> SourceWheel:
         record_name=record_name,
         record_text=record_text,
         manifest_name=manifest_name,
+        entry_points=parse_entry_points(declared),
     )
 
 
@@ -213,6 +219,7 @@ def _describe(
             options=options,
             warn=warn,
             contracts=contracts,
+            entry_points=source.entry_points,
         )
 
 

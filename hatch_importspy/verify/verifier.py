@@ -61,6 +61,7 @@ from hatch_importspy.results import (
     DistributionResult,
     VerifyResult,
 )
+from hatch_importspy.verify.declared import declared_findings
 from hatch_importspy.verify.importable import (
     VouchedElsewhere,
     listed_files,
@@ -133,7 +134,9 @@ def verify_installed(
     expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
     check = RecordCheck.of(directories)
     results = tuple(
-        _verify_distribution(distribution, records, versions, facts, expectations, surface, check)
+        _verify_distribution(
+            distribution, records, versions, facts, expectations, surface, check, notices
+        )
         for distribution in targets
     )
     # Every distribution is held to its own RECORD (ISP316/ISP317); those verified against a
@@ -268,7 +271,9 @@ def _verify_distribution(
     expectations: ExpectationChecker,
     surface: _Surface,
     check: RecordCheck,
+    notices: list[str],
 ) -> DistributionResult:
+    """Verify one installed distribution; what could not be checked is added to ``notices``."""
     name, site_dir, metadata_dir = (
         distribution.name,
         distribution.site_dir,
@@ -303,6 +308,9 @@ def _verify_distribution(
     else:
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
         findings.extend(check.findings(name, site_dir, stated, skip=expected))
+    declared = declared_findings(distribution, model, stated)
+    findings.extend(declared.findings)
+    notices.extend(declared.notices)
     directories = package_directories(expected, metadata_dir=metadata_dir)
     present = list_files(site_dir, directories, known=expected)
     findings.extend(

@@ -15,7 +15,14 @@ from pathlib import Path
 
 from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.formats.manifest import dumps
-from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel, module_name
+from hatch_importspy.model import (
+    EntryPoint,
+    EnvironmentConstraints,
+    FileEntry,
+    Module,
+    SpyModel,
+    module_name,
+)
 
 
 def sha(content: bytes) -> str:
@@ -37,8 +44,10 @@ def model_for(
     private: bool = False,
     requires: Iterable[str] = (),
     environment: EnvironmentConstraints | None = None,
+    entry_points: tuple[EntryPoint, ...] | None = (),
 ) -> SpyModel:
-    """The manifest the hook would write for ``files`` (every importable ``.py`` described)."""
+    """The manifest the hook would write for ``files`` (every importable ``.py`` described);
+    ``entry_points=None`` is a manifest written before entry points were recorded."""
     modules: list[Module] = []
     entries: list[FileEntry] = []
     for path, content in sorted(files.items()):
@@ -55,6 +64,7 @@ def model_for(
         requires=tuple(requires),
         modules=tuple(modules),
         files=tuple(entries),
+        entry_points=entry_points,
         private=private,
         generator="tests",
     )
@@ -79,9 +89,12 @@ def install(
     manifest: SpyModel | bytes | None = None,
     record: bool = True,
     record_extra: Mapping[str, str] | None = None,
-    requires: Iterable[str] = (),
+    requires: Iterable[str] | None = None,
 ) -> Path:
     """Write ``files`` into ``site`` as an installed distribution; returns its ``.dist-info``.
+
+    METADATA carries ``requires`` as ``Requires-Dist`` (default: the manifest model's ``requires``,
+    as a wheel built with the hook does).
 
     ``manifest`` is embedded (a model is dumped; bytes are written as they are); RECORD lists
     every file with its real hash plus ``record_extra`` rows (path -> hash text, may be empty).
@@ -94,6 +107,8 @@ def install(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         written[path] = content
+    if requires is None:
+        requires = manifest.requires if isinstance(manifest, SpyModel) else ()
     metadata = metadata_text(name, version, requires).encode()
     (info / "METADATA").write_bytes(metadata)
     written[f"{info.name}/METADATA"] = metadata
