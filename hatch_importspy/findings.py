@@ -50,6 +50,9 @@ FindingCode = Literal[
     "ISP331",
     "ISP332",
     "ISP333",
+    "ISP343",
+    "ISP344",
+    "ISP345",
     "ISP401",
     "ISP402",
     "ISP403",
@@ -277,6 +280,31 @@ CODES: dict[str, Code] = _codes(
         E,
         "The sha256 of a distribution's manifest (or of its RECORD when it has none) is not the "
         "one the lock file approved: the release was rebuilt or replaced.",
+    ),
+    # ISP34x where vouched files really are: links, and files installed outside site-packages.
+    Code(
+        "ISP343",
+        "vouched path links outside the site directory",
+        E,
+        "A file the manifest vouches for, or a directory on its way, is a symbolic link that "
+        "resolves outside its site (or scheme) directory: whoever can write there can change "
+        "what is imported without touching site-packages, even while the digests still match.",
+    ),
+    Code(
+        "ISP344",
+        "installed file not visible to verify",
+        N,
+        "Files the wheel installs outside site-packages (`.data` scripts, data, headers) could "
+        "not be checked: verify does not know the scheme directory they went to (`--path` "
+        "without `--python`, or a site directory that is not the interpreter's own).",
+    ),
+    Code(
+        "ISP345",
+        "vouched file has other hard links",
+        N,
+        "A vouched file's bytes have more names than the one installed (link count above 1): "
+        "an installer's cache (uv links by default) or another name that someone may be able "
+        "to write through.  Its digest is checked as usual.",
     ),
     # ISP4xx dependencies: other distributions.
     Code(

@@ -43,6 +43,7 @@ from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
+from hatch_importspy.verify.schemes import InstallScheme, scheme_from_mapping
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds the target gets to answer; a cold container file system can be slow, a hang is not."""
@@ -130,6 +131,15 @@ def site_dirs(venv_prefix, venv_cfg):
             unique.append(path)
     return unique
 
+def install_scheme(venv_prefix):
+    # Where pip would install into this environment: the venv's plain scheme, else the default.
+    if venv_prefix is not None:
+        plain = "nt" if os.name == "nt" else "posix_prefix"
+        paths = sysconfig.get_paths(plain, vars={"base": venv_prefix, "platbase": venv_prefix})
+    else:
+        paths = sysconfig.get_paths()
+    return dict((key, paths[key]) for key in ("purelib", "platlib", "scripts", "data"))
+
 venv_prefix, venv_cfg = venv_config()
 markers = {
     "implementation_name": sys.implementation.name,
@@ -152,6 +162,7 @@ answer = {
     "env_names": sorted(os.environ),
     "markers": markers,
     "site_dirs": site_dirs(venv_prefix, venv_cfg),
+    "scheme": install_scheme(venv_prefix),
     "executable": sys.executable,
     "prefix": venv_prefix or sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
@@ -173,6 +184,8 @@ class InterpreterFacts:
     executable: str
     prefix: str
     base_prefix: str
+    scheme: InstallScheme | None = None
+    """Where its installer puts ``.data`` scripts, data and headers (:mod:`.schemes`)."""
 
     @property
     def in_venv(self) -> bool:
@@ -208,6 +221,10 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
     if site_dirs is None or not all(isinstance(text, str) for text in texts):
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     executable, prefix, base_prefix = (str(text) for text in texts)
+    scheme_paths = data.get("scheme") or {}
+    if not isinstance(scheme_paths, Mapping):
+        raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
+    scheme = scheme_from_mapping(scheme_paths, executable=executable, source=interpreter)
     return InterpreterFacts(
         interpreter=interpreter,
         facts=facts,
@@ -215,6 +232,7 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
         executable=executable,
         prefix=prefix,
         base_prefix=base_prefix,
+        scheme=scheme,
     )
 
 

@@ -27,6 +27,7 @@ from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
 from hatch_importspy.verify.installed import default_site_dirs, unique_directories
 from hatch_importspy.verify.interpreter import query_interpreter
+from hatch_importspy.verify.schemes import InstallScheme, running_scheme
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ class Scope:
     """In ``sys.path`` order, each once: the first copy of a distribution is the one imported."""
     facts: EnvironmentFacts | None
     """``None`` when no interpreter is known (``--path`` alone): environment checks are skipped."""
+    scheme: InstallScheme | None = None
+    """Where the interpreter installs ``.data`` files; ``None`` with ``--path`` alone, when
+    verify cannot see them (ISP344)."""
 
 
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
@@ -54,7 +58,7 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         except UnusableInputError as error:
             raise UnusableInputError(f"--python {error}") from None
         site_dirs = tuple(paths) or answer.site_dirs
-        return Scope(unique_directories(site_dirs), answer.facts)
+        return Scope(unique_directories(site_dirs), answer.facts, answer.scheme)
     if paths:
         return Scope(unique_directories(paths), None)
-    return Scope(default_site_dirs(), current_environment())
+    return Scope(default_site_dirs(), current_environment(), running_scheme())

@@ -76,19 +76,27 @@ from hatch_importspy.verify.installed import (
     read_manifest_start,
     unique_directories,
 )
+from hatch_importspy.verify.links import inspect_links, link_findings
+from hatch_importspy.verify.outside import outside_files, outside_findings, place
 from hatch_importspy.verify.providers import ExpectationChecker
+from hatch_importspy.verify.schemes import InstallScheme
 
 # --------------------------------------------------------------------------- entry points
 
 
 def verify_installed(
-    site_dirs: Sequence[Path], names: Sequence[str], facts: EnvironmentFacts | None
+    site_dirs: Sequence[Path],
+    names: Sequence[str],
+    facts: EnvironmentFacts | None,
+    scheme: InstallScheme | None = None,
 ) -> VerifyResult:
     """Verify installed distributions in ``site_dirs``.
 
     ``names`` selects distributions (any spelling of their names); empty means every distribution
     that carries a manifest.  ``facts`` describes the interpreter the directories belong to;
     ``None`` skips the environment checks (and requirements with markers), saying so in a notice.
+    ``scheme`` says where the interpreter installs ``.data`` scripts, data and headers; without
+    it those files are reported as not visible (ISP344, see :mod:`.outside`).
     """
     directories = unique_directories(site_dirs)
     for directory in directories:
@@ -111,7 +119,7 @@ def verify_installed(
     versions = InstalledVersions(first)
     expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
     results = tuple(
-        _verify_distribution(distribution, records, versions, facts, expectations)
+        _verify_distribution(distribution, records, versions, facts, expectations, scheme)
         for distribution in targets
     )
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
@@ -176,6 +184,7 @@ def _verify_distribution(
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
     expectations: ExpectationChecker,
+    scheme: InstallScheme | None,
 ) -> DistributionResult:
     name, site_dir, metadata_dir = (
         distribution.name,
@@ -210,6 +219,9 @@ def _verify_distribution(
         )
     else:
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
+    findings.extend(
+        _links_and_outside(name, model, site_dir, metadata_dir, expected, stated, scheme)
+    )
     directories = package_directories(expected, metadata_dir=metadata_dir)
     present = list_files(site_dir, directories, known=expected)
     findings.extend(
@@ -229,6 +241,29 @@ def _verify_distribution(
     return DistributionResult(
         name, distribution.version, distribution.source, True, tuple(findings), tuple(checks)
     )
+
+
+def _links_and_outside(
+    name: str,
+    model: SpyModel,
+    site_dir: Path,
+    metadata_dir: str,
+    expected: Mapping[str, str],
+    stated: Mapping[str, str | None] | None,
+    scheme: InstallScheme | None,
+) -> list[Finding]:
+    """The files installed outside site-packages (:mod:`.outside`), and links under every
+    vouched file (:mod:`.links`)."""
+    digests = model.file_digests()
+    placed, unseen = place(
+        outside_files(digests, metadata_dir),
+        site_dir=site_dir,
+        scheme=scheme,
+        record_paths=stated or (),
+    )
+    findings, reports = outside_findings(name, digests, placed, unseen, scheme)
+    findings.extend(link_findings(name, [("", inspect_links(site_dir, expected)), *reports]))
+    return findings
 
 
 def _load_installed_model(
@@ -263,8 +298,8 @@ def _installed_expectations(
 ) -> tuple[dict[str, str], dict[str, Module]]:
     """The manifest's digests and modules keyed by their path in site-packages.
 
-    Files a wheel installs outside site-packages (``.data`` scripts, headers, data) cannot be
-    located from the site directory and are left out; see :func:`records.installed_path`.
+    Files a wheel installs outside site-packages (``.data`` scripts, headers, data) are left out
+    here and checked where the install scheme put them (:mod:`.outside`).
     """
     digests = model.file_digests()
     modules = model.module_by_path()
