@@ -60,7 +60,6 @@ def split_launcher(content: bytes) -> tuple[str, bytes, bytes] | None:
         match = _SH_EXEC.match(lines[1].rstrip(b"\r"))
         if match is not None and lines[2].rstrip(b"\r") == b"' '''":
             return _text(match.group("interpreter")), b"", lines[3]
-        return None
     body = content[len(lines[0]) + 1 :] if len(lines) > 1 else b""
     command = first[2:].strip()
     interpreter, _, flags = command.partition(b" ")
