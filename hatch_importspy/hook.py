@@ -138,7 +138,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 (included.distribution_path, Path(included.path))
                 for included in self.build_config.builder.recurse_included_files()
             ]
-        with tempfile.TemporaryDirectory(prefix="hatch-importspy-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="importspy-shared-") as scratch:
             files.extend(self._shared_files(build_data, Path(scratch)))
             return describe_distribution(
                 files,
