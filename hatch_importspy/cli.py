@@ -368,7 +368,9 @@ def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResu
     results = []
     if checks_installed(targets):
         results.append(
-            verify_installed(scope.site_dirs, names, scope.facts, suffixes=scope.suffixes)
+            verify_installed(
+                scope.site_dirs, names, scope.facts, suffixes=scope.suffixes, scheme=scope.scheme
+            )
         )
     if wheels:
         from hatch_importspy.verify.verifier import verify_wheels

@@ -60,6 +60,9 @@ FindingCode = Literal[
     "ISP340",
     "ISP341",
     "ISP342",
+    "ISP343",
+    "ISP344",
+    "ISP345",
     "ISP401",
     "ISP402",
     "ISP403",
@@ -366,6 +369,31 @@ CODES: dict[str, Code] = _codes(
         E,
         "METADATA's `Requires-Dist` values (compared as written, in any order) differ from the "
         "manifest's `requires`: a requirement was added, dropped or rewritten.",
+    ),
+    # Where vouched files really are: links, and files installed outside site-packages.
+    Code(
+        "ISP343",
+        "vouched path links outside the site directory",
+        E,
+        "A file the manifest vouches for, or a directory on its way, is a symbolic link that "
+        "resolves outside its site (or scheme) directory: whoever can write there can change "
+        "what is imported without touching site-packages, even while the digests still match.",
+    ),
+    Code(
+        "ISP344",
+        "installed file not visible to verify",
+        N,
+        "Files the wheel installs outside site-packages (`.data` scripts, data, headers) could "
+        "not be checked: verify does not know the scheme directory they went to (`--path` "
+        "without `--python`, or a site directory that is not the interpreter's own).",
+    ),
+    Code(
+        "ISP345",
+        "vouched file has other hard links",
+        N,
+        "A vouched file's bytes have more names than the one installed (link count above 1): "
+        "an installer's cache (uv links by default) or another name that someone may be able "
+        "to write through.  Its digest is checked as usual.",
     ),
     # ISP4xx dependencies: other distributions.
     Code(

@@ -4,8 +4,9 @@ What it does for each kind of build:
 
 - **wheel (standard)**: validates the configuration and the ``contracts`` files, describes every
   file that goes into the wheel (including files that earlier hooks force-include) and what its
-  modules use of other distributions (``infer-expectations``), writes the manifest to a private
-  temporary directory and hands it to hatchling as extra metadata, so it lands at
+  modules use of other distributions (``infer-expectations``), and the ``shared-data`` and
+  ``shared-scripts`` files it ships under ``<name>-<version>.data/``; writes the manifest to a
+  private temporary directory and hands it to hatchling as extra metadata, so it lands at
   ``<name>-<version>.dist-info/extra_metadata/importspy.yaml`` and is listed in RECORD.  With a
   ``baseline`` it first holds the new manifest against that committed manifest of the previous
   release and stops the build on a breaking change, unless ``allow-breaking``.  After the
@@ -139,16 +140,40 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 (included.distribution_path, Path(included.path))
                 for included in self.build_config.builder.recurse_included_files()
             ]
-        return describe_distribution(
-            files,
-            name=self.metadata.core.raw_name,
-            version=self.metadata.version,
-            requires=requires,
-            options=options,
-            warn=lambda message: self.app.display_warning(f"importspy: {message}"),
-            distribution_of=distribution_of,
-            contracts=contracts,
-            entry_points=self._entry_points(),
+        with tempfile.TemporaryDirectory(prefix="importspy-shared-") as scratch:
+            files.extend(self._shared_files(build_data, Path(scratch)))
+            return describe_distribution(
+                files,
+                name=self.metadata.core.raw_name,
+                version=self.metadata.version,
+                requires=requires,
+                options=options,
+                warn=lambda message: self.app.display_warning(f"importspy: {message}"),
+                distribution_of=distribution_of,
+                contracts=contracts,
+                entry_points=self._entry_points(),
+            )
+
+    def _shared_files(self, build_data: dict[str, Any], scratch: Path) -> list[tuple[str, Path]]:
+        """The ``shared-data`` and ``shared-scripts`` files, as hatchling will add them."""
+        from hatchling.builders.utils import normalize_inclusion_map
+        from hatchling.builders.wheel import WheelBuilder
+
+        from hatch_importspy.describe.shared import shared_files
+
+        data = dict(self.build_config.shared_data)
+        data.update(normalize_inclusion_map(build_data["shared_data"], self.root))
+        scripts = dict(self.build_config.shared_scripts)
+        scripts.update(normalize_inclusion_map(build_data["shared_scripts"], self.root))
+        builder = self.build_config.builder
+        if not isinstance(builder, WheelBuilder):  # only a wheel has a ``.data`` directory
+            return []
+        return shared_files(
+            builder,
+            data_directory=f"{builder.artifact_project_id}.data",
+            data=data,
+            scripts=scripts,
+            scratch=scratch,
         )
 
     def _entry_points(self) -> tuple[EntryPoint, ...]:

@@ -106,7 +106,7 @@ def test_record_scope() -> None:
     assert in_record_scope("pkg/x.py", META)
     assert in_record_scope("top.py", META)
     assert in_record_scope("pkg-1.0.data/purelib/pkg/x.py", META)  # inside site-packages
-    assert not in_record_scope("pkg-1.0.data/scripts/tool", META)
+    assert in_record_scope("pkg-1.0.data/scripts/tool", META)  # a wheel member: vouched for
     assert not in_record_scope(f"{META}/RECORD", META)
     assert not in_record_scope("pkg/__pycache__/x.cpython-311.pyc", META)
     assert not in_record_scope("../../bin/tool", META)

@@ -416,6 +416,7 @@ def test_fifos_and_devices_planted_in_the_install_are_reported_not_waited_on(
             ("ISP301", INSTALLED_API),
             ("ISP310", f"{record.parent.name}/RECORD"),
             ("ISP314", "spyfix/__init__.py"),  # an unreadable RECORD owns nothing
+            ("ISP343", "spyfix/data/table.json"),  # and the link itself leaves site-packages
         ]
     )
     (unreadable,) = [f for f in outcome.findings("ISP301") if f["file"].endswith(".json")]

@@ -8,8 +8,10 @@ What is deliberately not compared with RECORD (ISP304), and why:
 
 - the ``.dist-info`` directory itself: the manifest lives there and cannot list its own digest;
 - ``__pycache__/*.pyc``: installers compile them after the wheel was built;
-- paths outside site-packages (``../../bin/tool``, the ``.data`` scripts/headers/data schemes):
-  installers rewrite scripts, and their location depends on the install scheme.
+- paths outside site-packages in an installed RECORD (``../../bin/tool``): installers rewrite
+  scripts, and their location depends on the install scheme; they are held against the manifest
+  where the scheme put them (:mod:`hatch_importspy.verify.outside`).  In a wheel, the
+  ``<name>-<version>.data/`` members are in scope like any other file.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from hatch_importspy.findings import Finding
 from hatch_importspy.formats.record import (
     bytecode_source,
     data_directory,
-    installed_path,
     is_bytecode_cache,
     is_outside,
 )
@@ -81,12 +82,7 @@ def file_findings(
 
 def in_record_scope(path: str, metadata_dir: str) -> bool:
     """Whether a RECORD path is one the manifest must list (see the module docstring)."""
-    return not (
-        path.startswith(f"{metadata_dir}/")
-        or is_bytecode_cache(path)
-        or is_outside(path)
-        or installed_path(path, metadata_dir) is None
-    )
+    return not (path.startswith(f"{metadata_dir}/") or is_bytecode_cache(path) or is_outside(path))
 
 
 def record_findings(

@@ -46,6 +46,7 @@ from pathlib import Path
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.pyrules.finder import LoaderSuffixes
+from hatch_importspy.verify.schemes import InstallScheme, scheme_from_mapping
 
 DEFAULT_TIMEOUT = 30.0
 """Seconds the target gets to answer; a cold container file system can be slow, a hang is not."""
@@ -133,6 +134,15 @@ def site_dirs(venv_prefix, venv_cfg):
             unique.append(path)
     return unique
 
+def install_scheme(venv_prefix):
+    # Where pip would install into this environment: the venv's plain scheme, else the default.
+    if venv_prefix is not None:
+        plain = "nt" if os.name == "nt" else "posix_prefix"
+        paths = sysconfig.get_paths(plain, vars={"base": venv_prefix, "platbase": venv_prefix})
+    else:
+        paths = sysconfig.get_paths()
+    return dict((key, paths[key]) for key in ("purelib", "platlib", "scripts", "data"))
+
 venv_prefix, venv_cfg = venv_config()
 markers = {
     "implementation_name": sys.implementation.name,
@@ -155,6 +165,7 @@ answer = {
     "env_names": sorted(os.environ),
     "markers": markers,
     "site_dirs": site_dirs(venv_prefix, venv_cfg),
+    "scheme": install_scheme(venv_prefix),
     "executable": sys.executable,
     "prefix": venv_prefix or sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
@@ -183,6 +194,8 @@ class InterpreterFacts:
     base_prefix: str
     suffixes: LoaderSuffixes
     """Its loader suffixes, in the order its path finder tries them."""
+    scheme: InstallScheme | None = None
+    """Where its installer puts ``.data`` scripts, data and headers (:mod:`.schemes`)."""
 
     @property
     def in_venv(self) -> bool:
@@ -223,6 +236,10 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
     if len(groups) != 3 or any(group is None for group in groups):
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     extension, source, bytecode = (tuple(group or ()) for group in groups)
+    scheme_paths = data.get("scheme") or {}
+    if not isinstance(scheme_paths, Mapping):
+        raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
+    scheme = scheme_from_mapping(scheme_paths, executable=executable, source=interpreter)
     return InterpreterFacts(
         interpreter=interpreter,
         facts=facts,
@@ -231,6 +248,7 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
         prefix=prefix,
         base_prefix=base_prefix,
         suffixes=LoaderSuffixes(extension, source, bytecode),
+        scheme=scheme,
     )
 
 

@@ -31,6 +31,7 @@ from hatch_importspy.facts import EnvironmentFacts, current_environment
 from hatch_importspy.findings import Finding
 from hatch_importspy.pyrules.finder import LoaderSuffixes
 from hatch_importspy.verify.installed import default_site_dirs, unique_directories
+from hatch_importspy.verify.schemes import InstallScheme, running_scheme
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class Scope:
     suffixes: LoaderSuffixes | None = None
     """The target interpreter's loader suffixes; ``None``: the running interpreter's (``--path``
     alone names no interpreter)."""
+    scheme: InstallScheme | None = None
+    """Where the interpreter installs ``.data`` files; ``None`` with ``--path`` alone, when
+    verify cannot see them (ISP344)."""
 
 
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
@@ -69,7 +73,12 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         except UnusableInputError as error:
             raise UnusableInputError(f"--python {error}") from None
         if paths:
-            return Scope(unique_directories(paths), answer.facts, suffixes=answer.suffixes)
+            return Scope(
+                unique_directories(paths),
+                answer.facts,
+                suffixes=answer.suffixes,
+                scheme=answer.scheme,
+            )
         layout = read_layout(python)
         findings = layout_findings(
             python,
@@ -84,7 +93,7 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         )
         # The files' own site-packages come first, as site would put them, whatever was answered.
         site_dirs = unique_directories((*layout.site_dirs, *answer.site_dirs))
-        return Scope(site_dirs, answer.facts, tuple(findings), answer.suffixes)
+        return Scope(site_dirs, answer.facts, tuple(findings), answer.suffixes, answer.scheme)
     if paths:
         return Scope(unique_directories(paths), None)
-    return Scope(default_site_dirs(), current_environment())
+    return Scope(default_site_dirs(), current_environment(), scheme=running_scheme())

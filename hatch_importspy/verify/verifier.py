@@ -82,9 +82,12 @@ from hatch_importspy.verify.installed import (
     read_manifest_start,
     unique_directories,
 )
+from hatch_importspy.verify.links import inspect_links, link_findings
 from hatch_importspy.verify.listings import DirectoryListings
+from hatch_importspy.verify.outside import outside_files, outside_findings, place
 from hatch_importspy.verify.providers import ExpectationChecker
 from hatch_importspy.verify.record_check import RecordCheck
+from hatch_importspy.verify.schemes import InstallScheme
 
 if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
@@ -101,6 +104,7 @@ def verify_installed(
     facts: EnvironmentFacts | None,
     *,
     suffixes: LoaderSuffixes | None = None,
+    scheme: InstallScheme | None = None,
 ) -> VerifyResult:
     """Verify installed distributions in ``site_dirs``.
 
@@ -109,6 +113,8 @@ def verify_installed(
     ``facts`` describes the interpreter the directories belong to; ``None`` skips the environment
     checks (and requirements with markers), saying so in a notice.  ``suffixes`` are that
     interpreter's loader suffixes (default: the running interpreter's), for what an import loads.
+    ``scheme`` says where the interpreter installs ``.data`` scripts, data and headers; without
+    it those files are reported as not visible (ISP344, see :mod:`.outside`).
     """
     directories = unique_directories(site_dirs)
     for directory in directories:
@@ -135,7 +141,7 @@ def verify_installed(
     check = RecordCheck.of(directories)
     results = tuple(
         _verify_distribution(
-            distribution, records, versions, facts, expectations, surface, check, notices
+            distribution, records, versions, facts, expectations, surface, check, notices, scheme
         )
         for distribution in targets
     )
@@ -272,6 +278,7 @@ def _verify_distribution(
     surface: _Surface,
     check: RecordCheck,
     notices: list[str],
+    scheme: InstallScheme | None,
 ) -> DistributionResult:
     """Verify one installed distribution; what could not be checked is added to ``notices``."""
     name, site_dir, metadata_dir = (
@@ -311,6 +318,9 @@ def _verify_distribution(
     declared = declared_findings(distribution, model, stated)
     findings.extend(declared.findings)
     notices.extend(declared.notices)
+    findings.extend(
+        _links_and_outside(name, model, site_dir, metadata_dir, expected, stated, scheme)
+    )
     directories = package_directories(expected, metadata_dir=metadata_dir)
     present = list_files(site_dir, directories, known=expected)
     findings.extend(
@@ -331,6 +341,29 @@ def _verify_distribution(
     return DistributionResult(
         name, distribution.version, distribution.source, True, tuple(findings), tuple(checks)
     )
+
+
+def _links_and_outside(
+    name: str,
+    model: SpyModel,
+    site_dir: Path,
+    metadata_dir: str,
+    expected: Mapping[str, str],
+    stated: Mapping[str, str | None] | None,
+    scheme: InstallScheme | None,
+) -> list[Finding]:
+    """The files installed outside site-packages (:mod:`.outside`), and links under every
+    vouched file (:mod:`.links`)."""
+    digests = model.file_digests()
+    placed, unseen = place(
+        outside_files(digests, metadata_dir),
+        site_dir=site_dir,
+        scheme=scheme,
+        record_paths=stated or (),
+    )
+    findings, reports = outside_findings(name, digests, placed, unseen, scheme)
+    findings.extend(link_findings(name, [("", inspect_links(site_dir, expected)), *reports]))
+    return findings
 
 
 def _load_installed_model(
@@ -365,8 +398,8 @@ def _installed_expectations(
 ) -> tuple[dict[str, str], dict[str, Module]]:
     """The manifest's digests and modules keyed by their path in site-packages.
 
-    Files a wheel installs outside site-packages (``.data`` scripts, headers, data) cannot be
-    located from the site directory and are left out; see :func:`records.installed_path`.
+    Files a wheel installs outside site-packages (``.data`` scripts, headers, data) are left out
+    here and checked where the install scheme put them (:mod:`.outside`).
     """
     digests = model.file_digests()
     modules = model.module_by_path()
