@@ -64,13 +64,13 @@ from hatch_importspy.verify.installed import (
     find_startup_files,
     has_manifest,
     hash_files,
-    list_files,
     read_file,
     read_manifest_bytes,
     read_manifest_start,
     unique_directories,
 )
 from hatch_importspy.verify.providers import ExpectationChecker
+from hatch_importspy.verify.walk import walk_findings, walk_package_directories
 
 if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
@@ -213,9 +213,10 @@ def _verify_distribution(
     else:
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
     directories = package_directories(expected, metadata_dir=metadata_dir)
-    present = list_files(site_dir, directories, known=expected)
+    walk = walk_package_directories(site_dir, directories, known=expected)
+    findings.extend(walk_findings(name, walk))
     findings.extend(
-        added_file_findings(name, present, owned=records.relative_to(site_dir), vouched=expected)
+        added_file_findings(name, walk.files, owned=records.relative_to(site_dir), vouched=expected)
     )
 
     checks.append(CHECK_STRUCTURE)
