@@ -105,9 +105,7 @@ def _check(
                     f"{budget[0]} YAML nodes"
                 )
             continue
-        if key in expanded:
-            continue
-        if key in anchored:  # met again before finished: an alias, or a node holding itself
+        if key in anchored:  # met again: an alias (or a node holding itself)
             if not aliases:
                 raise error(
                     f"{source}: line {node.start_mark.line + 1}: YAML aliases are not allowed here"
