@@ -19,8 +19,9 @@ import pytest
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats import manifest as manifest_format
 from hatch_importspy.formats.manifest import dumps, load_bytes, loads
-from hatch_importspy.formats.record import parse_record, read_regular_file
+from hatch_importspy.formats.record import parse_record, read_regular_file, sha256_file
 from hatch_importspy.formats.wheel import open_wheel
+from hatch_importspy.limits import CLASS_NESTING
 from hatch_importspy.verify import installed as installed_module
 from hatch_importspy.verify.verifier import verify_installed
 from hatch_importspy.verify.walk import walk_package_directories
@@ -110,7 +111,7 @@ def test_the_block_yaml_writer_never_writes_aliases() -> None:
 
 def test_classes_nested_past_the_limit_are_refused() -> None:
     cls: dict[str, object] = {"name": "C"}
-    for _ in range(manifest_format.CLASS_NESTING + 1):
+    for _ in range(CLASS_NESTING + 1):
         cls = {"name": "C", "classes": [cls]}
     structures = {"pkg/__init__.py": {"classes": [cls]}}
     header = manifest_bytes().decode().partition(manifest_format.DOCUMENT_SEPARATOR)[0]
@@ -137,7 +138,12 @@ def test_manifest_paths_leaving_the_distribution_are_refused_unopened(
     tmp_path: Path, path: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     opened: list[str] = []
-    monkeypatch.setattr(installed_module, "sha256_file", lambda p: opened.append(str(p)) or "")
+
+    def spy(path: str) -> str:
+        opened.append(str(path))
+        return ""
+
+    monkeypatch.setattr(installed_module, "sha256_file", spy)
     findings = findings_of(site_with(tmp_path, unsafe_path_manifest(path)))
     assert [code for code, _ in findings] == ["ISP309"]
     assert "not opened" in findings[0][1]
@@ -152,9 +158,13 @@ def test_record_rows_outside_are_never_opened(
         dumps(model_for("demo", "1.0", FILES)).encode(),
         record_extra={"../../etc/passwd": "sha256=x", "/dev/zero": "sha256=x"},
     )
-    real = installed_module.sha256_file
     opened: list[str] = []
-    monkeypatch.setattr(installed_module, "sha256_file", lambda p: opened.append(str(p)) or real(p))
+
+    def spy(path: str) -> str:
+        opened.append(str(path))
+        return sha256_file(path)
+
+    monkeypatch.setattr(installed_module, "sha256_file", spy)
     verify_installed([site], ["demo"], None)
     assert opened and all(path.startswith(str(site) + os.sep + "pkg") for path in opened)
 

@@ -404,7 +404,7 @@ class _Reader:
     def path(self, data: Mapping[str, Any], where: str) -> str:
         """A file's path: a plain relative path, never one that leaves the distribution."""
         path = self.string(data, "path", where)
-        problem = unsafe_path_problem(path) if path else "is empty"
+        problem = unsafe_path_problem(path)
         if problem is not None:
             raise self.fail(f"{where}.path", f"{path!r} {problem}: not opened")
         return path

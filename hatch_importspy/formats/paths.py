@@ -10,6 +10,8 @@ from __future__ import annotations
 
 def unsafe_path_problem(name: str) -> str | None:
     """Why a member or manifest path is unsafe, or ``None`` when it is a plain relative path."""
+    if not name:
+        return "is empty"
     if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         return "is an absolute path"
     if "\\" in name:

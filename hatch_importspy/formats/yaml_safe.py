@@ -37,10 +37,11 @@ def load_documents(
     documents' size with every alias expanded must stay within ``nodes``.  ``invalid`` words
     the parser's problem for the message (each format has its own spelling).
     """
-    loader = yaml.SafeLoader(text)
     documents: list[Any] = []
     budget = [nodes]
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # refuses a NUL or other unprintable character already
         while loader.check_node():
             node = loader.get_node()
             if node is None:
@@ -57,7 +58,8 @@ def load_documents(
     except ValueError as problem:  # an integer past the interpreter's digit limit, say
         raise error(f"{source}: a value cannot be read: {str(problem).splitlines()[0]}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return documents
 
 
