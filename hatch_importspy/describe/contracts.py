@@ -59,6 +59,9 @@ from packaging.version import InvalidVersion, Version
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import normalise_machine
+from hatch_importspy.formats.record import read_regular_file
+from hatch_importspy.formats.yaml_safe import load_one
+from hatch_importspy.limits import DOCUMENT_BYTES
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,
@@ -147,7 +150,9 @@ def load_contract(
     """
     source = _relative(path, root)
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_regular_file(path, limit=DOCUMENT_BYTES).decode("utf-8")
+    except UnusableInputError as error:
+        raise ContractError(source, [("", str(error).removeprefix(f"{path}: "))]) from None
     except OSError as error:
         raise ContractError(source, [("", f"cannot be read: {error.strerror or error}")]) from None
     except UnicodeDecodeError:
@@ -182,7 +187,11 @@ def _parse(text: str, source: str) -> Any:
 
     try:
         _refuse_duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader), source)
-        return yaml.safe_load(text)
+        return load_one(text, source=source, invalid=lambda problem: f"invalid YAML: {problem}")
+    except ContractError:
+        raise
+    except UnusableInputError as error:  # beyond a limit (see hatch_importspy.limits)
+        raise ContractError(source, [("", str(error).removeprefix(f"{source}: "))]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else ""

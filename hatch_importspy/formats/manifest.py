@@ -23,6 +23,12 @@ in a later release with a default does not change the manifests of packages that
 One exception: ``entry_points`` is written even when empty (``{}``), because a manifest without
 the field was written before entry points were recorded, and ``verify`` must tell "none declared"
 from "not recorded".
+
+A manifest may come from an untrusted wheel, so reading one holds to :mod:`hatch_importspy.limits`:
+no YAML aliases (the writers never produce one), at most ``MANIFEST_ENTRIES`` modules and files,
+classes nested at most ``CLASS_NESTING`` deep, integers within ``INTEGER``, and every path a plain
+relative path (:func:`~hatch_importspy.formats.paths.unsafe_path_problem`): a path that would leave
+the distribution is refused before anything is opened.
 """
 
 from __future__ import annotations
@@ -30,10 +36,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats import entry_points as entry_points_format
+from hatch_importspy.formats.paths import unsafe_path_problem
+from hatch_importspy.limits import CLASS_NESTING, INTEGER, MANIFEST_BYTES, MANIFEST_ENTRIES
 from hatch_importspy.model import (
     SCHEMA_VERSION,
     Attribute,
@@ -55,9 +63,6 @@ from hatch_importspy.model import (
     SpyModel,
     Variable,
 )
-
-if TYPE_CHECKING:
-    import yaml
 
 MANIFEST_FILENAME = "importspy.yaml"
 """The file name inside ``<dist-info>/extra_metadata/``."""
@@ -246,7 +251,15 @@ def dumps_yaml(model: SpyModel) -> str:
     """The manifest in block-style YAML, for people (``show``); reads back to the same model."""
     import yaml
 
-    return yaml.safe_dump(to_data(model), sort_keys=True, allow_unicode=True, width=100)
+    class _NoAliases(yaml.SafeDumper):
+        """Never anchor a repeated object: the reader refuses aliases (see the module doc)."""
+
+        def ignore_aliases(self, data: Any) -> bool:
+            return True
+
+    return yaml.dump(
+        to_data(model), Dumper=_NoAliases, sort_keys=True, allow_unicode=True, width=100
+    )
 
 
 # --------------------------------------------------------------------------- reading
@@ -257,6 +270,7 @@ class _Reader:
 
     def __init__(self, source: str) -> None:
         self.source = source
+        self._nesting = 0
 
     def fail(self, where: str, problem: str) -> ManifestError:
         return ManifestError(f"{self.source}: {where}: {problem}")
@@ -290,6 +304,8 @@ class _Reader:
         value = data.get(key, 0)
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.fail(f"{where}.{key}", "expected an integer")
+        if not -INTEGER <= value <= INTEGER:
+            raise self.fail(f"{where}.{key}", f"integer beyond the limit of {INTEGER}")
         return value
 
     def strings(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
@@ -365,6 +381,15 @@ class _Reader:
         )
 
     def cls(self, data: Mapping[str, Any], where: str) -> Class:
+        self._nesting += 1
+        try:
+            if self._nesting > CLASS_NESTING:
+                raise self.fail(where, f"classes nested deeper than {CLASS_NESTING} levels")
+            return self._cls(data, where)
+        finally:
+            self._nesting -= 1
+
+    def _cls(self, data: Mapping[str, Any], where: str) -> Class:
         return Class(
             name=self.string(data, "name", where),
             bases=self.strings(data, "bases", where),
@@ -384,14 +409,22 @@ class _Reader:
             all=self.strings(data, "all", where) if "all" in data else None,
         )
 
+    def path(self, data: Mapping[str, Any], where: str) -> str:
+        """A file's path: a plain relative path, never one that leaves the distribution."""
+        path = self.string(data, "path", where)
+        problem = unsafe_path_problem(path)
+        if problem is not None:
+            raise self.fail(f"{where}.path", f"{path!r} {problem}: not opened")
+        return path
+
     def module(self, data: Mapping[str, Any], where: str) -> Module:
         if len(data) == 3:  # the embedded form's header: name, path and sha256 only
             name, path, sha256 = data.get("name"), data.get("path"), data.get("sha256")
             if type(name) is str and type(path) is str and type(sha256) is str:
-                return Module(name, path, sha256)
+                return Module(name, self.path(data, where), sha256)
         return Module(
             name=self.string(data, "name", where),
-            path=self.string(data, "path", where),
+            path=self.path(data, where),
             sha256=self.string(data, "sha256", where),
             structure=self.structure(data, where),
         )
@@ -399,10 +432,8 @@ class _Reader:
     def file(self, data: Mapping[str, Any], where: str) -> FileEntry:
         path, sha256 = data.get("path"), data.get("sha256")
         if type(path) is str and type(sha256) is str:
-            return FileEntry(path, sha256)
-        return FileEntry(
-            path=self.string(data, "path", where), sha256=self.string(data, "sha256", where)
-        )
+            return FileEntry(self.path(data, where), sha256)
+        return FileEntry(path=self.path(data, where), sha256=self.string(data, "sha256", where))
 
     def call(self, data: Mapping[str, Any], where: str) -> CallShape:
         return CallShape(
@@ -467,6 +498,16 @@ class _Reader:
                 checked[group][name] = value
         return entry_points_format.from_data(checked)
 
+    def entries(self, data: Mapping[str, Any]) -> None:
+        """Refuse a manifest listing more modules and files than ``MANIFEST_ENTRIES``."""
+        lists = (data.get("modules"), data.get("files"))
+        entries = sum(len(value) for value in lists if isinstance(value, list))
+        if entries > MANIFEST_ENTRIES:
+            raise self.fail(
+                "manifest",
+                f"lists {entries} modules and files, beyond the limit of {MANIFEST_ENTRIES}",
+            )
+
     def model(self, data: Mapping[str, Any]) -> SpyModel:
         schema = data.get("schema")
         if schema != SCHEMA_VERSION:
@@ -474,6 +515,7 @@ class _Reader:
                 "schema", f"unsupported schema {schema!r} (expected {SCHEMA_VERSION!r})"
             )
         environment = self.mapping(data.get("environment", {}), "environment")
+        self.entries(data)
         return SpyModel(
             schema=SCHEMA_VERSION,
             generator=self.optional_string(data, "generator", "manifest") or "",
@@ -500,13 +542,6 @@ def _utf8(content: bytes, source: str) -> str:
         return content.decode("utf-8")
     except UnicodeDecodeError:
         raise ManifestError(f"{source}: not UTF-8 text") from None
-
-
-def _yaml_error(error: yaml.YAMLError, source: str) -> ManifestError:
-    mark = getattr(error, "problem_mark", None)
-    where = f"line {mark.line + 1}" if mark is not None else "document"
-    problem = getattr(error, "problem", None) or "invalid YAML"
-    return ManifestError(f"{source}: {where}: {problem}")
 
 
 class _Documents:
@@ -539,12 +574,9 @@ class _Documents:
                 self._pending, self._pending_at = content, split + len(_SEPARATOR_BYTES)
 
     def _load_yaml(self, text: str) -> None:
-        import yaml
+        from hatch_importspy.formats.yaml_safe import load_documents
 
-        try:
-            documents = list(yaml.safe_load_all(text))
-        except yaml.YAMLError as error:
-            raise _yaml_error(error, self.source) from None
+        documents = load_documents(text, source=self.source, error=ManifestError, aliases=False)
         if not 1 <= len(documents) <= 2:
             raise ManifestError(f"{self.source}: expected one or two YAML documents")
         self.header = documents[0]
@@ -558,9 +590,11 @@ class _Documents:
     def _read_whole(self) -> bytes:
         assert self._whole is not None
         try:
-            return self._whole()
+            content = self._whole()
         except UnusableInputError as error:
             raise ManifestError(str(error)) from None
+        _check_size(content, self.source)
+        return content
 
     def structures(self) -> Any:
         if self._pending is not None and self._whole is not None:
@@ -595,6 +629,7 @@ def _structure_from(
 
 def _with_structures(reader: _Reader, documents: _Documents) -> Mapping[str, Any]:
     header = reader.mapping(documents.header, "document")
+    reader.entries(header)
     if not documents.separate_structures:
         return header
     modules = header.get("modules", [])
@@ -629,8 +664,14 @@ def loads(text: str, source: str) -> SpyModel:
     return load_bytes(text.encode(), source)
 
 
+def _check_size(content: bytes, source: str) -> None:
+    if len(content) > MANIFEST_BYTES:
+        raise ManifestError(f"{source}: larger than {MANIFEST_BYTES} bytes: not read")
+
+
 def load_bytes(content: bytes, source: str) -> SpyModel:
     """Parse manifest bytes (UTF-8), naming ``source`` in errors."""
+    _check_size(content, source)
     reader = _Reader(source)
     with _nesting_checked(source):
         return reader.model(_with_structures(reader, _Documents(content, source)))
@@ -656,10 +697,12 @@ def load_bytes_deferred(
     document separator (see :data:`DOCUMENT_SEPARATOR`); ``whole`` reads all of it, and is
     called only if a structure is asked for.
     """
+    _check_size(content, source)
     reader = _Reader(source)
     with _nesting_checked(source):
         documents = _Documents(content, source, whole)
         header = reader.mapping(documents.header, "document")
+        reader.entries(header)
         modules = header.get("modules", [])
         if not isinstance(modules, list):
             return reader.model(header), lambda path: ModuleStructure()  # model() raised already

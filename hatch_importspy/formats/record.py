@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.limits import SIZE_DIGITS
 
 _CHUNK = 1 << 16
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -129,7 +130,7 @@ def _rows(text: str, source: str) -> Iterator[tuple[str, str, str]]:
                 )
             row = [*row, "", ""][:3]
         path, digest, size = row
-        if size and not size.isdigit():
+        if size and not (size.isascii() and size.isdigit() and len(size) <= SIZE_DIGITS):
             raise UnusableInputError(f"{source}: line {number}: size {size!r} is not a number")
         yield path, digest, size
 
@@ -161,23 +162,34 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()
 
 
-def read_regular_file(path: str | os.PathLike[str]) -> bytes:
+def read_regular_file(path: str | os.PathLike[str], *, limit: int | None = None) -> bytes:
     """A regular file's bytes; :class:`OSError` for anything else (a FIFO, a device), which
-    could block or never end."""
+    could block or never end.
+
+    With ``limit``, a file of more bytes raises :class:`UnusableInputError` naming it; at most
+    one chunk past the limit is read, whatever the file's size claims (see :mod:`..limits`).
+    """
     descriptor = os.open(path, _READ_FLAGS)
     try:
         _require_regular_file(descriptor)
         chunks = []
+        total = 0
         while chunk := os.read(descriptor, _CHUNK):
             chunks.append(chunk)
+            total += len(chunk)
+            if limit is not None and total > limit:
+                raise UnusableInputError(f"{os.fspath(path)}: larger than {limit} bytes: not read")
     finally:
         os.close(descriptor)
     return b"".join(chunks)
 
 
 def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
-    """A regular file opened for reading in binary mode; :class:`OSError` for anything else,
-    found by ``fstat`` on a descriptor opened without blocking (a FIFO never makes us wait)."""
+    """A regular file opened for reading in binary; :class:`OSError` for anything else.
+
+    Opened non-blocking and checked with ``fstat`` before anything is read, so that a FIFO or a
+    device planted at ``path`` can neither block the run nor feed it endless bytes.
+    """
     descriptor = os.open(path, _READ_FLAGS)
     try:
         _require_regular_file(descriptor)

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.record import read_regular_file
+from hatch_importspy.limits import DOCUMENT_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,7 +42,7 @@ def loads_toml(
 def load_toml(path: Path) -> dict[str, Any]:
     """The document in the file at ``path``; an unreadable or invalid file is one-line unusable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, limit=DOCUMENT_BYTES).decode("utf-8")
     except OSError as problem:
         raise UnusableInputError(f"{path}: cannot read: {problem.strerror or problem}") from None
     except UnicodeDecodeError:

@@ -6,12 +6,18 @@ refuses the same unsound wheels with the same one-line messages.  Nothing is ext
 Member names are checked before anything else is trusted: a wheel with an absolute or ``..``
 member name, or the same name twice, is unusable input, because every installer would put such a
 member somewhere other than where its name claims.
+
+A wheel may be hostile, so reading one holds to :mod:`hatch_importspy.limits`: at most
+``WHEEL_MEMBERS`` entries (counted from the zip's end record before its directory is parsed),
+METADATA, RECORD and the manifest read in chunks and refused past their limits whatever sizes the
+zip headers claim, and at most ``WHEEL_UNPACKED_BYTES`` decompressed while hashing the members.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import struct
 import zipfile
 import zlib
 from collections.abc import Iterator, Mapping
@@ -24,7 +30,15 @@ from typing import IO
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.manifest import MANIFEST_LOCATION
-from hatch_importspy.formats.record import RecordEntry, parse_record
+from hatch_importspy.formats.paths import unsafe_path_problem
+from hatch_importspy.formats.record import RecordEntry, open_regular_file, parse_record
+from hatch_importspy.limits import (
+    MANIFEST_BYTES,
+    METADATA_BYTES,
+    RECORD_BYTES,
+    WHEEL_MEMBERS,
+    WHEEL_UNPACKED_BYTES,
+)
 
 _CHUNK = 1 << 20
 
@@ -90,16 +104,24 @@ class WheelArchive:
     def manifest_name(self) -> str:
         return f"{self.metadata_dir}/{MANIFEST_LOCATION}"
 
-    def read(self, name: str) -> bytes:
-        """One member's bytes."""
-        info = self._info(name)
-        with self._reading(name):
-            return self._zip.read(info)
+    def read(self, name: str, *, limit: int = MANIFEST_BYTES) -> bytes:
+        """One member's bytes; more than ``limit`` of them (decompressed, counted as they come,
+        whatever the zip header claims) is unusable input."""
+        pieces: list[bytes] = []
+        total = 0
+        for chunk in self.chunks(name):
+            total += len(chunk)
+            if total > limit:
+                raise UnusableInputError(
+                    f"{self.path}: {name}: larger than {limit} bytes decompressed: not read"
+                )
+            pieces.append(chunk)
+        return b"".join(pieces)
 
-    def text(self, name: str) -> str:
+    def text(self, name: str, *, limit: int = MANIFEST_BYTES) -> str:
         """One member as UTF-8 text."""
         try:
-            return self.read(name).decode("utf-8")
+            return self.read(name, limit=limit).decode("utf-8")
         except UnicodeDecodeError:
             raise UnusableInputError(f"{self.path}: {name}: not UTF-8 text") from None
 
@@ -127,7 +149,7 @@ class WheelArchive:
         name = f"{self.metadata_dir}/METADATA"
         if name not in self.members:
             raise UnusableInputError(f"{self.path}: {name} is missing")
-        return HeaderParser().parsestr(self.text(name))
+        return HeaderParser().parsestr(self.text(name, limit=METADATA_BYTES))
 
     def contents(self, *, hash_members: bool = True) -> WheelContents:
         """Everything verification needs: see :func:`read_wheel`."""
@@ -139,9 +161,12 @@ class WheelArchive:
             raise UnusableInputError(
                 f"{self.path}: {self.metadata_dir}/METADATA lacks a Name or Version"
             )
-        record = parse_record(self.text(self.record_name), source=f"{self.path}!{self.record_name}")
+        record = parse_record(
+            self.text(self.record_name, limit=RECORD_BYTES),
+            source=f"{self.path}!{self.record_name}",
+        )
         manifest = self.manifest()
-        digests = {member: self.sha256(member) for member in self.members if hash_members}
+        digests = self._hash_members() if hash_members else {}
         return WheelContents(
             path=self.path,
             name=str(name),
@@ -151,6 +176,22 @@ class WheelArchive:
             record=record,
             manifest=manifest,
         )
+
+    def _hash_members(self, limit: int = WHEEL_UNPACKED_BYTES) -> dict[str, str]:
+        """Every member's hex sha256, refusing a wheel that unpacks to more than ``limit``."""
+        digests: dict[str, str] = {}
+        total = 0
+        for member in self.members:
+            digest = hashlib.sha256()
+            for chunk in self.chunks(member):
+                total += len(chunk)
+                if total > limit:
+                    raise UnusableInputError(
+                        f"{self.path}: unpacks to more than {limit} bytes: not read"
+                    )
+                digest.update(chunk)
+            digests[member] = digest.hexdigest()
+        return digests
 
     def manifest(self) -> bytes | None:
         """The embedded manifest's bytes, ``None`` when the wheel carries none."""
@@ -188,12 +229,15 @@ def open_wheel(path: Path) -> Iterator[WheelArchive]:
     guarded here: what the ``with`` block itself raises passes through unchanged.
     """
     try:
+        _check_member_count(path)
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as error:
         raise UnusableInputError(f"{path}: not a valid wheel (zip) file: {error}") from None
     except OSError as error:
         raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
     with archive:
+        if len(archive.infolist()) > WHEEL_MEMBERS:  # the end record undercounted
+            raise UnusableInputError(f"{path}: more than {WHEEL_MEMBERS} members: not read")
         members = _checked_members(path, archive)
         yield WheelArchive(
             path=path,
@@ -250,15 +294,39 @@ def read_member(path: Path, member: str) -> bytes:
 
 def unsafe_member_problem(name: str) -> str | None:
     """Why a member name is unsafe to install, or ``None`` when it is a plain relative path."""
-    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
-        return "is an absolute path"
-    if "\\" in name:
-        return "contains a backslash"
-    if ".." in name.split("/"):
-        return "contains a '..' component"
-    if "\x00" in name:
-        return "contains a NUL character"
-    return None
+    return unsafe_path_problem(name)
+
+
+_END_RECORD = struct.Struct("<4s4H2LH")
+_END_SIGNATURE = b"PK\x05\x06"
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_ZIP64_LOCATOR_SIGNATURE = b"PK\x06\x07"
+_ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
+_ZIP64_END_SIGNATURE = b"PK\x06\x06"
+
+
+def _check_member_count(path: Path, limit: int = WHEEL_MEMBERS) -> None:
+    """Refuse a zip whose end record declares more than ``limit`` entries, before
+    :mod:`zipfile` builds an object for every one of them.  What cannot be found here is left to
+    :mod:`zipfile` (which reports a damaged zip) and the count checked after it."""
+    with open_regular_file(path) as stream:  # a FIFO named as the wheel must not block
+        size = stream.seek(0, 2)
+        start = stream.seek(max(0, size - _END_RECORD.size - 0xFFFF))
+        tail = stream.read()
+        at = tail.rfind(_END_SIGNATURE)
+        if at < 0 or at + _END_RECORD.size > len(tail):
+            return
+        count = _END_RECORD.unpack_from(tail, at)[4]
+        locator_at = at - _ZIP64_LOCATOR.size
+        if locator_at >= 0 and tail[locator_at : locator_at + 4] == _ZIP64_LOCATOR_SIGNATURE:
+            offset = _ZIP64_LOCATOR.unpack_from(tail, locator_at)[2]
+            if 0 <= offset < start + locator_at:
+                stream.seek(offset)
+                record = stream.read(_ZIP64_END_RECORD.size)
+                if len(record) == _ZIP64_END_RECORD.size and record[:4] == _ZIP64_END_SIGNATURE:
+                    count = max(count, _ZIP64_END_RECORD.unpack(record)[7])
+    if count > limit:
+        raise UnusableInputError(f"{path}: declares {count} members, more than {limit}: not read")
 
 
 def _checked_members(path: Path, archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:

@@ -26,7 +26,9 @@ from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.findings import Finding, Severity
 from hatch_importspy.formats.manifest import load_bytes
+from hatch_importspy.formats.record import read_regular_file
 from hatch_importspy.formats.wheel import is_wheel_target
+from hatch_importspy.limits import MANIFEST_BYTES
 from hatch_importspy.model import SpyModel
 from hatch_importspy.results import CHECK_RELEASE, DistributionResult, VerifyResult
 from hatch_importspy.verify.targets import load_model, load_wheel_model
@@ -72,7 +74,7 @@ def load_release(
         return Release(model, target, described=True)
     if path.is_file():
         try:
-            content = path.read_bytes()
+            content = read_regular_file(path, limit=MANIFEST_BYTES)
         except OSError as error:
             raise UnusableInputError(f"{target}: cannot read: {error.strerror or error}") from None
         return Release(load_bytes(content, target), target)
@@ -156,7 +158,7 @@ class BreakingChangesError(Exception):
 def load_baseline(baseline_path: Path) -> SpyModel:
     """The baseline manifest (block YAML or the JSON form); unusable input names the file."""
     try:
-        content = baseline_path.read_bytes()
+        content = read_regular_file(baseline_path, limit=MANIFEST_BYTES)
     except OSError as error:
         raise UnusableInputError(
             f"{baseline_path}: cannot read the baseline manifest: {error.strerror or error}"

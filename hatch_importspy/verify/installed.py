@@ -6,6 +6,9 @@ without the start-up cost of ``importlib.metadata`` and the email parser.  RECOR
 rather than through ``Distribution.files``: that API drops rows whose file is missing (so a deleted
 file would look unlisted) and stats every row, which costs more than the verification it serves.
 ``Name`` and ``Version`` are read from the metadata's header block (see :func:`_identity_headers`).
+Every file is opened only if it is a regular file, non-blocking, and read within the limits
+of :mod:`hatch_importspy.limits`: a FIFO, a device or a huge file planted in a distribution is an
+unusable RECORD or manifest (a finding), never a hang.
 
 Every function here only reads.  Nothing is written, nothing is imported from the directories read.
 """
@@ -26,15 +29,16 @@ from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.manifest import MANIFEST_LOCATION
 from hatch_importspy.formats.record import (
     RecordEntry,
-    bytecode_source,
     is_outside,
     normalise_record_path,
+    open_regular_file,
     parse_record,
     read_regular_file,
     record_digests,
     sha256_file,
     stated_digests,
 )
+from hatch_importspy.limits import MANIFEST_BYTES, METADATA_BYTES, RECORD_BYTES
 from hatch_importspy.verify.startup_path import (  # re-exported: its home moved
     find_startup_files as find_startup_files,
 )
@@ -148,16 +152,17 @@ def unique_directories(directories: Iterable[Path]) -> tuple[Path, ...]:
 
 def _read_identity(metadata_dir: Path) -> tuple[str, str]:
     """Name and version from the metadata, falling back to the directory name when unreadable."""
-    text = None
-    for candidate in (metadata_dir / "METADATA", metadata_dir / "PKG-INFO", metadata_dir):
-        # Only a regular file: reading a FIFO planted there would block the run.  ``metadata_dir``
-        # itself is a file for a distutils-era single-file ``.egg-info``.
-        if candidate.is_file():
-            try:
-                text = read_regular_file(candidate).decode("utf-8")
-            except (OSError, UnicodeDecodeError):  # a broken one is no name
-                text = None
-            break
+
+    def read(path: Path) -> str | None:
+        # Only a regular file, and only so much: a FIFO planted there would block the run.
+        try:
+            return read_regular_file(path, limit=METADATA_BYTES).decode("utf-8")
+        except (OSError, UnusableInputError, UnicodeDecodeError):
+            return None  # a broken one is no name
+
+    text = read(metadata_dir / "METADATA") or read(metadata_dir / "PKG-INFO")
+    if text is None and metadata_dir.is_file():  # a distutils-era single-file .egg-info
+        text = read(metadata_dir)
     fallback_name, rest, _ = _directory_name_parts(metadata_dir)
     fallback_version = rest.partition("-")[0]  # egg-info: ``name-1.0-py3.11.egg-info``
     headers = _identity_headers(text or "")
@@ -206,9 +211,12 @@ def read_record(distribution: InstalledDistribution) -> tuple[RecordEntry, ...] 
 
 def _read_installed_files(distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
     listing = distribution.metadata_dir / "installed-files.txt"
+    content = read_optional_bytes(listing, limit=RECORD_BYTES)  # a FIFO there: unusable
     try:
-        text = listing.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = "" if content is None else content.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if content is None:
         return None
     prefix = distribution.metadata_name
     return tuple(
@@ -229,7 +237,7 @@ def read_manifest_bytes(distribution: InstalledDistribution) -> bytes | None:
     if has_manifest(distribution) and not path.is_file():
         kind = "is a directory" if path.is_dir() else "is not a regular file"
         raise UnusableInputError(f"{path}: cannot read: {kind}")
-    return read_optional_bytes(path)
+    return read_optional_bytes(path, limit=MANIFEST_BYTES)
 
 
 def read_manifest_start(distribution: InstalledDistribution, *, until: bytes) -> bytes | None:
@@ -242,7 +250,7 @@ def read_manifest_start(distribution: InstalledDistribution, *, until: bytes) ->
     if has_manifest(distribution) and not path.is_file():
         return read_manifest_bytes(distribution)  # raises the one-line error
     try:
-        with path.open("rb") as stream:
+        with open_regular_file(path) as stream:
             content = b""
             while chunk := stream.read(_MANIFEST_CHUNK):
                 searched_from = max(0, len(content) - len(until))
@@ -250,6 +258,10 @@ def read_manifest_start(distribution: InstalledDistribution, *, until: bytes) ->
                 end = content.find(until, searched_from)
                 if end >= 0:
                     return content[: end + len(until)]
+                if len(content) > MANIFEST_BYTES:
+                    raise UnusableInputError(
+                        f"{path}: larger than {MANIFEST_BYTES} bytes: not read"
+                    )
             return content
     except (FileNotFoundError, NotADirectoryError):
         return None
@@ -266,14 +278,14 @@ def has_manifest(distribution: InstalledDistribution) -> bool:
     return distribution.manifest_path.exists()
 
 
-def read_optional_bytes(path: Path) -> bytes | None:
+def read_optional_bytes(path: Path, *, limit: int | None = None) -> bytes | None:
     """A metadata file's bytes, ``None`` when it is absent.
 
-    Absence is an answer (no manifest, no RECORD); a file that exists but cannot be read is not,
-    so that raises :class:`UnusableInputError` naming the file.
+    Absence is an answer (no manifest, no RECORD); a file that exists but cannot be read, or
+    holds more than ``limit`` bytes, is not, so that raises :class:`UnusableInputError` naming it.
     """
     try:
-        return read_regular_file(path)  # a FIFO planted there must not hang the run
+        return read_regular_file(path, limit=limit)  # a FIFO planted there must not hang the run
     except (FileNotFoundError, NotADirectoryError):
         return None
     except OSError as error:
@@ -399,7 +411,7 @@ class RecordIndex:
     def _content(self, distribution: InstalledDistribution) -> bytes | None:
         where = distribution.metadata_dir
         if where not in self._contents:
-            self._contents[where] = read_optional_bytes(where / "RECORD")
+            self._contents[where] = read_optional_bytes(where / "RECORD", limit=RECORD_BYTES)
         return self._contents[where]
 
     def _text(self, distribution: InstalledDistribution) -> str | None:
@@ -466,30 +478,12 @@ def list_files(
 
     Verification asks for what nobody vouches for: leaving the known files out here, while each
     directory is listed, saves building and sorting a path for every file of a large package.
-    Symbolic links are listed, never followed, so a link loop cannot hang us.
+    Symbolic links are listed, never followed, and a package directory that links out of
+    ``site_dir`` is not walked: see :mod:`hatch_importspy.verify.walk`, which also reports it.
     """
-    found: list[str] = []
-    for directory in sorted(set(directories)):
-        found.extend(_walk(os.fspath(site_dir), directory, known))
-    return tuple(sorted(found))
+    from hatch_importspy.verify.walk import walk_package_directories
 
-
-def _walk(site_dir: str, directory: str, known: Container[str]) -> Iterator[str]:
-    stack = [directory]
-    while stack:
-        current = stack.pop()
-        try:
-            with os.scandir(os.path.join(site_dir, current)) as listing:  # noqa: PTH118
-                entries = list(listing)
-        except OSError:
-            continue
-        prefix = current + "/"
-        for entry in entries:
-            relative = prefix + entry.name
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(relative)
-            elif relative not in known and bytecode_source(relative) not in known:
-                yield relative  # ``pkg/__pycache__/m.cpython-311.pyc`` is known with ``pkg/m.py``
+    return walk_package_directories(site_dir, directories, known=known).files
 
 
 def default_site_dirs() -> tuple[Path, ...]:

@@ -48,6 +48,9 @@ from packaging.utils import canonicalize_name
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.findings import Finding, FindingCode
+from hatch_importspy.formats.record import read_regular_file
+from hatch_importspy.formats.yaml_safe import load_one
+from hatch_importspy.limits import DOCUMENT_BYTES
 from hatch_importspy.results import CHECK_LOCK, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
@@ -224,19 +227,11 @@ def _entry(item: object, where: str, line: int, fail: Any) -> LockEntry:
 
 def loads_lock(text: str, *, source: str) -> Lock:
     """A lock from its text.  Raises :class:`LockError` naming ``source`` and the entry."""
-    import yaml
 
     def fail(where: str, problem: str) -> LockError:
         return LockError(f"{source}: {where} {problem}")
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        at = f"line {mark.line + 1}: " if mark is not None else ""
-        raise LockError(f"{source}: {at}not valid YAML") from None
-    except RecursionError:
-        raise LockError(f"{source}: nested too deeply to read") from None
+    data = load_one(text, source=source, error=LockError, invalid=lambda _: "not valid YAML")
     if not isinstance(data, Mapping):
         raise LockError(f"{source}: not a lock file (expected a mapping with schema)")
     unknown = sorted(set(map(str, data)) - {"schema", "distributions"})
@@ -264,10 +259,12 @@ def loads_lock(text: str, *, source: str) -> Lock:
 def load_lock(path: Path) -> Lock:
     """The lock file at ``path``."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, limit=DOCUMENT_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise LockError(f"{path}: cannot read: {reason}") from None
+    except UnusableInputError as error:
+        raise LockError(str(error)) from None
     return loads_lock(text, source=str(path))
 
 

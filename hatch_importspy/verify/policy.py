@@ -50,6 +50,9 @@ from packaging.utils import canonicalize_name
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.findings import CODES, Finding, FindingCode, Severity
+from hatch_importspy.formats.record import read_regular_file
+from hatch_importspy.formats.yaml_safe import load_one
+from hatch_importspy.limits import DOCUMENT_BYTES
 from hatch_importspy.results import CHECK_POLICY, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import InstalledDistribution
 
@@ -240,17 +243,8 @@ def _accept(value: object, problems: _Problems) -> tuple[AcceptedFile, ...]:
 
 def loads_policy(text: str, *, source: str) -> Policy:
     """A policy from a YAML document."""
-    import yaml
 
-    try:
-        data: Any = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        problem = getattr(error, "problem", None) or "not valid YAML"
-        raise PolicyError(f"{source}: {where}{problem}") from None
-    except RecursionError:
-        raise PolicyError(f"{source}: nested too deeply to read") from None
+    data: Any = load_one(text, source=source, error=PolicyError)
     if data is None:
         raise PolicyError(f"{source}: the policy is empty")
     return parse_policy(data, source=source)
@@ -272,10 +266,12 @@ def load_policy(path: Path) -> Policy:
     """A policy file: ``*.toml`` is read as a pyproject's ``[tool.importspy]``, anything else
     as YAML.  Raises :class:`PolicyError` naming the file for any problem."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular_file(path, limit=DOCUMENT_BYTES).decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise PolicyError(f"{path}: cannot read: {reason}") from None
+    except UnusableInputError as error:
+        raise PolicyError(str(error)) from None
     if path.suffix.lower() == ".toml":
         return loads_pyproject_policy(text, source=str(path))
     return loads_policy(text, source=str(path))

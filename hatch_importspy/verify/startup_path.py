@@ -24,6 +24,7 @@ from pathlib import Path
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.pth import parse_pth, path_line_target
 from hatch_importspy.formats.record import open_regular_file, read_regular_file
+from hatch_importspy.limits import PTH_BYTES
 from hatch_importspy.surface import StartupFile, StartupKind
 
 MODULE_SUFFIXES = (".py", ".pyc", ".pyw", ".so", ".pyd")
@@ -54,6 +55,8 @@ def find_startup_files(site_dir: Path) -> tuple[StartupFile, ...]:
     found.extend(_customize_in_directory(site_dir, entries))
     seen = {os.path.realpath(site_dir)}
     for target, pth in added:
+        if "\0" in target:  # site's os.path.exists() is false for it: never added
+            continue
         key = os.path.realpath(target)
         if key in seen or not Path(target).exists():  # site: only what exists is added
             continue
@@ -65,9 +68,12 @@ def find_startup_files(site_dir: Path) -> tuple[StartupFile, ...]:
 def _read_pth(site_dir: Path, name: str) -> tuple[StartupFile, tuple[str, ...]]:
     """The ``.pth`` file as a start-up file, and its path lines."""
     try:
-        content = parse_pth(read_regular_file(site_dir / name))
+        content = parse_pth(read_regular_file(site_dir / name, limit=PTH_BYTES))
     except OSError as error:
         problem = error.strerror or str(error)
+        return StartupFile(site_dir, name, StartupKind.PTH, problem=problem), ()
+    except UnusableInputError:  # too large to read: reported as unreadable, never passed
+        problem = f"larger than {PTH_BYTES} bytes"
         return StartupFile(site_dir, name, StartupKind.PTH, problem=problem), ()
     return StartupFile(site_dir, name, StartupKind.PTH, content.executable), content.paths
 

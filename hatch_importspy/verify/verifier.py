@@ -76,7 +76,6 @@ from hatch_importspy.verify.installed import (
     find_startup_files,
     has_manifest,
     hash_files,
-    list_files,
     read_file,
     read_manifest_bytes,
     read_manifest_start,
@@ -88,6 +87,7 @@ from hatch_importspy.verify.outside import outside_files, outside_findings, plac
 from hatch_importspy.verify.providers import ExpectationChecker
 from hatch_importspy.verify.record_check import RecordCheck
 from hatch_importspy.verify.schemes import InstallScheme
+from hatch_importspy.verify.walk import walk_findings, walk_package_directories
 
 if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
@@ -322,9 +322,10 @@ def _verify_distribution(
         _links_and_outside(name, model, site_dir, metadata_dir, expected, stated, scheme)
     )
     directories = package_directories(expected, metadata_dir=metadata_dir)
-    present = list_files(site_dir, directories, known=expected)
+    walk = walk_package_directories(site_dir, directories, known=expected)
+    findings.extend(walk_findings(name, walk))
     findings.extend(
-        added_file_findings(name, present, owned=records.relative_to(site_dir), vouched=expected)
+        added_file_findings(name, walk.files, owned=records.relative_to(site_dir), vouched=expected)
     )
     findings.extend(surface.findings(distribution, expected))
 
