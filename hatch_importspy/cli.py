@@ -301,7 +301,7 @@ def _add_scope_options(parser: argparse.ArgumentParser, *, exclusive: bool = Fal
         "--python",
         metavar="PATH",
         help="the environment of this interpreter instead of the running one's; it is only "
-        "queried, with -I -S, so none of its start-up code runs",
+        "queried, with -I -S -B, so none of its start-up code runs and nothing is written",
     )
     group.add_argument(
         "--path",

@@ -6,7 +6,7 @@ environment of its own and is pointed at the application's interpreter, so nothi
 run inside it.  Two options choose the environment:
 
 - ``--python PATH``: another interpreter (a venv, a container image's Python, another Python
-  version).  It is asked, with ``-I -S`` only, for its site directories and for the facts the
+  version).  It is asked, with ``-I -S -B`` only, for its site directories and for the facts the
   environment checks compare (:mod:`.interpreter`); those facts then describe the target for
   everything the command checks, wheel targets included.
 - ``--path DIR`` (repeatable): site-packages directories read as they are, without starting any
