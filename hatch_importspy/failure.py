@@ -26,7 +26,7 @@ _FALSE = ("", "0", "false", "no", "off")
 
 
 def debug_requested(*, option: bool = False) -> bool:
-    """Whether tracebacks are wanted: ``--debug`` given, or ``IMPORTSPY_DEBUG`` set and not false."""
+    """Whether tracebacks are wanted: ``--debug``, or ``IMPORTSPY_DEBUG`` set and not false."""
     return option or os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in _FALSE
 
 
@@ -71,7 +71,7 @@ def unexpected_failure(context: str, error: BaseException, *, debug: bool = Fals
             traceback.print_exception(type(error), error, error.__traceback__, file=stream)
         stream.write(failure_line(context, error) + "\n")
         stream.flush()
-    except Exception:  # noqa: S110 - a report that cannot be written must not hide the status
+    except Exception:  # a report that cannot be written must not hide the status
         pass
     return EXIT_UNUSABLE
 

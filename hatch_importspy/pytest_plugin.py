@@ -146,6 +146,24 @@ def _no_bytecode() -> Iterator[None]:
         sys.dont_write_bytecode = before
 
 
+_DEFERRED = ("hatch_importspy.report", "importlib_metadata._adapters", "zipp")
+"""Modules imported later than the verification: the report the session ends with, and what the
+``importlib_metadata`` backport (Python < 3.12) imports on first use.  Once imported, the backport's
+finder answers pytest's own metadata queries too (the header's plugin list), which would import
+those parts, and cache their bytecode, after :func:`_no_bytecode` ends."""
+
+
+def _import_what_is_deferred() -> None:
+    import importlib
+
+    for name in _DEFERRED:
+        backport = not name.startswith("hatch_importspy")
+        if backport and "importlib_metadata" not in sys.modules:
+            continue
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
@@ -159,18 +177,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             result, strict = verify_current_environment(_policy_path(config), strict=strict)
         except UnusableInputError as error:
             raise pytest.UsageError(f"importspy: {error}") from None
-        # Imported now, while no bytecode is written: the hooks at the end of the session need it.
-        import hatch_importspy.report  # noqa: F401
+        _import_what_is_deferred()
     config.stash[_RESULT] = result
     config.stash[_STRICT] = strict
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    with _failing_closed("session finish"):
-        _finish(session)
+    with _failing_closed("session finish"), _no_bytecode():
+        _finish(session, exitstatus)
 
 
-def _finish(session: pytest.Session) -> None:
+def _finish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     result = config.stash.get(_RESULT, None)
     if result is None:
@@ -185,7 +202,7 @@ def _finish(session: pytest.Session) -> None:
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
-    with _failing_closed("terminal summary"):
+    with _failing_closed("terminal summary"), _no_bytecode():
         _summary(terminalreporter, config)
 
 

@@ -28,7 +28,9 @@ except Exception as error:  # the command line itself could not be loaded: still
     from hatch_importspy.failure import command_context, unexpected_failure
 
     raise SystemExit(
-        unexpected_failure(command_context("python -m importspy"), error, debug="--debug" in sys.argv)
+        unexpected_failure(
+            command_context("python -m importspy"), error, debug="--debug" in sys.argv
+        )
     ) from None
 
 raise SystemExit(main())

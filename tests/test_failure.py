@@ -137,7 +137,10 @@ def test_a_bug_in_a_subprocess_is_one_line_and_exit_2(
     if how == "module":
         command = [str(failing_venv.python), "-m", "importspy", "verify"]
     else:
-        command = [str(bindir / ("hatch-importspy" + (".exe" if os.name == "nt" else ""))), "verify"]
+        command = [
+            str(bindir / ("hatch-importspy" + (".exe" if os.name == "nt" else ""))),
+            "verify",
+        ]
     env = subprocess_env({"PYTHONPATH": str(inject), DEBUG_VARIABLE: "1" if debug else ""})
     completed = subprocess.run(
         command,

@@ -1,4 +1,4 @@
-"""Querying another interpreter with ``-I -S -B``: real venvs, other Python versions, bad targets."""
+"""Querying another interpreter with ``-I -S -B``: real venvs, other Pythons, bad targets."""
 
 from __future__ import annotations
 

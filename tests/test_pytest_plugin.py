@@ -144,9 +144,7 @@ def test_a_bug_in_the_plugin_is_one_line_and_exit_2(
         f"target.{hook} = _boom\n",
         encoding="utf-8",
     )
-    completed = run_pytest(
-        plugin_venv, tmp_path, "--importspy", env={"PYTHONPATH": str(inject)}
-    )
+    completed = run_pytest(plugin_venv, tmp_path, "--importspy", env={"PYTHONPATH": str(inject)})
     assert completed.returncode == 2, completed.stdout + completed.stderr
     lines = [line for line in completed.stderr.splitlines() if "importspy" in line]
     assert len(lines) == 1, completed.stderr

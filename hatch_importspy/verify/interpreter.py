@@ -8,10 +8,10 @@ directories its distributions are installed in.
 
 Starting the target normally would run its ``site`` module, and with it every ``import`` line of
 every ``.pth`` file in the environment under check -- exactly what a malicious distribution
-relies on.  So the target is started with ``-I -S -B`` only (isolated: no ``PYTHON*`` variables, no
-current directory or user site on ``sys.path``; no ``site`` at all; no bytecode written), and runs a short script
-that imports nothing but the standard library modules ``json``, ``os``, ``platform``, ``sys`` and
-``sysconfig``.  The script therefore computes by hand what ``site`` and
+relies on.  So the target is started with ``-I -S -B`` only (isolated: no ``PYTHON*`` variables,
+no current directory or user site on ``sys.path``; no ``site`` at all; no bytecode written), and
+runs a short script that imports nothing but the standard library modules ``json``, ``os``,
+``platform``, ``sys`` and ``sysconfig``.  The script therefore computes by hand what ``site`` and
 ``packaging.markers.default_environment()`` would have:
 
 - the marker environment, key by key as :mod:`packaging` defines it;
