@@ -465,6 +465,10 @@ def _verify_command(args: argparse.Namespace) -> int:
         lock = load_lock(args.lock)
     scope = resolve_scope(args.python, args.path)
     result = run_verify(args.targets, scope)
+    if not args.targets:  # every manifest of the environment: were there any?
+        from hatch_importspy.verify.coverage import flag_nothing_verified
+
+        result = flag_nothing_verified(result, require_manifest=policy.require_manifest)
     distributions: Sequence[InstalledDistribution] | None = None
     if installed:  # the lock and require-manifest judge every installed distribution
         judged = lock is not None or policy.require_manifest

@@ -50,6 +50,7 @@ FindingCode = Literal[
     "ISP331",
     "ISP332",
     "ISP333",
+    "ISP355",
     "ISP401",
     "ISP402",
     "ISP403",
@@ -277,6 +278,15 @@ CODES: dict[str, Code] = _codes(
         E,
         "The sha256 of a distribution's manifest (or of its RECORD when it has none) is not the "
         "one the lock file approved: the release was rebuilt or replaced.",
+    ),
+    # ISP355 coverage: whether the run verified anything at all.
+    Code(
+        "ISP355",
+        "nothing verified",
+        W,
+        "No distribution of the environment checked carries a manifest, so nothing was verified. "
+        "An error under `--require-manifest` (or `require-manifest` in the policy); a failure "
+        "under `--strict` too.",
     ),
     # ISP4xx dependencies: other distributions.
     Code(

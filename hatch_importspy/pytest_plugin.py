@@ -91,6 +91,7 @@ def verify_current_environment(
 ) -> tuple[VerifyResult, bool]:
     """Verify the running interpreter's environment; the result and whether warnings fail."""
     from hatch_importspy.facts import current_environment
+    from hatch_importspy.verify.coverage import flag_nothing_verified
     from hatch_importspy.verify.gate import apply_gate
     from hatch_importspy.verify.installed import default_site_dirs, find_distributions
     from hatch_importspy.verify.policy import Policy, load_policy
@@ -100,6 +101,7 @@ def verify_current_environment(
     policy = policy.with_command_line(strict=strict)
     site_dirs = default_site_dirs()
     result = verify_installed(site_dirs, [], current_environment())
+    result = flag_nothing_verified(result, require_manifest=policy.require_manifest)
     installed = find_distributions(site_dirs) if policy.require_manifest else ()
     return apply_gate(result, policy, installed=installed), policy.strict
 

@@ -25,7 +25,11 @@ from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
-from hatch_importspy.verify.installed import default_site_dirs, unique_directories
+from hatch_importspy.verify.installed import (
+    default_site_dirs,
+    find_distributions,
+    unique_directories,
+)
 
 
 @dataclass(frozen=True)
@@ -41,12 +45,17 @@ class Scope:
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
     """The environment chosen by ``--python`` and ``--path`` (see the module docstring).
 
-    Raises :class:`UnusableInputError` for a ``--path`` that is not a directory or an
-    interpreter that cannot be queried, naming it.
+    Raises :class:`UnusableInputError` for a ``--path`` that is not a directory or holds no
+    distribution, or an interpreter that cannot be queried, naming it.
     """
     for path in paths:
         if not path.is_dir():
             raise UnusableInputError(f"--path {path}: not a directory")
+        if not find_distributions([path]):  # a wrong directory must not pass as a clean one
+            raise UnusableInputError(
+                f"--path {path}: holds no installed distribution (no *.dist-info directory): "
+                "not a site-packages directory?"
+            )
     if python is not None:
         from hatch_importspy.verify.interpreter import query_interpreter  # --python only
 
