@@ -464,7 +464,9 @@ def _verify_command(args: argparse.Namespace) -> int:
 
         lock = load_lock(args.lock)
     scope = resolve_scope(args.python, args.path)
-    result = run_verify(args.targets, scope)
+    from hatch_importspy.verify.self_check import with_verifier_findings
+
+    result = with_verifier_findings(run_verify(args.targets, scope))
     if not args.targets:  # every manifest of the environment: were there any?
         from hatch_importspy.verify.coverage import flag_nothing_verified
 

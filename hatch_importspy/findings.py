@@ -51,6 +51,7 @@ FindingCode = Literal[
     "ISP332",
     "ISP333",
     "ISP355",
+    "ISP356",
     "ISP401",
     "ISP402",
     "ISP403",
@@ -287,6 +288,14 @@ CODES: dict[str, Code] = _codes(
         "No distribution of the environment checked carries a manifest, so nothing was verified. "
         "An error under `--require-manifest` (or `require-manifest` in the policy); a failure "
         "under `--strict` too.",
+    ),
+    Code(
+        "ISP356",
+        "verifier modified",
+        E,
+        "A file of the running hatch-importspy differs from (or is missing against) the "
+        "manifest its own wheel carries: the verifier was changed after it was installed, and "
+        "its verdict cannot be trusted.",
     ),
     # ISP4xx dependencies: other distributions.
     Code(

@@ -95,12 +95,13 @@ def verify_current_environment(
     from hatch_importspy.verify.gate import apply_gate
     from hatch_importspy.verify.installed import default_site_dirs, find_distributions
     from hatch_importspy.verify.policy import Policy, load_policy
+    from hatch_importspy.verify.self_check import with_verifier_findings
     from hatch_importspy.verify.verifier import verify_installed
 
     policy = load_policy(policy_file) if policy_file is not None else Policy()
     policy = policy.with_command_line(strict=strict)
     site_dirs = default_site_dirs()
-    result = verify_installed(site_dirs, [], current_environment())
+    result = with_verifier_findings(verify_installed(site_dirs, [], current_environment()))
     result = flag_nothing_verified(result, require_manifest=policy.require_manifest)
     installed = find_distributions(site_dirs) if policy.require_manifest else ()
     return apply_gate(result, policy, installed=installed), policy.strict
