@@ -148,6 +148,7 @@ def test_a_bug_in_the_plugin_is_one_line_and_exit_2(
     assert completed.returncode == 2, completed.stdout + completed.stderr
     lines = [line for line in completed.stderr.splitlines() if "importspy" in line]
     assert len(lines) == 1, completed.stderr
-    assert lines[0].startswith("Exit: importspy: error: pytest --importspy (session ")
+    stage = "session start" if hook == "verify_installed" else "terminal summary"
+    assert lines[0].startswith(f"Exit: importspy: error: pytest --importspy ({stage}): ")
     assert "unexpected RuntimeError: injected (" in lines[0]
     assert "Traceback" not in completed.stderr + completed.stdout
