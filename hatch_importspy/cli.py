@@ -8,7 +8,9 @@ environment
 1 violations, 2 unusable input.
 Everything a user can get wrong (a bad option, an unknown distribution, an unreadable wheel or
 manifest, an output file that cannot be written) ends here as one line on stderr and exit 2,
-never as a traceback.  Anything else is a bug in hatch-importspy and is left to surface as one.
+never as a traceback.  Anything else is a bug in hatch-importspy: it ends the same way, exit 2
+with one line naming the command, its input and the exception (:mod:`hatch_importspy.failure`),
+and ``--debug`` or ``IMPORTSPY_DEBUG=1`` adds the traceback.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 compliant, 1 violations found, 2 unusable input or usage error.",
     )
     parser.add_argument("--version", action="version", version=VERSION)
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     verify = commands.add_parser(
@@ -159,7 +162,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_diff_parser(commands)
     _add_embed_parser(commands)
+    for subcommand in commands.choices.values():
+        # Also accepted after the command (``verify --debug``); SUPPRESS keeps the global value.
+        subcommand.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP
+        )
     return parser
+
+
+_DEBUG_HELP = (
+    "show the traceback of an unexpected error (a bug in hatch-importspy) before its one-line "
+    "report; IMPORTSPY_DEBUG=1 does the same"
+)
 
 
 def _add_diff_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -287,7 +301,7 @@ def _add_scope_options(parser: argparse.ArgumentParser, *, exclusive: bool = Fal
         "--python",
         metavar="PATH",
         help="the environment of this interpreter instead of the running one's; it is only "
-        "queried, with -I -S, so none of its start-up code runs",
+        "queried, with -I -S -B, so none of its start-up code runs and nothing is written",
     )
     group.add_argument(
         "--path",
@@ -459,7 +473,13 @@ def _verify_command(args: argparse.Namespace) -> int:
 
         lock = load_lock(args.lock)
     scope = resolve_scope(args.python, args.path)
-    result = run_verify(args.targets, scope)
+    from hatch_importspy.verify.self_check import with_verifier_findings
+
+    result = with_verifier_findings(run_verify(args.targets, scope))
+    if not args.targets:  # every manifest of the environment: were there any?
+        from hatch_importspy.verify.coverage import flag_nothing_verified
+
+        result = flag_nothing_verified(result, require_manifest=policy.require_manifest)
     distributions: Sequence[InstalledDistribution] | None = None
     if installed:  # the lock and require-manifest judge every installed distribution
         judged = lock is not None or policy.require_manifest
@@ -670,6 +690,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         else:
             return 0
+    try:
+        return _parse_and_run(arguments)
+    except Exception as error:  # a bug: one line and exit 2, never exit 1 ("violations")
+        from hatch_importspy.failure import command_context, unexpected_failure
+
+        return unexpected_failure(command_context(PROG), error, debug="--debug" in arguments)
+
+
+def _inputs(args: argparse.Namespace) -> list[str]:
+    """What a parsed command was asked to read, for the one-line report of a failure."""
+    inputs: list[str] = []
+    for key in ("targets", "target", "old", "new", "wheels"):
+        value = getattr(args, key, None)
+        if isinstance(value, str):
+            inputs.append(value)
+        elif isinstance(value, list):
+            inputs.extend(str(item) for item in value)
+    return inputs
+
+
+def _parse_and_run(arguments: list[str]) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(arguments)
@@ -693,3 +734,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("importspy: interrupted\n")
         return EXIT_INTERRUPTED
+    except Exception as error:  # a bug: one line and exit 2, never exit 1 ("violations")
+        from hatch_importspy.failure import command_context, unexpected_failure
+
+        context = command_context(args.command, _inputs(args))
+        return unexpected_failure(context, error, debug=args.debug)

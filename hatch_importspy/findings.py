@@ -63,6 +63,8 @@ FindingCode = Literal[
     "ISP343",
     "ISP344",
     "ISP345",
+    "ISP355",
+    "ISP356",
     "ISP401",
     "ISP402",
     "ISP403",
@@ -394,6 +396,23 @@ CODES: dict[str, Code] = _codes(
         "A vouched file's bytes have more names than the one installed (link count above 1): "
         "an installer's cache (uv links by default) or another name that someone may be able "
         "to write through.  Its digest is checked as usual.",
+    ),
+    # ISP355 coverage: whether the run verified anything at all.
+    Code(
+        "ISP355",
+        "nothing verified",
+        W,
+        "No distribution of the environment checked carries a manifest, so nothing was verified. "
+        "An error under `--require-manifest` (or `require-manifest` in the policy); a failure "
+        "under `--strict` too.",
+    ),
+    Code(
+        "ISP356",
+        "verifier modified",
+        E,
+        "A file of the running hatch-importspy differs from (or is missing against) the "
+        "manifest its own wheel carries: the verifier was changed after it was installed, and "
+        "its verdict cannot be trusted.",
     ),
     # ISP4xx dependencies: other distributions.
     Code(

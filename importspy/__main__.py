@@ -10,12 +10,27 @@ removed without breaking the other.
 ``verify`` must leave the environment it checks exactly as it found it, so bytecode writing is
 switched off before anything from hatch_importspy is imported (the import below would otherwise
 drop ``__pycache__`` directories into site-packages when pip installed without compiling).
+
+This file itself is compiled, and its bytecode cached, by ``runpy`` before its first line runs:
+measured on CPython 3.10 to 3.13, ``python -m`` writes ``importspy/__pycache__/__main__.*.pyc``
+whether ``importspy`` is a namespace package or not, unless ``-B`` or ``PYTHONDONTWRITEBYTECODE``
+is given.  Nothing a module can do prevents it, so the README says to run ``python -B -m
+importspy`` where the verifier is installed in the environment it checks without bytecode.
 """
 
 import sys
 
 sys.dont_write_bytecode = True
 
-from hatch_importspy.cli import main  # noqa: E402  (must follow the line above)
+try:
+    from hatch_importspy.cli import main
+except Exception as error:  # the command line itself could not be loaded: still one line, exit 2
+    from hatch_importspy.failure import command_context, unexpected_failure
+
+    raise SystemExit(
+        unexpected_failure(
+            command_context("python -m importspy"), error, debug="--debug" in sys.argv
+        )
+    ) from None
 
 raise SystemExit(main())

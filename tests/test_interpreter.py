@@ -1,4 +1,4 @@
-"""Querying another interpreter with ``-I -S``: real venvs, other Python versions, bad targets."""
+"""Querying another interpreter with ``-I -S -B``: real venvs, other Pythons, bad targets."""
 
 from __future__ import annotations
 
@@ -69,8 +69,8 @@ def other_python(minor: int) -> str | None:
 
 def test_the_query_runs_isolated_and_without_site() -> None:
     command = query_command("/opt/python")
-    assert command[:4] == ["/opt/python", "-I", "-S", "-c"]
-    assert command[4] == QUERY_SCRIPT
+    assert command[:5] == ["/opt/python", "-I", "-S", "-B", "-c"]
+    assert command[5] == QUERY_SCRIPT
     imported = {
         name.strip()
         for line in QUERY_SCRIPT.splitlines()
@@ -255,3 +255,26 @@ def test_interpreter_that_hangs(tmp_path: Path) -> None:
     with pytest.raises(UnusableInputError) as raised:
         query_interpreter(target, timeout=0.5)
     assert str(raised.value) == f"{target}: did not answer the environment query within 0.5 s"
+
+
+def test_the_query_writes_no_bytecode(tmp_path: Path) -> None:
+    """``-I`` ignores ``PYTHONDONTWRITEBYTECODE``; ``-B`` keeps the query from caching bytecode.
+
+    A venv's standard library is its base interpreter's, which has its bytecode already, so a
+    target without any is made by pointing ``pycache_prefix`` at an empty directory: Python then
+    looks for (and caches) bytecode only there.  The same query without ``-B`` is the control: it
+    does write there, so the empty directory after the real query proves something.
+    """
+    command = query_command(sys.executable)
+    assert "-B" in command[1 : command.index("-c")]
+
+    def run(query: list[str], prefix: Path) -> list[Path]:
+        prefix.mkdir()
+        with_prefix = [query[0], "-X", f"pycache_prefix={prefix}", *query[1:]]
+        completed = subprocess.run(with_prefix, capture_output=True, timeout=60, check=False)
+        assert completed.returncode == 0, completed.stderr
+        json.loads(completed.stdout)
+        return sorted(prefix.rglob("*"))
+
+    assert run(command, tmp_path / "query") == []
+    assert run([part for part in command if part != "-B"], tmp_path / "control") != []

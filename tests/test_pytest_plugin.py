@@ -46,12 +46,15 @@ def plugin_venv(
     return venv
 
 
-def run_pytest(venv: Venv, directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    venv: Venv, directory: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     (directory / "test_sample.py").write_text(TESTS, encoding="utf-8")
     return subprocess.run(
         [str(venv.python), "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=directory,
-        env={k: v for k, v in os.environ.items() if not k.startswith(_OUTER_VARIABLES)},
+        env={k: v for k, v in os.environ.items() if not k.startswith(_OUTER_VARIABLES)}
+        | (env or {}),
         capture_output=True,
         text=True,
         timeout=300,
@@ -122,3 +125,30 @@ def test_the_plugin_is_loaded_through_its_entry_point(plugin_venv: Venv, tmp_pat
     blocked = run_pytest(plugin_venv, tmp_path, "-p", f"no:{ENTRY_POINT}", "--importspy")
     assert blocked.returncode == pytest.ExitCode.USAGE_ERROR
     assert "unrecognized arguments: --importspy" in blocked.stderr
+
+
+@pytest.mark.parametrize("hook", ["verify_installed", "render_text"])
+def test_a_bug_in_the_plugin_is_one_line_and_exit_2(
+    plugin_venv: Venv, tmp_path: Path, hook: str
+) -> None:
+    """An exception the plugin did not expect, at the session's start (the verification) or at
+    its end (the report), ends the session with exit status 2 and one line, not pytest's
+    internal-error traceback (exit 3) nor a silently passing session."""
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    module = "verify.verifier" if hook == "verify_installed" else "report"
+    (inject / "sitecustomize.py").write_text(
+        f"import hatch_importspy.{module} as target\n"
+        "def _boom(*args, **kwargs):\n"
+        "    raise RuntimeError('injected')\n"
+        f"target.{hook} = _boom\n",
+        encoding="utf-8",
+    )
+    completed = run_pytest(plugin_venv, tmp_path, "--importspy", env={"PYTHONPATH": str(inject)})
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    lines = [line for line in completed.stderr.splitlines() if "importspy" in line]
+    assert len(lines) == 1, completed.stderr
+    stage = "session start" if hook == "verify_installed" else "terminal summary"
+    assert lines[0].startswith(f"Exit: importspy: error: pytest --importspy ({stage}): ")
+    assert "unexpected RuntimeError: injected (" in lines[0]
+    assert "Traceback" not in completed.stderr + completed.stdout

@@ -32,6 +32,7 @@ import pytest
 
 from hatch_importspy.report.json import JSON_SCHEMA
 from tests.helpers.builds import SOURCE_DATE_EPOCH, BuildResult, ProjectFactory
+from tests.helpers.fakedist import install
 from tests.helpers.venvs import RunCli, VenvFactory
 from tests.test_embed import GOOD, build_setuptools_wheel, truncated, wheel_bytes
 
@@ -464,6 +465,7 @@ def test_diff_writes_several_report_formats_in_one_run(
         ("corrupt manifest", "corrupt.yaml: "),
         ("truncated wheel", "not a valid wheel"),
         ("unknown distribution", "no distribution of that name is installed"),
+        ("empty --path", "holds no installed distribution"),
         ("bad format", "invalid choice: 'xml'"),
     ],
 )
@@ -475,12 +477,15 @@ def test_diff_of_unusable_input_is_one_line_and_exit_2(
     corrupt.write_text("schema: [\n", encoding="utf-8")
     broken = tmp_path / "broken-1.0.whl"
     broken.write_bytes(releases["1.0.0"].read_bytes()[:300])
+    site = tmp_path / "site-packages"
+    install(site, "other", "1.0", {"other/__init__.py": b""})
     args = {
         "missing wheel": [str(tmp_path / "gone-1.0-py3-none-any.whl"), good],
         "missing manifest": [good, str(tmp_path / "manifests" / "9.9.9.yaml")],
         "corrupt manifest": [str(corrupt), good],
         "truncated wheel": [good, str(broken)],
-        "unknown distribution": [good, "no-such-distribution", "--path", str(tmp_path)],
+        "unknown distribution": [good, "no-such-distribution", "--path", str(site)],
+        "empty --path": [good, "no-such-distribution", "--path", str(tmp_path)],
         "bad format": [good, good, "--format", "xml"],
     }[case]
     line = unusable(cli(run_cli, "diff", *args))

@@ -175,14 +175,24 @@ def test_the_diff_result_renders_with_the_verify_reporters() -> None:
     assert document["summary"]["exit_code"] == 0  # warnings: the version announces the break
 
 
-def test_diff_notes_described_wheels_and_different_distributions() -> None:
-    other = release("1.1.0", "", name="renamed")
-    result = diff_releases(Release(V1, "a.whl", described=True), Release(other, "b.yaml"))
+def test_diff_notes_described_wheels() -> None:
+    result = diff_releases(Release(V1, "a.whl", described=True), Release(V1, "b.yaml"))
     assert result.notices == (
-        "version 1.0.0 -> 1.1.0: breaking changes are errors",
+        "version 1.0.0 -> 1.0.0: breaking changes are errors",
         "a.whl carries no manifest: described from its files",
-        "comparing two distributions: acme (old) and renamed (new)",
     )
+
+
+def test_diff_of_two_different_distributions_is_unusable_input() -> None:
+    other = release("1.1.0", "", name="renamed")
+    with pytest.raises(UnusableInputError) as raised:
+        diff_releases(Release(V1, "a.whl", described=True), Release(other, "b.yaml"))
+    assert str(raised.value) == (
+        "b.yaml: describes distribution 'renamed', and a.whl describes 'acme': "
+        "diff compares two releases of one distribution"
+    )
+    same = release("1.1.0", "", name="ACME")  # another spelling of the same name is the same
+    assert diff_releases(Release(V1, "a.whl"), Release(same, "b.yaml")).distributions
 
 
 def test_version_notice() -> None:

@@ -110,6 +110,7 @@ def test_json_report_matches_its_schema_and_carries_every_field() -> None:
         "notes": 0,
         "strict": False,
         "compliant": False,
+        "verdict": "violations found",
         "exit_code": 1,
     }
     assert [d["name"] for d in document["distributions"]] == ["Another_Dist", "demo"]

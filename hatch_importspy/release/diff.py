@@ -85,16 +85,21 @@ def load_release(
 
 
 def diff_releases(old: Release, new: Release) -> VerifyResult:
-    """Every change between two releases, as a result the ``verify`` reporters render."""
+    """Every change between two releases, as a result the ``verify`` reporters render.
+
+    Raises :class:`UnusableInputError` when the two describe different distributions."""
+    if canonicalize_name(old.model.name) != canonicalize_name(new.model.name):
+        # Two releases of different distributions have nothing in common to compare: every
+        # object would be "removed" and "added", and a run that says so proves nothing.
+        raise UnusableInputError(
+            f"{new.source}: describes distribution {new.model.name!r}, and {old.source} "
+            f"describes {old.model.name!r}: diff compares two releases of one distribution"
+        )
     findings = release_findings(old.model, new.model)
     notices = [version_notice(old.model.version, new.model.version)]
     for side in (old, new):
         if side.described:
             notices.append(f"{side.source} carries no manifest: described from its files")
-    if canonicalize_name(old.model.name) != canonicalize_name(new.model.name):
-        notices.append(
-            f"comparing two distributions: {old.model.name} (old) and {new.model.name} (new)"
-        )
     distribution = DistributionResult(
         name=new.model.name,
         version=new.model.version,

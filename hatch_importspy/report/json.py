@@ -14,6 +14,7 @@ from typing import Any
 from hatch_importspy import __version__
 from hatch_importspy.findings import CODES, Finding
 from hatch_importspy.report.summary import (
+    VERDICTS,
     ordered,
     ordered_distributions,
     ordered_notices,
@@ -52,6 +53,7 @@ JSON_SCHEMA: dict[str, Any] = {
                 "notes",
                 "strict",
                 "compliant",
+                "verdict",
                 "exit_code",
             ],
             "properties": {
@@ -63,6 +65,7 @@ JSON_SCHEMA: dict[str, Any] = {
                 "notes": {"type": "integer", "minimum": 0},
                 "strict": {"type": "boolean"},
                 "compliant": {"type": "boolean"},
+                "verdict": {"enum": list(VERDICTS)},
                 "exit_code": {"enum": [0, 1]},
             },
         },
@@ -164,6 +167,7 @@ def report_data(result: VerifyResult, *, strict: bool = False) -> dict[str, Any]
             "notes": summary.notes,
             "strict": summary.strict,
             "compliant": summary.compliant,
+            "verdict": summary.verdict,
             "exit_code": summary.exit_code,
         },
         "distributions": [_distribution_data(d) for d in ordered_distributions(result)],

@@ -202,6 +202,7 @@ def sarif_data(
                 "properties": {
                     "strict": strict,
                     "compliant": summary.compliant,
+                    "verdict": summary.verdict,
                     "truncated": omitted > 0,
                     "omittedResults": omitted,
                     "distributions": [_distribution_data(d) for d in ordered_distributions(result)],

@@ -18,6 +18,11 @@ EXIT_COMPLIANT = 0
 EXIT_VIOLATIONS = 1
 EXIT_UNUSABLE = 2
 
+VERDICT_COMPLIANT = "compliant"
+VERDICT_VIOLATIONS = "violations found"
+VERDICT_NOTHING = "nothing verified"
+VERDICTS = (VERDICT_COMPLIANT, VERDICT_VIOLATIONS, VERDICT_NOTHING)
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -43,6 +48,14 @@ class Summary:
     @property
     def exit_code(self) -> int:
         return EXIT_COMPLIANT if self.compliant else EXIT_VIOLATIONS
+
+    @property
+    def verdict(self) -> str:
+        """``compliant``, ``violations found``, or ``nothing verified``: no failure, but no
+        distribution carried a manifest either, so there was nothing to find one in."""
+        if not self.compliant:
+            return VERDICT_VIOLATIONS
+        return VERDICT_NOTHING if self.with_manifest == 0 else VERDICT_COMPLIANT
 
 
 def summarize(result: VerifyResult, *, strict: bool = False) -> Summary:

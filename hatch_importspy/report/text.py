@@ -44,7 +44,7 @@ def _plural(count: int, noun: str) -> str:
 
 def summary_line(summary: Summary) -> str:
     """The closing line: what was checked, the counts by severity and the verdict."""
-    verdict = "compliant" if summary.compliant else "violations found"
+    verdict = summary.verdict
     if summary.strict:
         verdict += " (strict: warnings fail)"
     return (

@@ -8,10 +8,11 @@ directories its distributions are installed in.
 
 Starting the target normally would run its ``site`` module, and with it every ``import`` line of
 every ``.pth`` file in the environment under check -- exactly what a malicious distribution
-relies on.  So the target is started with ``-I -S`` only (isolated: no ``PYTHON*`` variables, no
-current directory or user site on ``sys.path``; and no ``site`` at all), and runs a short script
-that imports nothing but the standard library modules ``importlib.machinery``, ``json``, ``os``,
-``platform``, ``sys`` and ``sysconfig``.  The script therefore computes by hand what ``site`` and
+relies on.  So the target is started with ``-I -S -B`` only (isolated: no ``PYTHON*`` variables,
+no current directory or user site on ``sys.path``; no ``site`` at all; no bytecode written), and
+runs a short script that imports nothing but the standard library modules ``importlib.machinery``,
+``json``, ``os``, ``platform``, ``sys`` and ``sysconfig``.  The script therefore computes by hand
+what ``site`` and
 ``packaging.markers.default_environment()`` would have:
 
 - the marker environment, key by key as :mod:`packaging` defines it;
@@ -51,7 +52,10 @@ from hatch_importspy.verify.schemes import InstallScheme, scheme_from_mapping
 DEFAULT_TIMEOUT = 30.0
 """Seconds the target gets to answer; a cold container file system can be slow, a hang is not."""
 
-ISOLATION_FLAGS = ("-I", "-S")
+ISOLATION_FLAGS = ("-I", "-S", "-B")
+"""``-I`` ignores ``PYTHONDONTWRITEBYTECODE`` (and every other ``PYTHON*`` variable), so ``-B``
+is what keeps the query from caching bytecode of the standard library modules it imports in a
+target whose standard library has none: the target is only read, never written."""
 
 QUERY_SCRIPT = r"""
 import importlib.machinery, json, os, platform, sys, sysconfig
@@ -203,7 +207,7 @@ class InterpreterFacts:
 
 
 def query_command(python: str | os.PathLike[str]) -> list[str]:
-    """The exact command run: ``PYTHON -I -S -c SCRIPT``."""
+    """The exact command run: ``PYTHON -I -S -B -c SCRIPT``."""
     return [os.fspath(python), *ISOLATION_FLAGS, "-c", QUERY_SCRIPT]
 
 
@@ -258,7 +262,7 @@ def query_interpreter(
     timeout: float = DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
 ) -> InterpreterFacts:
-    """Ask the interpreter at ``python`` (run with ``-I -S`` only) for its facts and site dirs.
+    """Ask the interpreter at ``python`` (run with ``-I -S -B`` only) for its facts and site dirs.
 
     ``env`` is the environment it runs with (default: ours, which is the one the deployed
     program would see in the same CI step); only the variables' names are reported.

@@ -6,7 +6,7 @@ environment of its own and is pointed at the application's interpreter, so nothi
 run inside it.  Two options choose the environment:
 
 - ``--python PATH``: another interpreter (a venv, a container image's Python, another Python
-  version).  It is asked, with ``-I -S`` only, for its site directories and for the facts the
+  version).  It is asked, with ``-I -S -B`` only, for its site directories and for the facts the
   environment checks compare (:mod:`.interpreter`); those facts then describe the target for
   everything the command checks, wheel targets included.  Its word is not taken alone: its
   answer is held against its own files (:mod:`.layout`: ``pyvenv.cfg`` and the venv's
@@ -30,7 +30,11 @@ from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
 from hatch_importspy.findings import Finding
 from hatch_importspy.pyrules.finder import LoaderSuffixes
-from hatch_importspy.verify.installed import default_site_dirs, unique_directories
+from hatch_importspy.verify.installed import (
+    default_site_dirs,
+    find_distributions,
+    unique_directories,
+)
 from hatch_importspy.verify.schemes import InstallScheme, running_scheme
 
 
@@ -56,12 +60,17 @@ class Scope:
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
     """The environment chosen by ``--python`` and ``--path`` (see the module docstring).
 
-    Raises :class:`UnusableInputError` for a ``--path`` that is not a directory or an
-    interpreter that cannot be queried, naming it.
+    Raises :class:`UnusableInputError` for a ``--path`` that is not a directory or holds no
+    distribution, or an interpreter that cannot be queried, naming it.
     """
     for path in paths:
         if not path.is_dir():
             raise UnusableInputError(f"--path {path}: not a directory")
+        if not find_distributions([path]):  # a wrong directory must not pass as a clean one
+            raise UnusableInputError(
+                f"--path {path}: holds no installed distribution (no *.dist-info directory): "
+                "not a site-packages directory?"
+            )
     if python is not None:
         # --python only: the query, and the layout its answer is held against.
         from hatch_importspy.compare.layout import layout_findings

@@ -27,16 +27,19 @@ class Venv:
     site_packages: Path
     """Its purelib directory (where pure-Python wheels install)."""
 
-    def install(self, *wheels: Path, deps: bool = False) -> None:
+    def install(self, *wheels: Path, deps: bool = False, compile: bool = True) -> None:
         """Install wheels with the test environment's pip, never from an index.
 
         ``deps=True`` lets pip resolve dependencies among the given wheels' directories
-        (``--find-links``); the default installs exactly what is given.
+        (``--find-links``); the default installs exactly what is given.  ``compile=False``
+        installs without bytecode (``--no-compile``), as uv does by default.
         """
         if not wheels:
             return
         command = [sys.executable, "-m", "pip", "--python", str(self.python), "install"]
         command += ["--no-index", "--disable-pip-version-check", "--no-warn-script-location", "-q"]
+        if not compile:
+            command.append("--no-compile")
         if deps:
             for directory in sorted({str(wheel.parent) for wheel in wheels}):
                 command += ["--find-links", directory]
