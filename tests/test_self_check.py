@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy.formats.manifest import MANIFEST_LOCATION
-from hatch_importspy.verify.self_check import running_distribution, verifier_findings
+from hatch_importspy.results import VerifyResult
+from hatch_importspy.verify.self_check import (
+    running_distribution,
+    verifier_findings,
+    with_verifier_findings,
+)
+from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.fakedist import install, model_for
 from tests.helpers.venvs import RunCli, Venv, VenvFactory
 
@@ -57,6 +63,19 @@ def test_a_copy_without_a_manifest_or_not_installed_is_not_judged(tmp_path: Path
     checkout.mkdir(parents=True)
     assert running_distribution(checkout) is None
     assert verifier_findings(checkout) == ()
+
+
+def test_a_copy_verified_in_the_checked_environment_is_not_hashed_twice(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    install(site, "hatch-importspy", "9", FILES, manifest=model_for("hatch-importspy", "9", FILES))
+    (site / "hatch_importspy/__init__.py").write_bytes(b"__version__ = '9'  # edited\n")
+    result = verify_installed([site], [], None)
+    # The run itself reports the edit against the same manifest (ISP301)...
+    assert [f.code for f in result.findings()] == ["ISP301"]
+    # ...so the self-check adds nothing; run against another environment, it reports ISP356.
+    assert with_verifier_findings(result, _package(site)) == result
+    other = VerifyResult((), (), ())
+    assert [f.code for f in with_verifier_findings(other, _package(site)).findings()] == ["ISP356"]
 
 
 # --------------------------------------------------------------------------- the real wheel

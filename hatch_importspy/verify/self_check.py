@@ -107,7 +107,19 @@ def _finding(file: str | None, message: str, expected: str | None, found: str | 
 
 def with_verifier_findings(result: VerifyResult, package: Path = _PACKAGE) -> VerifyResult:
     """``result`` with :func:`verifier_findings` added to the findings owned by no distribution
-    (before the policy is applied, so that a policy's severity for ``ISP356`` counts)."""
+    (before the policy is applied, so that a policy's severity for ``ISP356`` counts).
+
+    When the running copy is one of the distributions ``result`` verified against its manifest
+    (the verifier installed in the environment it checks), its files were just hashed against that
+    same manifest and any change is already an ``ISP301`` of hatch-importspy: hashing them twice
+    would only double the cost of every such run.
+    """
+    running = running_distribution(package)
+    if running is not None and any(
+        checked.has_manifest and checked.source == str(running.metadata_dir)
+        for checked in result.distributions
+    ):
+        return result
     findings = verifier_findings(package)
     if not findings:
         return result
