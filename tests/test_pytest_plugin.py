@@ -136,7 +136,7 @@ def test_a_bug_in_the_plugin_is_one_line_and_exit_2(
     internal-error traceback (exit 3) nor a silently passing session."""
     inject = tmp_path / "inject"
     inject.mkdir()
-    module = "verify.verifier" if hook == "verify_installed" else "report"
+    module = "verify.verifier" if hook == "verify_installed" else "report.text"
     (inject / "sitecustomize.py").write_text(
         f"import hatch_importspy.{module} as target\n"
         "def _boom(*args, **kwargs):\n"
