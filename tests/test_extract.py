@@ -441,3 +441,23 @@ def test_the_last_unconditional_binding_wins_in_a_class_body_too() -> None:
 def test_a_conditional_del_leaves_the_name_described() -> None:
     structure = describe("def f(): ...\nif X:\n    del f")
     assert [f.name for f in structure.functions] == ["f"]
+
+
+def test_a_del_in_the_block_that_bound_the_name_removes_it() -> None:
+    structure = describe(
+        """
+        import sys
+        if sys.platform.startswith("java"):
+            MAXSIZE = 1
+        else:
+            class X:
+                def __len__(self): ...
+            try:
+                len(X())
+            except OverflowError:
+                MAXSIZE = 2
+            del X
+        """
+    )
+    assert structure.classes == ()
+    assert [v.name for v in structure.variables] == ["MAXSIZE"]

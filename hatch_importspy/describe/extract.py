@@ -6,7 +6,8 @@ and re-describing a modified file at verify time are both safe on untrusted inpu
 What it describes, and the rules for what static reading cannot know (also in the README):
 
 - A module's names form one namespace: a later *unconditional* binding of a name replaces an earlier
-  one, as it would at run time, and an unconditional ``del NAME`` removes it.  ``alias = name``,
+  one, as it would at run time, and ``del NAME`` removes it when it is unconditional or follows
+  the binding in the same block (``else: class X: ...; ...; del X``).  ``alias = name``,
   where ``name`` is a function or class bound earlier in the same body (private or not), describes
   ``alias`` as that function or class under its new name (``copy = deepcopy`` in a class is a
   method ``copy`` with ``deepcopy``'s signature), since that is what the attribute is at run time.
@@ -296,8 +297,20 @@ class _Scope:
     # -- statements
 
     def visit(self, body: Iterable[ast.stmt], *, conditional: bool) -> None:
+        bound_here: set[str] = set()
         for statement in body:
+            if isinstance(statement, ast.Delete):
+                self.delete(statement, unconditional=not conditional, bound_here=bound_here)
+                continue
             self.statement(statement, conditional=conditional)
+            bound_here.update(_names_bound_by(statement))
+
+    def delete(self, node: ast.Delete, *, unconditional: bool, bound_here: set[str]) -> None:
+        """``del NAME`` unbinds what it certainly removes: any binding when the ``del`` always
+        runs, else one made earlier in its own block, which runs whenever the ``del`` does."""
+        for target in node.targets:
+            if isinstance(target, ast.Name) and (unconditional or target.id in bound_here):
+                self.bindings.pop(target.id, None)
 
     def statement(self, node: ast.stmt, *, conditional: bool) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -315,10 +328,6 @@ class _Scope:
                 if alias.name != "*":
                     name = alias.asname or alias.name.partition(".")[0]
                     self.bind_name(name, None, conditional=conditional)
-        elif isinstance(node, ast.Delete) and not conditional:
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    self.bindings.pop(target.id, None)
         elif isinstance(node, ast.AugAssign):
             self.augmented_all(node)
         elif isinstance(node, ast.Expr):
@@ -469,6 +478,20 @@ class _Scope:
             self.all_known = False
         else:
             self.all.extend(names)
+
+
+def _names_bound_by(statement: ast.stmt) -> Iterator[str]:
+    """The names a statement binds directly in its own scope (not inside its blocks)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield statement.name
+    elif isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            yield from _target_names(target)
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        yield from _target_names(statement.target)
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        for alias in statement.names:
+            yield alias.asname or alias.name.partition(".")[0]
 
 
 def _instance_attributes(node: ast.ClassDef) -> Iterator[Attribute]:
