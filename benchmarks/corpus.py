@@ -95,9 +95,12 @@ def download(packages: Sequence[tuple[str, str]] = CORPUS, cache: Path = CACHE) 
     if missing:
         command = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps"]
         command += ["--only-binary=:all:", "--dest", str(raw), *missing]
-        completed = subprocess.run(
-            command, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False
-        )
+        try:
+            completed = subprocess.run(
+                command, capture_output=True, text=True, timeout=PIP_TIMEOUT, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise IndexUnreachable(f"pip download took over {PIP_TIMEOUT} s") from None
         if completed.returncode != 0:
             raise IndexUnreachable(completed.stderr.strip().splitlines()[-1:] or ["pip failed"])
     found = [_cached(raw, name, version) for name, version in packages]
