@@ -336,3 +336,128 @@ def test_a_file_that_does_not_parse_is_one_clear_error() -> None:
 )
 def test_module_name(path: str, expected: str | None) -> None:
     assert module_name(path) == expected
+
+
+def test_method_parameters_are_described_by_their_mangled_names() -> None:
+    structure = describe(
+        """
+        class Context:
+            def call(__self, __func, /, *__args, __key=1, **__kwargs): ...
+            def plain(self, __dunder__, _one): ...
+        class __Hidden:
+            def run(self, __x): ...
+        class ___:
+            def run(self, __x): ...
+        def outside(__x): ...
+        """,
+        private=True,
+    )
+    context, hidden, underscores = sorted(structure.classes, key=lambda c: c.name)
+    call, plain = context.methods
+    assert [p.name for p in call.parameters] == [
+        "_Context__self",
+        "_Context__func",
+        "_Context__args",
+        "_Context__key",
+        "_Context__kwargs",
+    ]
+    assert [p.name for p in plain.parameters] == ["self", "__dunder__", "_one"]
+    assert [p.name for p in hidden.methods[0].parameters] == ["self", "_Hidden__x"]
+    assert [p.name for p in underscores.methods[0].parameters] == ["self", "__x"]
+    assert [p.name for p in only_function(describe("def outside(__x): ...")).parameters] == ["__x"]
+
+
+def test_nested_class_methods_mangle_with_the_innermost_class() -> None:
+    outer = only_class(describe("class Outer:\n    class Inner:\n        def f(self, __a): ..."))
+    assert [p.name for p in outer.classes[0].methods[0].parameters] == ["self", "_Inner__a"]
+
+
+def test_an_alias_of_an_earlier_function_or_class_is_that_object_under_its_new_name() -> None:
+    structure = describe(
+        """
+        class Box:
+            def deepcopy(self, memo=None): ...
+            copy = __copy__ = deepcopy
+            def _clone(self, depth: int) -> "Box": ...
+            clone = _clone
+            size = 3
+            other = size
+        def _impl(a, *, b): ...
+        run = _impl
+        Crate = Box
+        """
+    )
+    box = next(c for c in structure.classes if c.name == "Box")
+    methods = {m.name: m for m in box.methods}
+    assert sorted(methods) == ["__copy__", "clone", "copy", "deepcopy"]
+    assert methods["copy"].parameters == methods["deepcopy"].parameters
+    assert methods["copy"].kind is FunctionKind.METHOD
+    assert [p.name for p in methods["clone"].parameters] == ["self", "depth"]
+    assert methods["clone"].returns == "'Box'"
+    assert sorted(a.name for a in box.attributes) == ["other", "size"]
+    run = only_function(structure)
+    assert run.name == "run"
+    assert [p.kind for p in run.parameters] == [
+        ParameterKind.POSITIONAL_OR_KEYWORD,
+        ParameterKind.KEYWORD_ONLY,
+    ]
+    crate = next(c for c in structure.classes if c.name == "Crate")
+    assert crate.methods == box.methods
+
+
+def test_an_alias_of_an_import_or_a_later_rebound_name_is_a_plain_variable() -> None:
+    structure = describe(
+        """
+        from copy import deepcopy
+        copy = deepcopy
+        def f(a): ...
+        f = 1
+        g = f
+        """
+    )
+    assert sorted(v.name for v in structure.variables) == ["copy", "f", "g"]
+    assert structure.functions == ()
+
+
+def test_the_last_unconditional_binding_wins_in_a_class_body_too() -> None:
+    box = only_class(
+        describe(
+            """
+            class Box:
+                def get(self, a): ...
+                get = None
+                def put(self): ...
+                def put(self, item, *, block=True): ...
+                def gone(self): ...
+                del gone
+            """
+        )
+    )
+    assert [m.name for m in box.methods] == ["put"]
+    assert [p.name for p in box.methods[0].parameters] == ["self", "item", "block"]
+    assert [a.name for a in box.attributes] == ["get"]
+
+
+def test_a_conditional_del_leaves_the_name_described() -> None:
+    structure = describe("def f(): ...\nif X:\n    del f")
+    assert [f.name for f in structure.functions] == ["f"]
+
+
+def test_a_del_in_the_block_that_bound_the_name_removes_it() -> None:
+    structure = describe(
+        """
+        import sys
+        if sys.platform.startswith("java"):
+            MAXSIZE = 1
+        else:
+            class X:
+                def __len__(self): ...
+            try:
+                len(X())
+            except OverflowError:
+                MAXSIZE = 2
+            del X
+        """
+    )
+    assert structure.classes == ()
+    assert [v.name for v in structure.variables] == ["MAXSIZE"]

@@ -6,7 +6,13 @@ and re-describing a modified file at verify time are both safe on untrusted inpu
 What it describes, and the rules for what static reading cannot know (also in the README):
 
 - A module's names form one namespace: a later *unconditional* binding of a name replaces an earlier
-  one, as it would at run time.
+  one, as it would at run time, and ``del NAME`` removes it when it is unconditional or follows
+  the binding in the same block (``else: class X: ...; ...; del X``).  ``alias = name``,
+  where ``name`` is a function or class bound earlier in the same body (private or not), describes
+  ``alias`` as that function or class under its new name (``copy = deepcopy`` in a class is a
+  method ``copy`` with ``deepcopy``'s signature), since that is what the attribute is at run time.
+- Parameters of a method named ``__x`` (two leading underscores, not a dunder) are described by the
+  name Python mangles them to, ``_Class__x``: that is the keyword a caller has to use.
 - Definitions under control flow (``if``, ``try``, ``with``, loops, ``match``) are described and
   flagged ``conditional``.  If such a definition binds a name that is already bound, the first one
   is kept: for ``if sys.version_info >= (3, 11): ... else: ...`` and for ``try``/``except
@@ -28,7 +34,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from hatch_importspy.errors import SourceError
 from hatch_importspy.model import (
@@ -206,7 +212,19 @@ def _target_names(target: ast.expr) -> Iterator[str]:
         yield from _target_names(target.value)
 
 
-def _parameters(arguments: ast.arguments) -> tuple[Parameter, ...]:
+def mangled(name: str, class_name: str | None) -> str:
+    """``name`` as Python stores it when written inside the body of class ``class_name``.
+
+    ``__x`` becomes ``_Class__x`` (the class name without its leading underscores); dunders, other
+    names, names outside a class and classes named only with underscores are left alone.
+    """
+    if class_name is None or not name.startswith("__") or name.endswith("__"):
+        return name
+    stripped = class_name.lstrip("_")
+    return f"_{stripped}{name}" if stripped else name
+
+
+def _parameters(arguments: ast.arguments, class_name: str | None) -> tuple[Parameter, ...]:
     positional = [*arguments.posonlyargs, *arguments.args]
     first_default = len(positional) - len(arguments.defaults)
     parameters: list[Parameter] = []
@@ -217,19 +235,23 @@ def _parameters(arguments: ast.arguments) -> tuple[Parameter, ...]:
             if index < len(arguments.posonlyargs)
             else ParameterKind.POSITIONAL_OR_KEYWORD
         )
-        parameters.append(_parameter(argument, kind, default))
+        parameters.append(_parameter(argument, kind, default, class_name))
     if arguments.vararg is not None:
-        parameters.append(_parameter(arguments.vararg, ParameterKind.VAR_POSITIONAL, None))
+        vararg = _parameter(arguments.vararg, ParameterKind.VAR_POSITIONAL, None, class_name)
+        parameters.append(vararg)
     for argument, default in zip(arguments.kwonlyargs, arguments.kw_defaults, strict=True):
-        parameters.append(_parameter(argument, ParameterKind.KEYWORD_ONLY, default))
+        parameters.append(_parameter(argument, ParameterKind.KEYWORD_ONLY, default, class_name))
     if arguments.kwarg is not None:
-        parameters.append(_parameter(arguments.kwarg, ParameterKind.VAR_KEYWORD, None))
+        kwarg = _parameter(arguments.kwarg, ParameterKind.VAR_KEYWORD, None, class_name)
+        parameters.append(kwarg)
     return tuple(parameters)
 
 
-def _parameter(argument: ast.arg, kind: ParameterKind, default: ast.expr | None) -> Parameter:
+def _parameter(
+    argument: ast.arg, kind: ParameterKind, default: ast.expr | None, class_name: str | None
+) -> Parameter:
     return Parameter(
-        name=argument.arg,
+        name=mangled(argument.arg, class_name),
         kind=kind,
         annotation=_text(argument.annotation),
         has_default=default is not None,
@@ -243,13 +265,21 @@ class _Scope:
 
     private: bool
     in_class: bool
+    class_name: str | None = None
+    """The class whose body this is: its name is what ``__x`` parameters are mangled with."""
     bindings: dict[str, Definition | None] = field(default_factory=dict)
-    """``None`` marks a name bound by an import: known, but not described."""
+    """Every name bound so far, private ones too, so that ``alias = _impl`` can be followed;
+    only :meth:`sorted` leaves private names out.  ``None`` marks a name bound by an import or
+    another statement: known, but not described."""
     all: list[str] | None = None
     all_known: bool = True
 
     def sorted(self) -> list[Definition]:
-        return [d for _, d in sorted(self.bindings.items()) if d is not None]
+        return [
+            definition
+            for name, definition in sorted(self.bindings.items())
+            if definition is not None and (self.private or is_public(name))
+        ]
 
     def all_names(self) -> tuple[str, ...] | None:
         if self.all is None or not self.all_known:
@@ -260,8 +290,6 @@ class _Scope:
         self.bind_name(definition.name, definition, conditional=conditional)
 
     def bind_name(self, name: str, definition: Definition | None, *, conditional: bool) -> None:
-        if not (self.private or is_public(name)):
-            return
         if conditional and name in self.bindings:
             return
         self.bindings[name] = definition
@@ -269,8 +297,20 @@ class _Scope:
     # -- statements
 
     def visit(self, body: Iterable[ast.stmt], *, conditional: bool) -> None:
+        bound_here: set[str] = set()
         for statement in body:
+            if isinstance(statement, ast.Delete):
+                self.delete(statement, unconditional=not conditional, bound_here=bound_here)
+                continue
             self.statement(statement, conditional=conditional)
+            bound_here.update(_names_bound_by(statement))
+
+    def delete(self, node: ast.Delete, *, unconditional: bool, bound_here: set[str]) -> None:
+        """``del NAME`` unbinds what it certainly removes: any binding when the ``del`` always
+        runs, else one made earlier in its own block, which runs whenever the ``del`` does."""
+        for target in node.targets:
+            if isinstance(target, ast.Name) and (unconditional or target.id in bound_here):
+                self.bindings.pop(target.id, None)
 
     def statement(self, node: ast.stmt, *, conditional: bool) -> None:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -345,7 +385,7 @@ class _Scope:
                     kind = _CALL_SHAPE_DECORATORS[name]
         function = Function(
             name=node.name,
-            parameters=_parameters(node.args),
+            parameters=_parameters(node.args, self.class_name),
             returns=_text(node.returns),
             is_async=isinstance(node, ast.AsyncFunctionDef),
             kind=kind,
@@ -356,7 +396,7 @@ class _Scope:
         self.bind(function, conditional=conditional)
 
     def cls(self, node: ast.ClassDef, *, conditional: bool) -> Class:
-        body = _Scope(private=self.private, in_class=True)
+        body = _Scope(private=self.private, in_class=True, class_name=node.name)
         body.visit(node.body, conditional=False)
         for attribute in _instance_attributes(node):
             if attribute.name not in body.bindings:
@@ -385,6 +425,7 @@ class _Scope:
         conditional: bool,
     ) -> None:
         annotation_text = _text(annotation)
+        aliased = self.aliased(value) if annotation is None else None
         for target in targets:
             for name in _target_names(target):
                 if name == "__all__" and not self.in_class:
@@ -392,13 +433,23 @@ class _Scope:
                     self.all_known = self.all is not None
                     continue
                 definition: Definition
-                if self.in_class:
+                if aliased is not None and isinstance(target, ast.Name):
+                    definition = replace(aliased, name=name, conditional=conditional, line=line)
+                elif self.in_class:
                     definition = Attribute(
                         name, AttributeScope.CLASS, annotation_text, conditional, line
                     )
                 else:
                     definition = Variable(name, annotation_text, conditional, line)
                 self.bind(definition, conditional=conditional)
+
+    def aliased(self, value: ast.expr | None) -> Function | Class | None:
+        """The function or class ``value`` names, when it is one bound earlier in this body."""
+        if isinstance(value, ast.Name):
+            found = self.bindings.get(value.id)
+            if isinstance(found, (Function, Class)):
+                return found
+        return None
 
     def augmented_all(self, node: ast.AugAssign) -> None:
         if isinstance(node.target, ast.Name) and node.target.id == "__all__" and not self.in_class:
@@ -427,6 +478,20 @@ class _Scope:
             self.all_known = False
         else:
             self.all.extend(names)
+
+
+def _names_bound_by(statement: ast.stmt) -> Iterator[str]:
+    """The names a statement binds directly in its own scope (not inside its blocks)."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        yield statement.name
+    elif isinstance(statement, ast.Assign):
+        for target in statement.targets:
+            yield from _target_names(target)
+    elif isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        yield from _target_names(statement.target)
+    elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+        for alias in statement.names:
+            yield alias.asname or alias.name.partition(".")[0]
 
 
 def _instance_attributes(node: ast.ClassDef) -> Iterator[Attribute]:

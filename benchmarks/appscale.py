@@ -1,0 +1,178 @@
+"""``verify`` at application scale: the popular-package corpus installed in one environment.
+
+Run from the repository root with the test environment's interpreter:
+
+    .venv-test/bin/python -m benchmarks.appscale [--repeat 5]
+
+The corpus (:mod:`benchmarks.corpus`: 37 distributions, 8 with compiled extensions) is given
+manifests with ``embed`` and installed into a fresh virtual environment with pip.  Then, at 1, 10
+and all of its distributions (``verify NAME...``; all is ``verify`` with no names), interleaved in
+every repetition as ``bench.py`` measures (rotating order, one warm-up round, medians):
+
+- ``verify`` in process (``verify_installed``) against reading and sha256-hashing exactly the
+  files the selected manifests vouch for (``Path.read_bytes``, and the raw descriptor reads
+  ``verify`` itself uses).  Target: within 1.5x of the ``Path.read_bytes`` floor.
+- ``python -m importspy verify --python <venv python>`` as a command against ``python -m pip
+  check`` in the environment (which always checks every distribution) and against ``python -c``
+  reading and hashing the same files.  Target: faster than ``pip check``.
+
+The wheels are downloaded and described once, into ``benchmarks/.cache/corpus`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from benchmarks import corpus
+from benchmarks.bench import (
+    HASH_SCRIPT,
+    IN_PROCESS_REPEAT,
+    manifests,
+    measure,
+    median,
+    read_and_hash,
+    read_and_hash_descriptors,
+    report,
+)
+from hatch_importspy.facts import current_environment
+from hatch_importspy.formats.manifest import load_bytes
+from hatch_importspy.verify.verifier import verify_installed
+
+SCALES = (1, 10)
+"""Distribution counts verified by name, besides all of them (``verify`` with no names)."""
+SELECTION_ORDER = (
+    "requests",
+    "urllib3",
+    "idna",
+    "charset-normalizer",
+    "certifi",
+    "flask",
+    "werkzeug",
+    "jinja2",
+    "markupsafe",
+    "click",
+)
+"""The first N of these are the N verified by name: an application's direct dependencies first."""
+
+
+def run(command: Sequence[str | Path]) -> None:
+    """Run a command quietly; a status other than 0 stops the benchmark (a clean install must
+    verify clean, or the timing is of a different path)."""
+    completed = subprocess.run(
+        [str(part) for part in command], capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        sys.exit(
+            f"appscale: {' '.join(map(str, command))} exited {completed.returncode}\n"
+            f"{completed.stdout[-4000:]}{completed.stderr[-4000:]}"
+        )
+
+
+def vouched(site: Path, names: Sequence[str]) -> list[Path]:
+    """The files the manifests of ``names`` (all when empty) vouch for in site-packages.
+
+    ``<name>.data/`` files (greenlet's one header) install elsewhere and are left out of the
+    floor, though ``verify`` hashes them too: the floor is a little cheaper than the work.
+    """
+    wanted = {name.lower() for name in names}
+    files: list[Path] = []
+    for source, document in manifests(site).items():
+        model = load_bytes(document, str(source))
+        if not wanted or model.name.lower().replace("_", "-") in wanted:
+            paths = model.file_digests()
+            files.extend(site / path for path in paths if ".data/" not in path)
+    return files
+
+
+def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> None:
+    files = vouched(site, names)
+    descriptors = [str(path) for path in files]
+    facts = current_environment()
+    label = f"{len(names)} named" if names else "all"
+    in_process = measure(
+        {
+            "verify in process": lambda: verify_installed([site], names, facts),
+            "read + sha256, Path.read_bytes (floor)": lambda: read_and_hash(files),
+            "read + sha256, file descriptor": lambda: read_and_hash_descriptors(descriptors),
+        },
+        repeat * IN_PROCESS_REPEAT,
+    )
+    verify = median(in_process, "verify in process")
+    report(
+        f"verify of {label} distributions ({len(files)} files), in process",
+        in_process,
+        [
+            (
+                "verify / read+hash (Path.read_bytes) (target <= 1.5)",
+                verify / median(in_process, "read + sha256, Path.read_bytes (floor)"),
+            ),
+            (
+                "verify / read+hash (file descriptor)",
+                verify / median(in_process, "read + sha256, file descriptor"),
+            ),
+        ],
+    )
+    verify_command: list[str | Path] = [
+        sys.executable,
+        "-m",
+        "importspy",
+        "verify",
+        "--python",
+        python,
+        *names,
+    ]
+    commands = measure(
+        {
+            "python -m importspy verify --python": lambda: run(verify_command),
+            "python -m pip check (whole environment)": lambda: run([python, "-m", "pip", "check"]),
+            "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
+        },
+        repeat,
+    )
+    command = median(commands, "python -m importspy verify --python")
+    report(
+        f"verify of {label} distributions, as commands",
+        commands,
+        [
+            (
+                "verify / pip check (target < 1)",
+                command / median(commands, "python -m pip check (whole environment)"),
+            ),
+            (
+                "verify / python -c <read+hash>",
+                command / median(commands, "python -c <read + sha256>"),
+            ),
+        ],
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each command")
+    args = parser.parse_args(argv)
+    wheels = corpus.embedded(corpus.download())
+    with tempfile.TemporaryDirectory(prefix="importspy-appscale-") as temporary:
+        root = Path(temporary, "venv")
+        python = corpus.install(root, wheels)
+        site = corpus.site_packages(root)
+        every = vouched(site, ())
+        size = sum(path.stat().st_size for path in every)
+        print(
+            f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} cpus; "
+            f"{len(wheels)} distributions, {len(every)} vouched files ({size / 1e6:.1f} MB); "
+            f"{args.repeat} repetitions"
+        )
+        for scale in SCALES:
+            bench_scale(python, site, SELECTION_ORDER[:scale], args.repeat)
+        bench_scale(python, site, (), args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
