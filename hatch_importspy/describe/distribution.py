@@ -32,6 +32,7 @@ from pathlib import Path
 from pickle import PicklingError
 
 from hatch_importspy import __version__
+from hatch_importspy.describe.bindings import module_bindings
 from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.describe.infer import (
@@ -47,6 +48,7 @@ from hatch_importspy.model import (
     Expectation,
     FileEntry,
     Module,
+    ModuleBindings,
     ModuleStructure,
     SpyModel,
     module_name,
@@ -159,7 +161,8 @@ def describe_distribution(
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
             entries.append(FileEntry(path=path, sha256=digest))
         else:
-            modules.append(Module(name=dotted, path=path, sha256=digest, structure=outcome))
+            structure, bindings = outcome
+            modules.append(Module(dotted, path, digest, structure, bindings))
 
     if warn is not None:
         _warn_unmatched(options, seen, warn)
@@ -244,8 +247,8 @@ PARALLEL_THRESHOLD = 64
 MAX_WORKERS = 2
 """Parsing is CPU-bound and holds the GIL; two processes halve it on the usual 2-core runner."""
 
-Outcome = ModuleStructure | str
-"""A module's structure, or the one-line reason it could not be described."""
+Outcome = tuple[ModuleStructure, ModuleBindings] | str
+"""A module's structure and bindings, or the one-line reason it could not be described."""
 
 Extracted = tuple[Outcome, ModuleUses]
 """What one module gave: its outcome and, when inference is on, what it uses of others."""
@@ -294,15 +297,17 @@ def extract_all(
 
 def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] | None) -> Extracted:
     path, content = source
+    name = module_name(path) or ""
     try:
         tree = parse(content, path)
         structure = structure_of(tree, private=private)
+        bindings = module_bindings(tree, name=name, is_package=path.endswith("/__init__.py"))
     except ExtractionError as error:
         return str(error), {}
     except RecursionError:
         return f"{path}: nested too deeply to describe", {}
     uses = {} if own is None else uses_of(tree, own_top_level=own, source=content)
-    return structure, uses
+    return (structure, bindings), uses
 
 
 @contextmanager

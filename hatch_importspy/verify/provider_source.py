@@ -10,11 +10,12 @@ expectation checks (:mod:`hatch_importspy.compare.expectations`) take.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from hatch_importspy.compare.provided import ImportBinding, ProvidedModule
-from hatch_importspy.describe.extract import ExtractionError, known_at_run_time, parse, structure_of
+from hatch_importspy.compare.provided import ProvidedModule
+from hatch_importspy.describe.bindings import module_bindings
+from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.model import ModuleStructure
 
 
@@ -92,90 +93,9 @@ def provided_module(
     tree: ast.Module, *, name: str, is_package: bool, private: bool = True
 ) -> ProvidedModule:
     """Describe an already parsed module as its importers see it."""
-    package = name if is_package else name.rpartition(".")[0]
-    imports: dict[str, ImportBinding] = {}
-    stars: list[str | None] = []
-    for statement in _module_level(tree.body):
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname is not None:
-                    imports.setdefault(alias.asname, ImportBinding(alias.name))
-                else:
-                    first = alias.name.partition(".")[0]
-                    imports.setdefault(first, ImportBinding(first))
-        elif isinstance(statement, ast.ImportFrom):
-            module = _absolute(statement, package)
-            for alias in statement.names:
-                if alias.name == "*":
-                    stars.append(module)
-                else:
-                    imports.setdefault(
-                        alias.asname or alias.name, ImportBinding(module, alias.name)
-                    )
-    return ProvidedModule(
-        name=name,
-        structure=structure_of(tree, private=private),
-        imports=imports,
-        star_imports=tuple(stars),
-        dynamic=_writes_namespace(tree),
+    return ProvidedModule.from_bindings(
+        name,
+        structure_of(tree, private=private),
+        module_bindings(tree, name=name, is_package=is_package),
         private=private,
     )
-
-
-def _absolute(node: ast.ImportFrom, package: str) -> str | None:
-    if not node.level:
-        return node.module
-    parts = package.split(".") if package else []
-    if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
-        return None
-    base = parts[: len(parts) - (node.level - 1)]
-    if node.module:
-        base.append(node.module)
-    return ".".join(base) if base else None
-
-
-def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements that run at import time, through control flow; not ``if TYPE_CHECKING:``.
-
-    A branch known never to run (the body of ``if TYPE_CHECKING:``, the ``else`` of ``if not
-    TYPE_CHECKING:``) is skipped, as the extractor skips it.
-    """
-    for statement in body:
-        yield statement
-        if isinstance(statement, ast.If):
-            known = known_at_run_time(statement.test)
-            if known is not False:
-                yield from _module_level(statement.body)
-            if known is not True:
-                yield from _module_level(statement.orelse)
-        elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
-            yield from _module_level(statement.body)
-            yield from _module_level(getattr(statement, "orelse", []))
-        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
-            yield from _module_level(statement.body)  # type: ignore[attr-defined]
-            for handler in statement.handlers:  # type: ignore[attr-defined]
-                yield from _module_level(handler.body)
-            yield from _module_level(statement.orelse)  # type: ignore[attr-defined]
-            yield from _module_level(statement.finalbody)  # type: ignore[attr-defined]
-        elif isinstance(statement, ast.Match):
-            for case in statement.cases:
-                yield from _module_level(case.body)
-
-
-def _writes_namespace(tree: ast.Module) -> bool:
-    """``globals()`` anywhere, or an assignment to ``sys.modules[...]``: names we cannot list."""
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "globals"
-        ):
-            return True
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.ctx, ast.Store)
-            and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "modules"
-        ):
-            return True
-    return False
