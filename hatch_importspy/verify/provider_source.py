@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.describe.bindings import module_bindings
@@ -39,7 +41,28 @@ def directory_lookup(directories: Sequence[Path]) -> Callable[[str], ProvidedMod
     return lookup
 
 
-def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
+@dataclass(frozen=True)
+class SourceFile:
+    """Where an importable module's source was found: ``directory / relative``."""
+
+    directory: Path
+    relative: str
+    """The path relative to ``directory``, ``/``-separated: its RECORD and manifest path."""
+    is_package: bool
+
+
+COMPILED: Literal["compiled"] = "compiled"
+NAMESPACE: Literal["namespace"] = "namespace"
+Located = SourceFile | Literal["compiled", "namespace"] | None
+
+
+def locate(directories: Sequence[Path], name: str) -> Located:
+    """Where an import of ``name`` would find it, by file names only (nothing is read).
+
+    The first directory that has ``a/b/__init__.py``, ``a/b.py`` or a compiled ``a/b.*.so`` /
+    ``.pyd`` / sourceless ``.pyc`` wins; a directory ``a/b`` without ``__init__.py`` anywhere is a
+    namespace package.  ``None``: not found.
+    """
     parts = name.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
@@ -54,23 +77,43 @@ def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
                 relative = "/".join(
                     [*parts, "__init__.py"] if is_package else [*parts[:-1], path.name]
                 )
-                try:
-                    source = path.read_bytes()
-                except OSError as error:
-                    problem = error.strerror or str(error)
-                    raise ExtractionError(f"{relative}: cannot read: {problem}") from None
-                return describe_provider(
-                    source, filename=relative, name=name, is_package=is_package
-                )
+                return SourceFile(directory, relative, is_package)
         if base.parent.is_dir() and any(
             candidate.suffix in (".so", ".pyd", ".pyc")
             for candidate in base.parent.glob(f"{parts[-1]}.*")
         ):
-            return ProvidedModule.from_structure(name, ModuleStructure(), private=True)
+            return COMPILED
         namespace = namespace or base.is_dir()
-    if namespace:
+    return NAMESPACE if namespace else None
+
+
+def without_source(name: str, located: Located) -> ProvidedModule | None:
+    """The module when it has no source to read: compiled (every name "cannot tell"), a
+    namespace package (nothing but its submodules), or absent (``None``)."""
+    if located == COMPILED:
+        return ProvidedModule.from_structure(name, ModuleStructure(), private=True)
+    if located == NAMESPACE:
         return ProvidedModule(name=name, structure=ModuleStructure())
     return None
+
+
+def read_source(name: str, found: SourceFile) -> ProvidedModule:
+    """Parse and describe a located module; raises ``ExtractionError`` when it cannot."""
+    try:
+        source = (found.directory / found.relative).read_bytes()
+    except OSError as error:
+        problem = error.strerror or str(error)
+        raise ExtractionError(f"{found.relative}: cannot read: {problem}") from None
+    return describe_provider(
+        source, filename=found.relative, name=name, is_package=found.is_package
+    )
+
+
+def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
+    located = locate(directories, name)
+    if isinstance(located, SourceFile):
+        return read_source(name, located)
+    return without_source(name, located)
 
 
 def describe_provider(
