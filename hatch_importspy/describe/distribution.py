@@ -32,7 +32,9 @@ from pathlib import Path
 from pickle import PicklingError
 
 from hatch_importspy import __version__
+from hatch_importspy.compare.expectations.lookup import ModuleLookup
 from hatch_importspy.describe.bindings import module_bindings
+from hatch_importspy.describe.build_check import mark_unmet_at_build
 from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.describe.infer import (
@@ -105,6 +107,7 @@ def describe_distribution(
     distribution_of: Callable[[str], str | None] | None = None,
     contracts: Sequence[Expectation] = (),
     entry_points: Iterable[EntryPoint] | None = None,
+    build_lookup: ModuleLookup | None = None,
 ) -> SpyModel:
     """Describe a distribution from ``(wheel path, source file)`` pairs.
 
@@ -126,7 +129,9 @@ def describe_distribution(
     :func:`build_environment_resolver`).  ``contracts`` (already loaded, see
     :mod:`hatch_importspy.describe.contracts`) are recorded in ``expects`` as given.
     ``entry_points`` are those of the wheel's ``entry_points.txt`` (sorted here); ``None`` leaves
-    them unrecorded.
+    them unrecorded.  With ``build_lookup`` (the build environment's modules) each inferred
+    expectation is held against its installed provider, and what that provider already falls
+    short of is recorded as ``unmet_at_build`` (see :mod:`.build_check`).
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
@@ -169,6 +174,8 @@ def describe_distribution(
     inferred: tuple[Expectation, ...] = ()
     if own is not None:
         inferred = recorder.expectations(distribution_of or distribution_resolver(requires, {}))
+        if build_lookup is not None:
+            inferred = mark_unmet_at_build(inferred, build_lookup)
     return SpyModel(
         name=name,
         version=version,
