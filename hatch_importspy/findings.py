@@ -73,6 +73,8 @@ FindingCode = Literal[
     "ISP406",
     "ISP407",
     "ISP408",
+    "ISP409",
+    "ISP410",
     "ISP501",
     "ISP502",
     "ISP503",
@@ -112,6 +114,8 @@ class Code:
     title: str
     severity: Severity
     help: str
+    strict: Severity | None = None
+    """The severity under ``--strict``, when it differs (a note that then must be looked at)."""
 
 
 def _codes(*codes: Code) -> dict[str, Code]:
@@ -467,6 +471,22 @@ CODES: dict[str, Code] = _codes(
         W,
         "An installed module the package has expectations of is not valid Python source, so "
         "the expectations cannot be checked.",
+    ),
+    Code(
+        "ISP409",
+        "expectation already unmet at build",
+        W,
+        "A use that the provider installed when the package was built did not meet either: a "
+        "latent bug of the package (an unused code path, say), not drift since the build.",
+    ),
+    Code(
+        "ISP410",
+        "expectation not checkable statically",
+        N,
+        "A module or name that static reading cannot establish: created at import time (`six."
+        "moves`), provided by a module-level `__getattr__`, a lazy loader or a `sys.modules` "
+        "write.  Not reported as missing; a warning under `--strict`.",
+        strict=W,
     ),
     # ISP5xx release: between two releases (`diff`, the hook's `baseline`).  Breaking codes
     # (ISP501-ISP531) take the severity of the version rule (see `compare.release`), not their

@@ -125,6 +125,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         return options
 
     def _describe(self, options: ImportSpyOptions, build_data: dict[str, Any]) -> SpyModel:
+        from hatch_importspy.describe.build_check import build_environment_lookup
         from hatch_importspy.describe.distribution import (
             build_environment_resolver,
             describe_distribution,
@@ -152,6 +153,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 distribution_of=distribution_of,
                 contracts=contracts,
                 entry_points=self._entry_points(),
+                build_lookup=build_environment_lookup(),
             )
 
     def _shared_files(self, build_data: dict[str, Any], scratch: Path) -> list[tuple[str, Path]]:

@@ -120,6 +120,40 @@ class ModuleStructure:
 
 
 @dataclass(frozen=True)
+class ImportBinding:
+    """The object a module-level name is bound to by an import statement.
+
+    ``module`` is absolute, or ``None`` when a relative import climbs above the top-level package
+    (the binding is then unknowable); ``name`` is ``None`` when the module itself is bound.
+    """
+
+    module: str | None
+    name: str | None = None
+    line: int = field(default=0, compare=False)
+    """Where the binding is made: a later star import rebinds the name (0: unknown)."""
+
+
+@dataclass(frozen=True)
+class ModuleBindings:
+    """What a module binds besides its definitions, as far as static reading can establish.
+
+    An importer of ``requests`` sees ``requests.get``, bound by ``from .api import get``; checking
+    another distribution's expectation against the structure alone could not tell a re-export
+    from a missing name.  Recording these facts at build time lets ``verify`` check expectations
+    on a provider whose files still match its manifest without reading its source.
+    """
+
+    imports: tuple[tuple[str, ImportBinding], ...] = ()
+    """Names bound at module level by ``import``/``from ... import``, sorted by name."""
+    star_imports: tuple[str | None, ...] = ()
+    """Modules named by ``from M import *``, in source order (``None``: not resolvable)."""
+    star_lines: tuple[int, ...] = ()
+    """The line of each star import (same order; empty when unknown)."""
+    dynamic: bool = False
+    """The module writes its namespace by other means (``globals()``, ``sys.modules[...]``)."""
+
+
+@dataclass(frozen=True)
 class Module:
     """A Python module shipped in the wheel: where it is, its digest and its structure."""
 
@@ -129,6 +163,8 @@ class Module:
     """Path inside the wheel with ``/`` separators; equal to the path relative to site-packages."""
     sha256: str
     structure: ModuleStructure = ModuleStructure()
+    bindings: ModuleBindings | None = None
+    """What the module binds by import; ``None`` when not recorded (an older manifest)."""
 
 
 @dataclass(frozen=True)
@@ -182,6 +218,12 @@ class ExpectedName:
     """An expected class shape (bases, attributes, methods), when a contract states one."""
     variable: Variable | None = None
     """An expected variable (annotation), when a contract states one."""
+    optional: bool = False
+    """Used only in a fallback (the ``except ImportError:`` of a ``try``): the package runs
+    without it, so its absence is not reported."""
+    unmet_at_build: bool = False
+    """The provider installed in the build environment already fell short of this use: a latent
+    bug of the package (``ISP409``), not drift since the build."""
 
 
 @dataclass(frozen=True)
@@ -208,6 +250,10 @@ class Expectation:
     """``inferred``, or the contract file (relative to the project root) that stated it."""
     names: tuple[ExpectedName, ...] = ()
     deployments: tuple[Deployment, ...] = ()
+    optional: bool = False
+    """The module is imported only in fallbacks: its absence is not reported."""
+    unmet_at_build: bool = False
+    """The module was already missing from its provider installed at build time (``ISP409``)."""
 
 
 @dataclass(frozen=True, order=True)

@@ -287,7 +287,10 @@ def test_submodules_and_star_imports_provide_names() -> None:
 )
 def test_names_static_reading_cannot_see_are_never_missing(source: str) -> None:
     lookup = lookup_of({"prov": source}, packages=("prov",))
-    assert check(inferred("prov", uses("late"), uses("__version__")), lookup) == []
+    found = check(inferred("prov", uses("late"), uses("__version__")), lookup)
+    made_at_import_time = "__getattr__" in source or "globals" in source or "modules" in source
+    # A module that makes names at import time says so (ISP410, a note); nothing is missing.
+    assert [code for code, _, _ in found] == (["ISP410"] if made_at_import_time else [])
 
 
 def test_a_structure_without_import_facts_or_private_names_cannot_prove_absence() -> None:

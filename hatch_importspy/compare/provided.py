@@ -12,9 +12,11 @@ These are plain data, kept here so that the comparison does not depend on the re
 produces them (:mod:`hatch_importspy.verify.provider_source`, which reads them from the parsed
 tree, never by importing the module).
 
-A structure taken from a provider's own manifest (when its files hash clean) carries no import
-facts today; :meth:`ProvidedModule.from_structure` marks it so, and a name absent from it is then
-"cannot tell", never "missing".
+A provider's own manifest records these facts too (the ``binds`` of each module, see
+:class:`~hatch_importspy.model.ModuleBindings`): :meth:`ProvidedModule.from_bindings` builds the
+same description from it, without reading the source.  A structure without them (a manifest
+written before they were recorded) is :meth:`ProvidedModule.from_structure`, and a name absent
+from it is then "cannot tell", never "missing".
 """
 
 from __future__ import annotations
@@ -23,19 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from hatch_importspy.model import ModuleStructure
+from hatch_importspy.model import ImportBinding, ModuleBindings, ModuleStructure
 
-
-@dataclass(frozen=True)
-class ImportBinding:
-    """The object a name is bound to by an import statement.
-
-    ``module`` is absolute, or ``None`` when a relative import climbs above the top-level package
-    (the binding is then unknowable); ``name`` is ``None`` when the module itself is bound.
-    """
-
-    module: str | None
-    name: str | None = None
+__all__ = ["ImportBinding", "ProvidedModule"]
 
 
 @dataclass(frozen=True)
@@ -48,9 +40,13 @@ class ProvidedModule:
     imports: Mapping[str, ImportBinding] = field(
         default_factory=lambda: MappingProxyType({}), hash=False
     )
-    """Names bound at module level by ``import``/``from ... import`` (first binding wins)."""
+    """Names bound at module level by ``import``/``from ... import`` (the binding that stands
+    after the module ran, see :mod:`hatch_importspy.describe.bindings`)."""
     star_imports: tuple[str | None, ...] = ()
     """Modules named by ``from M import *`` (``None``: a relative one that cannot be resolved)."""
+    star_lines: tuple[int, ...] = ()
+    """The line of each star import, in the order of ``star_imports``; empty when unknown.  A
+    star import after a name's own binding rebinds it (the last binding wins)."""
     dynamic: bool = False
     """The module writes its namespace in ways static reading cannot list (``globals()``,
     ``sys.modules[__name__] = ...``)."""
@@ -61,6 +57,21 @@ class ProvidedModule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "imports", MappingProxyType(dict(self.imports)))
+
+    @classmethod
+    def from_bindings(
+        cls, name: str, structure: ModuleStructure, bindings: ModuleBindings, *, private: bool
+    ) -> ProvidedModule:
+        """A module described by its structure and recorded bindings (parsed or from a manifest)."""
+        return cls(
+            name=name,
+            structure=structure,
+            imports=dict(bindings.imports),
+            star_imports=bindings.star_imports,
+            star_lines=bindings.star_lines,
+            dynamic=bindings.dynamic,
+            private=private,
+        )
 
     @classmethod
     def from_structure(

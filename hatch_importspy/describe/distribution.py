@@ -32,6 +32,9 @@ from pathlib import Path
 from pickle import PicklingError
 
 from hatch_importspy import __version__
+from hatch_importspy.compare.expectations.lookup import ModuleLookup
+from hatch_importspy.describe.bindings import module_bindings
+from hatch_importspy.describe.build_check import mark_unmet_at_build
 from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.describe.infer import (
@@ -47,6 +50,7 @@ from hatch_importspy.model import (
     Expectation,
     FileEntry,
     Module,
+    ModuleBindings,
     ModuleStructure,
     SpyModel,
     module_name,
@@ -103,6 +107,7 @@ def describe_distribution(
     distribution_of: Callable[[str], str | None] | None = None,
     contracts: Sequence[Expectation] = (),
     entry_points: Iterable[EntryPoint] | None = None,
+    build_lookup: ModuleLookup | None = None,
 ) -> SpyModel:
     """Describe a distribution from ``(wheel path, source file)`` pairs.
 
@@ -124,7 +129,9 @@ def describe_distribution(
     :func:`build_environment_resolver`).  ``contracts`` (already loaded, see
     :mod:`hatch_importspy.describe.contracts`) are recorded in ``expects`` as given.
     ``entry_points`` are those of the wheel's ``entry_points.txt`` (sorted here); ``None`` leaves
-    them unrecorded.
+    them unrecorded.  With ``build_lookup`` (the build environment's modules) each inferred
+    expectation is held against its installed provider, and what that provider already falls
+    short of is recorded as ``unmet_at_build`` (see :mod:`.build_check`).
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
@@ -159,13 +166,16 @@ def describe_distribution(
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
             entries.append(FileEntry(path=path, sha256=digest))
         else:
-            modules.append(Module(name=dotted, path=path, sha256=digest, structure=outcome))
+            structure, bindings = outcome
+            modules.append(Module(dotted, path, digest, structure, bindings))
 
     if warn is not None:
         _warn_unmatched(options, seen, warn)
     inferred: tuple[Expectation, ...] = ()
     if own is not None:
         inferred = recorder.expectations(distribution_of or distribution_resolver(requires, {}))
+        if build_lookup is not None:
+            inferred = mark_unmet_at_build(inferred, build_lookup)
     return SpyModel(
         name=name,
         version=version,
@@ -244,8 +254,8 @@ PARALLEL_THRESHOLD = 64
 MAX_WORKERS = 2
 """Parsing is CPU-bound and holds the GIL; two processes halve it on the usual 2-core runner."""
 
-Outcome = ModuleStructure | str
-"""A module's structure, or the one-line reason it could not be described."""
+Outcome = tuple[ModuleStructure, ModuleBindings] | str
+"""A module's structure and bindings, or the one-line reason it could not be described."""
 
 Extracted = tuple[Outcome, ModuleUses]
 """What one module gave: its outcome and, when inference is on, what it uses of others."""
@@ -294,15 +304,17 @@ def extract_all(
 
 def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] | None) -> Extracted:
     path, content = source
+    name = module_name(path) or ""
     try:
         tree = parse(content, path)
         structure = structure_of(tree, private=private)
+        bindings = module_bindings(tree, name=name, is_package=path.endswith("/__init__.py"))
     except ExtractionError as error:
         return str(error), {}
     except RecursionError:
         return f"{path}: nested too deeply to describe", {}
     uses = {} if own is None else uses_of(tree, own_top_level=own, source=content)
-    return structure, uses
+    return (structure, bindings), uses
 
 
 @contextmanager

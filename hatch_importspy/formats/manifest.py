@@ -40,6 +40,7 @@ from typing import Any, TypeVar
 
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats import entry_points as entry_points_format
+from hatch_importspy.formats.bindings import BINDINGS_KEY, bindings_from_data, bindings_to_data
 from hatch_importspy.formats.paths import unsafe_path_problem
 from hatch_importspy.limits import CLASS_NESTING, INTEGER, MANIFEST_BYTES, MANIFEST_ENTRIES
 from hatch_importspy.model import (
@@ -57,6 +58,7 @@ from hatch_importspy.model import (
     Function,
     FunctionKind,
     Module,
+    ModuleBindings,
     ModuleStructure,
     Parameter,
     ParameterKind,
@@ -141,6 +143,14 @@ def structure_to_data(structure: ModuleStructure) -> Data:
     return data
 
 
+def module_facts_to_data(module: Module) -> Data:
+    """A module's structure and, when recorded, its ``binds`` (see :mod:`.bindings`)."""
+    data = structure_to_data(module.structure)
+    if module.bindings is not None:
+        data[BINDINGS_KEY] = bindings_to_data(module.bindings)
+    return data
+
+
 def _call_data(call: CallShape) -> Data:
     data: Data = {"positional": call.positional}
     _put(data, "keywords", call.keywords)
@@ -152,6 +162,8 @@ def _call_data(call: CallShape) -> Data:
 def _expected_name_data(name: ExpectedName) -> Data:
     data: Data = {"name": name.name, "kind": name.kind}
     _put(data, "calls", [_call_data(c) for c in name.calls], [])
+    _put(data, "optional", name.optional, False)
+    _put(data, "unmet_at_build", name.unmet_at_build, False)
     if name.function is not None:
         data["function"] = _function_data(name.function)
     if name.cls is not None:
@@ -177,6 +189,8 @@ def _expectation_data(expectation: Expectation) -> Data:
     _put(data, "distribution", expectation.distribution)
     _put(data, "names", [_expected_name_data(n) for n in expectation.names], [])
     _put(data, "deployments", [_deployment_data(d) for d in expectation.deployments], [])
+    _put(data, "optional", expectation.optional, False)
+    _put(data, "unmet_at_build", expectation.unmet_at_build, False)
     return data
 
 
@@ -198,7 +212,7 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
     for module in model.modules:
         entry: Data = {"name": module.name, "path": module.path, "sha256": module.sha256}
         if structures:
-            entry.update(structure_to_data(module.structure))
+            entry.update(module_facts_to_data(module))
         modules.append(entry)
     data: Data = {
         "schema": model.schema,
@@ -236,7 +250,7 @@ def dumps(model: SpyModel) -> str:
         json.dumps(module.path, ensure_ascii=False)
         + ": "
         + json.dumps(
-            structure_to_data(module.structure),
+            module_facts_to_data(module),
             sort_keys=True,
             ensure_ascii=False,
             separators=(",", ":"),
@@ -427,7 +441,14 @@ class _Reader:
             path=self.path(data, where),
             sha256=self.string(data, "sha256", where),
             structure=self.structure(data, where),
+            bindings=self.bindings(data, where),
         )
+
+    def bindings(self, data: Mapping[str, Any], where: str) -> ModuleBindings | None:
+        """The module's ``binds``, ``None`` when the manifest does not record them."""
+        if BINDINGS_KEY not in data:
+            return None
+        return bindings_from_data(data[BINDINGS_KEY], f"{where}.{BINDINGS_KEY}", self.fail)
 
     def file(self, data: Mapping[str, Any], where: str) -> FileEntry:
         path, sha256 = data.get("path"), data.get("sha256")
@@ -451,6 +472,8 @@ class _Reader:
             name=self.string(data, "name", where),
             kind=self.optional_string(data, "kind", where) or "any",
             calls=self.items(data, "calls", where, self.call),
+            optional=self.boolean(data, "optional", where),
+            unmet_at_build=self.boolean(data, "unmet_at_build", where),
             function=None
             if function is None
             else self.function(self.mapping(function, f"{where}.function"), f"{where}.function"),
@@ -479,6 +502,8 @@ class _Reader:
             origin=self.optional_string(data, "origin", where) or "inferred",
             names=self.items(data, "names", where, self.expected_name),
             deployments=self.items(data, "deployments", where, self.deployment),
+            optional=self.boolean(data, "optional", where),
+            unmet_at_build=self.boolean(data, "unmet_at_build", where),
         )
 
     def entry_points(self, data: Mapping[str, Any]) -> tuple[EntryPoint, ...] | None:
@@ -612,19 +637,20 @@ class _Documents:
         return self._structures
 
 
-def _structure_from(
+def _facts_from(
     reader: _Reader, documents: _Documents, data: Mapping[str, Any], where: str
-) -> ModuleStructure:
-    """One module's structure: from the structures document when there is one, else inline."""
+) -> tuple[ModuleStructure, ModuleBindings | None]:
+    """One module's structure and ``binds``: from the structures document when there is one,
+    else inline."""
     if not documents.separate_structures:
-        return reader.structure(data, where)
+        return reader.structure(data, where), reader.bindings(data, where)
     path = data.get("path")
     structures = reader.mapping(documents.structures(), "structures")
     if not isinstance(path, str) or path not in structures:
         raise reader.fail("structures", f"no structure for module {path!r}")
-    return reader.structure(
-        reader.mapping(structures[path], f"structures[{path!r}]"), f"structures[{path!r}]"
-    )
+    where = f"structures[{path!r}]"
+    entry = reader.mapping(structures[path], where)
+    return reader.structure(entry, where), reader.bindings(entry, where)
 
 
 def _with_structures(reader: _Reader, documents: _Documents) -> Mapping[str, Any]:
@@ -638,8 +664,8 @@ def _with_structures(reader: _Reader, documents: _Documents) -> Mapping[str, Any
     spelled: list[Any] = []
     for index, item in enumerate(modules):
         if isinstance(item, Mapping) and isinstance(item.get("path"), str):
-            structure = _structure_from(reader, documents, item, f"manifest.modules[{index}]")
-            item = {**item, **structure_to_data(structure)}
+            structure, bindings = _facts_from(reader, documents, item, f"manifest.modules[{index}]")
+            item = {**item, **module_facts_to_data(Module("", "", "", structure, bindings))}
         spelled.append(item)
     return {**header, "modules": spelled}
 
@@ -677,15 +703,28 @@ def load_bytes(content: bytes, source: str) -> SpyModel:
         return reader.model(_with_structures(reader, _Documents(content, source)))
 
 
-_STRUCTURE_KEYS = frozenset({"variables", "functions", "classes", "all"})
+_STRUCTURE_KEYS = frozenset({"variables", "functions", "classes", "all", BINDINGS_KEY})
 
 StructureReader = Callable[[str], ModuleStructure]
 """Reads the structure of the module at a wheel path on demand (:func:`load_bytes_deferred`)."""
+
+FactsReader = Callable[[str], tuple[ModuleStructure, ModuleBindings | None]]
+"""Reads the structure and ``binds`` of the module at a wheel path on demand
+(:func:`load_facts_deferred`)."""
 
 
 def load_bytes_deferred(
     content: bytes, source: str, *, whole: Callable[[], bytes] | None = None
 ) -> tuple[SpyModel, StructureReader]:
+    """Like :func:`load_bytes`, but each module's structure is read only when asked for
+    (see :func:`load_facts_deferred`, which this narrows to structures)."""
+    model, facts = load_facts_deferred(content, source, whole=whole)
+    return model, lambda path: facts(path)[0]
+
+
+def load_facts_deferred(
+    content: bytes, source: str, *, whole: Callable[[], bytes] | None = None
+) -> tuple[SpyModel, FactsReader]:
     """Like :func:`load_bytes`, but each module's structure is read only when asked for.
 
     The model's modules carry empty structures; the returned function reads (and checks, raising
@@ -705,7 +744,7 @@ def load_bytes_deferred(
         reader.entries(header)
         modules = header.get("modules", [])
         if not isinstance(modules, list):
-            return reader.model(header), lambda path: ModuleStructure()  # model() raised already
+            return reader.model(header), lambda path: (ModuleStructure(), None)  # raised already
         shallow: list[Any] = modules
         if not documents.separate_structures:  # structures inline: leave them out of the model
             shallow = [
@@ -717,9 +756,9 @@ def load_bytes_deferred(
         model = reader.model({**header, "modules": shallow})
     deferred = {module.path: index for index, module in enumerate(model.modules)}
 
-    def structure(path: str) -> ModuleStructure:
+    def facts(path: str) -> tuple[ModuleStructure, ModuleBindings | None]:
         index = deferred[path]
         with _nesting_checked(source):
-            return _structure_from(reader, documents, modules[index], f"manifest.modules[{index}]")
+            return _facts_from(reader, documents, modules[index], f"manifest.modules[{index}]")
 
-    return model, structure
+    return model, facts

@@ -49,6 +49,7 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 
+from hatch_importspy.describe.build_check import build_environment_lookup
 from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.describe.contracts import load_contracts
 from hatch_importspy.describe.distribution import Warn, describe_distribution
@@ -220,6 +221,7 @@ def _describe(
             warn=warn,
             contracts=contracts,
             entry_points=source.entry_points,
+            build_lookup=build_environment_lookup(),
         )
 
 

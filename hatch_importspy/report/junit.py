@@ -54,7 +54,9 @@ _FAMILY_BY_PREFIX = (
 )
 
 
-_EXPECTATION_CODES = frozenset({"ISP403", "ISP404", "ISP405", "ISP406", "ISP407", "ISP408"})
+_EXPECTATION_CODES = frozenset(
+    {"ISP403", "ISP404", "ISP405", "ISP406", "ISP407", "ISP408", "ISP409", "ISP410"}
+)
 """What the ``expectations`` check finds (its ISP106 is an environment finding, reported there)."""
 
 

@@ -291,6 +291,8 @@ def _accepted_note(finding: Finding, entry: AcceptedFile) -> Finding:
 
 def _override(finding: Finding, policy: Policy) -> Finding:
     severity = policy.severities.get(finding.code)
+    if severity is None and policy.strict and finding.severity is None:
+        severity = CODES[finding.code].strict  # ISP410: a note, but a warning under --strict
     return finding if severity is None else replace(finding, severity=severity)
 
 

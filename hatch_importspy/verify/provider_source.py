@@ -10,11 +10,14 @@ expectation checks (:mod:`hatch_importspy.compare.expectations`) take.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from hatch_importspy.compare.provided import ImportBinding, ProvidedModule
-from hatch_importspy.describe.extract import ExtractionError, known_at_run_time, parse, structure_of
+from hatch_importspy.compare.provided import ProvidedModule
+from hatch_importspy.describe.bindings import module_bindings
+from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.model import ModuleStructure
 
 
@@ -38,7 +41,28 @@ def directory_lookup(directories: Sequence[Path]) -> Callable[[str], ProvidedMod
     return lookup
 
 
-def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
+@dataclass(frozen=True)
+class SourceFile:
+    """Where an importable module's source was found: ``directory / relative``."""
+
+    directory: Path
+    relative: str
+    """The path relative to ``directory``, ``/``-separated: its RECORD and manifest path."""
+    is_package: bool
+
+
+COMPILED: Literal["compiled"] = "compiled"
+NAMESPACE: Literal["namespace"] = "namespace"
+Located = SourceFile | Literal["compiled", "namespace"] | None
+
+
+def locate(directories: Sequence[Path], name: str) -> Located:
+    """Where an import of ``name`` would find it, by file names only (nothing is read).
+
+    The first directory that has ``a/b/__init__.py``, ``a/b.py`` or a compiled ``a/b.*.so`` /
+    ``.pyd`` / sourceless ``.pyc`` wins; a directory ``a/b`` without ``__init__.py`` anywhere is a
+    namespace package.  ``None``: not found.
+    """
     parts = name.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
@@ -53,23 +77,43 @@ def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
                 relative = "/".join(
                     [*parts, "__init__.py"] if is_package else [*parts[:-1], path.name]
                 )
-                try:
-                    source = path.read_bytes()
-                except OSError as error:
-                    problem = error.strerror or str(error)
-                    raise ExtractionError(f"{relative}: cannot read: {problem}") from None
-                return describe_provider(
-                    source, filename=relative, name=name, is_package=is_package
-                )
+                return SourceFile(directory, relative, is_package)
         if base.parent.is_dir() and any(
             candidate.suffix in (".so", ".pyd", ".pyc")
             for candidate in base.parent.glob(f"{parts[-1]}.*")
         ):
-            return ProvidedModule.from_structure(name, ModuleStructure(), private=True)
+            return COMPILED
         namespace = namespace or base.is_dir()
-    if namespace:
+    return NAMESPACE if namespace else None
+
+
+def without_source(name: str, located: Located) -> ProvidedModule | None:
+    """The module when it has no source to read: compiled (every name "cannot tell"), a
+    namespace package (nothing but its submodules), or absent (``None``)."""
+    if located == COMPILED:
+        return ProvidedModule.from_structure(name, ModuleStructure(), private=True)
+    if located == NAMESPACE:
         return ProvidedModule(name=name, structure=ModuleStructure())
     return None
+
+
+def read_source(name: str, found: SourceFile) -> ProvidedModule:
+    """Parse and describe a located module; raises ``ExtractionError`` when it cannot."""
+    try:
+        source = (found.directory / found.relative).read_bytes()
+    except OSError as error:
+        problem = error.strerror or str(error)
+        raise ExtractionError(f"{found.relative}: cannot read: {problem}") from None
+    return describe_provider(
+        source, filename=found.relative, name=name, is_package=found.is_package
+    )
+
+
+def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
+    located = locate(directories, name)
+    if isinstance(located, SourceFile):
+        return read_source(name, located)
+    return without_source(name, located)
 
 
 def describe_provider(
@@ -92,90 +136,9 @@ def provided_module(
     tree: ast.Module, *, name: str, is_package: bool, private: bool = True
 ) -> ProvidedModule:
     """Describe an already parsed module as its importers see it."""
-    package = name if is_package else name.rpartition(".")[0]
-    imports: dict[str, ImportBinding] = {}
-    stars: list[str | None] = []
-    for statement in _module_level(tree.body):
-        if isinstance(statement, ast.Import):
-            for alias in statement.names:
-                if alias.asname is not None:
-                    imports.setdefault(alias.asname, ImportBinding(alias.name))
-                else:
-                    first = alias.name.partition(".")[0]
-                    imports.setdefault(first, ImportBinding(first))
-        elif isinstance(statement, ast.ImportFrom):
-            module = _absolute(statement, package)
-            for alias in statement.names:
-                if alias.name == "*":
-                    stars.append(module)
-                else:
-                    imports.setdefault(
-                        alias.asname or alias.name, ImportBinding(module, alias.name)
-                    )
-    return ProvidedModule(
-        name=name,
-        structure=structure_of(tree, private=private),
-        imports=imports,
-        star_imports=tuple(stars),
-        dynamic=_writes_namespace(tree),
+    return ProvidedModule.from_bindings(
+        name,
+        structure_of(tree, private=private),
+        module_bindings(tree, name=name, is_package=is_package),
         private=private,
     )
-
-
-def _absolute(node: ast.ImportFrom, package: str) -> str | None:
-    if not node.level:
-        return node.module
-    parts = package.split(".") if package else []
-    if node.level - 1 > len(parts) or (node.level - 1 == len(parts) and not node.module):
-        return None
-    base = parts[: len(parts) - (node.level - 1)]
-    if node.module:
-        base.append(node.module)
-    return ".".join(base) if base else None
-
-
-def _module_level(body: list[ast.stmt]) -> Iterator[ast.stmt]:
-    """Statements that run at import time, through control flow; not ``if TYPE_CHECKING:``.
-
-    A branch known never to run (the body of ``if TYPE_CHECKING:``, the ``else`` of ``if not
-    TYPE_CHECKING:``) is skipped, as the extractor skips it.
-    """
-    for statement in body:
-        yield statement
-        if isinstance(statement, ast.If):
-            known = known_at_run_time(statement.test)
-            if known is not False:
-                yield from _module_level(statement.body)
-            if known is not True:
-                yield from _module_level(statement.orelse)
-        elif isinstance(statement, (ast.With, ast.AsyncWith, ast.For, ast.AsyncFor, ast.While)):
-            yield from _module_level(statement.body)
-            yield from _module_level(getattr(statement, "orelse", []))
-        elif isinstance(statement, ast.Try) or type(statement).__name__ == "TryStar":
-            yield from _module_level(statement.body)  # type: ignore[attr-defined]
-            for handler in statement.handlers:  # type: ignore[attr-defined]
-                yield from _module_level(handler.body)
-            yield from _module_level(statement.orelse)  # type: ignore[attr-defined]
-            yield from _module_level(statement.finalbody)  # type: ignore[attr-defined]
-        elif isinstance(statement, ast.Match):
-            for case in statement.cases:
-                yield from _module_level(case.body)
-
-
-def _writes_namespace(tree: ast.Module) -> bool:
-    """``globals()`` anywhere, or an assignment to ``sys.modules[...]``: names we cannot list."""
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id == "globals"
-        ):
-            return True
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.ctx, ast.Store)
-            and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "modules"
-        ):
-            return True
-    return False

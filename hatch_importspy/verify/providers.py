@@ -14,10 +14,11 @@ when a manifest has expectations:
   provider (inference could not tell at build time), the distribution that installed the
   module's top-level package is looked up in the RECORDs of the environment.
 
-A provider that carries its own manifest is still parsed: a manifest lists what a module defines
-but not the names it imports (``requests.get`` is ``requests.api.get``, imported into
-``requests/__init__.py``), so an expected re-exported name could only be "cannot tell" there.
-Parsing reads bytes and never imports or runs anything.
+A provider module whose file still has the digest its own manifest vouches for is described from
+that manifest (its structure and ``binds``), without reading its source
+(:mod:`~hatch_importspy.verify.provider_manifests`); one without a manifest, with a changed file
+or with a manifest written before ``binds`` were recorded is parsed.  Parsing reads bytes and
+never imports or runs anything.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ from hatch_importspy.errors import SourceError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import Expectation, top_level
-from hatch_importspy.verify.installed import RecordIndex
+from hatch_importspy.verify.installed import InstalledDistribution, RecordIndex
 
 if TYPE_CHECKING:
     from hatch_importspy.compare.expectations.lookup import ModuleLookup
+    from hatch_importspy.verify.provider_manifests import ManifestProviders
 
 _COMPILED_SUFFIXES = (".so", ".pyd", ".pyc")
 
@@ -56,17 +58,31 @@ class ExpectationChecker:
         versions: Mapping[str, str],
         records: RecordIndex,
         facts: EnvironmentFacts | None,
+        distributions: Mapping[str, InstalledDistribution] | None = None,
     ) -> None:
         self._directories = tuple(directories)
+        self._distributions = distributions
         self._versions = versions
         self._records = records
         self._facts = facts
         self._owners: dict[str, str | None] = {}
 
     @cached_property
+    def _providers(self) -> ManifestProviders | None:
+        """Provider modules from their manifests (``distributions``: canonical name -> the copy
+        imported), parsed only when they must be; ``None`` without ``distributions``."""
+        if self._distributions is None:
+            return None
+        from hatch_importspy.verify.provider_manifests import ManifestProviders
+
+        return ManifestProviders(self._directories, self._distributions, self._records)
+
+    @cached_property
     def _lookup(self) -> ModuleLookup:
         """Provider modules as importers see them; built on first use, since a distribution
         without ``expects`` never needs the source reader (nor the parser it brings)."""
+        if self._providers is not None:
+            return self._providers
         from hatch_importspy.verify.provider_source import directory_lookup
 
         return directory_lookup(self._directories)
@@ -76,6 +92,9 @@ class ExpectationChecker:
         from hatch_importspy.compare.expectations import expectation_findings  # expects only
 
         findings: list[Finding] = []
+        if self._providers is not None:
+            for expectation in expects:
+                self._providers.hint(expectation.module, expectation.distribution)
         for expectation in expects:
             findings.extend(
                 expectation_findings(

@@ -137,7 +137,9 @@ def verify_installed(
     unowned.extend(_surface_findings(distributions, directories, records, listings))
     surface = _Surface(directories, listings, records, frozenset(carrying))
     versions = InstalledVersions(first)
-    expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
+    expectations = ExpectationChecker(
+        directories, versions=versions, records=records, facts=facts, distributions=first
+    )
     check = RecordCheck.of(directories)
     results = tuple(
         _verify_distribution(

@@ -7,12 +7,14 @@ so that each reader and comparison can be tested against one precise situation i
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from hatch_importspy.describe.bindings import module_bindings
 from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.formats.manifest import dumps
 from hatch_importspy.model import (
@@ -45,9 +47,11 @@ def model_for(
     requires: Iterable[str] = (),
     environment: EnvironmentConstraints | None = None,
     entry_points: tuple[EntryPoint, ...] | None = (),
+    bindings: bool = False,
 ) -> SpyModel:
     """The manifest the hook would write for ``files`` (every importable ``.py`` described);
-    ``entry_points=None`` is a manifest written before entry points were recorded."""
+    ``entry_points=None`` is a manifest written before entry points were recorded; ``bindings``
+    records each module's ``binds`` as the hook does (off: a manifest written before them)."""
     modules: list[Module] = []
     entries: list[FileEntry] = []
     for path, content in sorted(files.items()):
@@ -56,7 +60,11 @@ def model_for(
             entries.append(FileEntry(path, sha(content)))
             continue
         structure = extract_structure(content, filename=path, private=private)
-        modules.append(Module(dotted, path, sha(content), structure))
+        binds = None
+        if bindings:
+            is_package = path.endswith("__init__.py")
+            binds = module_bindings(ast.parse(content), name=dotted, is_package=is_package)
+        modules.append(Module(dotted, path, sha(content), structure, binds))
     return SpyModel(
         name=name,
         version=version,

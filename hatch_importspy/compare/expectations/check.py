@@ -43,13 +43,45 @@ def expectation_findings(
         _unreadable(collector, expectation.module, str(error))
         return collector.findings
     if provided is None:
-        if expectation.origin != "inferred" or provider_version is not None:
+        made_by = _made_at_import_time(modules, expectation.module)
+        if made_by is not None:
+            collector.add(
+                "ISP410",
+                None,
+                f"module {expectation.module} cannot be checked statically: it is not a file, "
+                f"and {made_by}",
+                expected=f"module {expectation.module}",
+                found="not checkable",
+            )
+        elif expectation.optional:
+            pass  # imported only in fallbacks: the package runs without it
+        elif expectation.origin != "inferred" or provider_version is not None:
             _module_missing(collector, provider_version)
         return collector.findings
     names = NameCheck(collector, Resolver(modules))
     for name in expectation.names:
         names.name(provided, name)
     return collector.findings
+
+
+def _made_at_import_time(modules: ModuleCache, name: str) -> str | None:
+    """Why a module without a file may still exist: the nearest installed package above it
+    writes ``sys.modules`` or its namespace at import time (``six`` makes ``six.moves``), or
+    makes names on demand; ``None`` when nothing above it does."""
+    parent = name.rpartition(".")[0]
+    while parent:
+        package = modules.quiet_module(parent)
+        if package is not None:
+            if package.dynamic:
+                return f"{parent} writes sys.modules or its namespace at import time"
+            structure = package.structure
+            if any(f.name == "__getattr__" for f in structure.functions) or any(
+                v.name == "__getattr__" for v in structure.variables
+            ):
+                return f"{parent} makes names on demand (a module-level __getattr__)"
+            return None
+        parent = parent.rpartition(".")[0]
+    return None
 
 
 def _unreadable(collector: FindingCollector, module: str, problem: str) -> None:

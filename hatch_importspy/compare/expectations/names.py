@@ -9,7 +9,7 @@ from __future__ import annotations
 from hatch_importspy.compare.expectations.calls import call_problems, callable_parameters
 from hatch_importspy.compare.expectations.collector import FindingCollector
 from hatch_importspy.compare.expectations.details import DetailCheck
-from hatch_importspy.compare.expectations.resolve import Found, Missing, Resolver
+from hatch_importspy.compare.expectations.resolve import Found, Missing, Resolver, Unknown
 from hatch_importspy.compare.expectations.wording import article, describe
 from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.model import (
@@ -37,6 +37,17 @@ class NameCheck:
         module = self.collector.expectation.module
         parts = split_path(expected.name)
         result = self.resolver.path(Found(provided, provided, "module"), parts)
+        if isinstance(result, Unknown) and result.reason is not None:
+            self.collector.add(
+                "ISP410",
+                expected.name,
+                f"{expected.name} cannot be checked statically: {result.reason}",
+                expected=expected.name,
+                found="not checkable",
+            )
+            return
+        if isinstance(result, Missing) and expected.optional:
+            return  # a fallback: the package runs without it
         if isinstance(result, Missing):
             container = result.container or module
             where = f"{module}.{container}" if result.container else container

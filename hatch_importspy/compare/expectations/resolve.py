@@ -19,6 +19,8 @@ from hatch_importspy.model import (
     Attribute,
     Class,
     Function,
+    ImportBinding,
+    ModuleStructure,
     Variable,
     is_dunder,
     is_public,
@@ -51,8 +53,16 @@ class Missing:
     segment: str
 
 
+@dataclass(frozen=True)
 class Unknown:
-    """Static reading cannot tell whether the name is there."""
+    """Static reading cannot tell whether the name is there.
+
+    ``reason`` is set when the module makes its names at import time (a module-level
+    ``__getattr__``, a namespace write): that is reported as not checkable (ISP410); other
+    unknowns (a compiled module, a class with a metaclass) stay silent.
+    """
+
+    reason: str | None = None
 
 
 UNKNOWN = Unknown()
@@ -92,43 +102,69 @@ class Resolver:
     def module_member(
         self, module: ProvidedModule, name: str, seen: frozenset[tuple[str, str]]
     ) -> Result:
-        structure = module.structure
-        for definitions in (structure.functions, structure.classes, structure.variables):
-            for definition in definitions:
-                if definition.name == name:
-                    return Found(definition, module, "module")
+        """``name`` in ``module`` as Python binds it: the last binding wins, so a star import
+        after the module's own definition or import of the name rebinds it, and one before
+        does not (star imports are tried last first)."""
+        own_line, own = self._own_binding(module, name)
+        stars = list(zip(module.star_imports, module.star_lines or (), strict=False))
+        if len(stars) < len(module.star_imports):  # lines unknown: own bindings come first
+            stars = [(star, 0) for star in module.star_imports]
+        if own is not None:
+            stars = [(s, line) for s, line in stars if own_line and line > own_line]
         unknown = False
-        binding = module.imports.get(name)
-        if binding is not None:
-            return self.follow(module, binding.module, binding.name, seen)
-        submodule = self.modules.quiet_module(f"{module.name}.{name}")
-        if submodule is not None:
-            return Found(submodule, submodule, "module")
-        for star in module.star_imports:
-            target = self.modules.quiet_module(star)
-            if target is None or (star, name) in seen:
-                unknown = True
-                continue
-            exported = target.structure.all
-            if (exported is not None and name not in exported) or (
-                exported is None and name.startswith("_")
-            ):
-                continue  # ``import *`` takes only ``__all__``, or else the public names
-            result = self.module_member(target, name, seen | {(star or "", name)})
+        for star, _ in reversed(stars):
+            result = self._star_member(star, name, seen)
             if isinstance(result, Found):
                 return result
             unknown = unknown or isinstance(result, Unknown)
+        if isinstance(own, Found):
+            return own
+        if own is not None:
+            return self.follow(module, own.module, own.name, seen)
+        submodule = self.modules.quiet_module(f"{module.name}.{name}")
+        if submodule is not None:
+            return Found(submodule, submodule, "module")
+        structure = module.structure
+        if unknown or is_dunder(name):
+            return UNKNOWN
+        if module.dynamic:
+            return Unknown(f"{module.name} writes its namespace at import time")
+        if _has_module_getattr(structure):
+            return Unknown(f"{module.name} makes names on demand (a module-level __getattr__)")
         if (
-            unknown
-            or is_dunder(name)
-            or module.dynamic
-            or not module.imports_known
+            not module.imports_known
             or (not module.private and not is_public(name))
-            or any(function.name == "__getattr__" for function in structure.functions)
             or (structure.all is not None and name in structure.all)
         ):
             return UNKNOWN
         return Missing(module.name, name)
+
+    @staticmethod
+    def _own_binding(module: ProvidedModule, name: str) -> tuple[int, Found | ImportBinding | None]:
+        """The module's own binding of ``name`` (a definition, else an import) and its line."""
+        structure = module.structure
+        for definitions in (structure.functions, structure.classes, structure.variables):
+            for definition in definitions:
+                if definition.name == name:
+                    return definition.line, Found(definition, module, "module")
+        binding = module.imports.get(name)
+        if binding is not None:
+            return binding.line, binding
+        return 0, None
+
+    def _star_member(
+        self, star: str | None, name: str, seen: frozenset[tuple[str, str]]
+    ) -> Result | None:
+        """``name`` through ``from star import *``; ``None`` when the star does not bind it."""
+        target = self.modules.quiet_module(star)
+        if target is None or (star, name) in seen:
+            return UNKNOWN
+        exported = target.structure.all
+        if (exported is not None and name not in exported) or (
+            exported is None and name.startswith("_")
+        ):
+            return None  # ``import *`` takes only ``__all__``, or else the public names
+        return self.module_member(target, name, seen | {(star or "", name)})
 
     def follow(
         self,
@@ -201,6 +237,14 @@ class Resolver:
                 yield result.obj, result.owner
             else:
                 yield None
+
+
+def _has_module_getattr(structure: ModuleStructure) -> bool:
+    """A module-level ``__getattr__``: a function, or bound by assignment (lazy loaders'
+    ``__getattr__, __dir__, __all__ = attach(...)``)."""
+    return any(f.name == "__getattr__" for f in structure.functions) or any(
+        v.name == "__getattr__" for v in structure.variables
+    )
 
 
 def _opaque(cls: Class, via: str) -> bool:

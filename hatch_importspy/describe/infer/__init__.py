@@ -111,12 +111,18 @@ def infer_expectations(
     return recorder.expectations(distribution_of)
 
 
+OPTIONAL = "?"
+"""Marks an optional use in :data:`ModuleUses` (never the start of a dotted name)."""
+
 ModuleUses = Mapping[str, Mapping[str, frozenset[CallShape]]]
 """What one module of the package uses: external module -> dotted name -> call shapes.
 
 An empty name set means the module is only imported; an empty set of call shapes means the name
-is used but never called.  Plain, small and picklable, so a worker process that parsed a module
-sends this back instead of the tree (see :func:`uses_of` and :meth:`ExpectationRecorder.merge`).
+is used but never called.  A use made only in fallbacks (the ``except ImportError:`` of a ``try``)
+is optional: its name carries the prefix :data:`OPTIONAL`, and a module imported only there has
+the key :data:`OPTIONAL` itself.  Plain, small and picklable, so a worker process that parsed a
+module sends this back instead of the tree (see :func:`uses_of` and
+:meth:`ExpectationRecorder.merge`).
 """
 
 
@@ -139,10 +145,15 @@ def uses_of(
         # are not recorded rather than half-recorded.
         return {}
     UseResolver(collector).resolve_into(record)
-    return {
-        module: {name: frozenset(entry.calls) for name, entry in names.items()}
-        for module, names in record.modules.items()
-    }
+    uses: dict[str, dict[str, frozenset[CallShape]]] = {}
+    for module, names in record.modules.items():
+        entries = uses[module] = {
+            (name if entry.required else OPTIONAL + name): frozenset(entry.calls)
+            for name, entry in names.items()
+        }
+        if module not in record.required_modules:
+            entries[OPTIONAL] = frozenset()
+    return uses
 
 
 class ExpectationRecorder:
@@ -162,9 +173,13 @@ class ExpectationRecorder:
     def merge(self, uses: ModuleUses) -> None:
         """Record uses that :func:`uses_of` found (with the same ``own_top_level``)."""
         for module, names in uses.items():
-            entries = self._record.module(module)
-            for name, calls in names.items():
+            entries = self._record.module(module, optional=OPTIONAL in names)
+            for marked, calls in names.items():
+                if marked == OPTIONAL:
+                    continue
+                name = marked.removeprefix(OPTIONAL)
                 entry = entries.setdefault(name, Names())
+                entry.required = entry.required or not marked.startswith(OPTIONAL)
                 if calls:
                     entry.called = True
                     entry.calls.update(calls)

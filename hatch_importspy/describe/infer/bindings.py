@@ -39,6 +39,9 @@ class Use:
     parts: tuple[str, ...]
     call: ast.Call | None
     guarded: bool
+    optional: bool = False
+    """Made in the fallback of a guarded ``try`` (``except ImportError:``): the package runs
+    without it, so it is recorded as an optional expectation."""
 
 
 @dataclass(frozen=True, eq=False)

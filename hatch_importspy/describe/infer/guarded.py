@@ -83,12 +83,15 @@ class GuardedStatements(BindingStatements):
                 if handler.name is not None:
                     self.bind(handler.name, OTHER)
                 if guarding:
-                    # Handlers of a guarded try are fallbacks: they run, so their uses count...
+                    # Handlers of a guarded try are fallbacks: they run, so their uses count, as
+                    # optional expectations (the package runs without them)...
                     self.guarded -= 1
+                    self.fallback += 1
                     try:
                         self.body(handler.body)
                     finally:
                         self.guarded += 1
+                        self.fallback -= 1
                 else:
                     self.body(handler.body)
         finally:

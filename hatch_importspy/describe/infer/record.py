@@ -23,6 +23,8 @@ class Names:
 
     called: bool = False
     calls: set[CallShape] = field(default_factory=set)
+    required: bool = False
+    """Used outside fallbacks at least once; otherwise an optional expectation."""
 
 
 @dataclass
@@ -31,20 +33,27 @@ class Record:
 
     own: frozenset[str]
     modules: dict[str, dict[str, Names]] = field(default_factory=dict)
+    required_modules: set[str] = field(default_factory=set)
+    """Modules imported, or used, outside fallbacks at least once; the others are optional."""
 
     def wanted(self, module: str) -> bool:
         return (
             bool(module) and top_level(module) not in self.own and not is_standard_library(module)
         )
 
-    def module(self, module: str) -> dict[str, Names]:
+    def module(self, module: str, *, optional: bool = False) -> dict[str, Names]:
+        if not optional:
+            self.required_modules.add(module)
         return self.modules.setdefault(module, {})
 
-    def name(self, module: str, parts: tuple[str, ...], call: CallShape | None) -> None:
-        names = self.module(module)
+    def name(
+        self, module: str, parts: tuple[str, ...], call: CallShape | None, *, optional: bool = False
+    ) -> None:
+        names = self.module(module, optional=optional)
         if not parts:
             return
         entry = names.setdefault(join_path(parts), Names())
+        entry.required = entry.required or not optional
         if call is not None:
             entry.called = True
             entry.calls.add(call)
@@ -58,6 +67,7 @@ class Record:
                     name=name,
                     kind="callable" if entry.called else "any",
                     calls=tuple(sorted(entry.calls, key=_call_key)),
+                    optional=not entry.required,
                 )
                 for name, entry in sorted(self.modules[module].items())
             )
@@ -67,6 +77,7 @@ class Record:
                     distribution=None if distribution is None else canonicalize_name(distribution),
                     origin="inferred",
                     names=names,
+                    optional=module not in self.required_modules,
                 )
             )
         return tuple(result)

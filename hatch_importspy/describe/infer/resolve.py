@@ -24,12 +24,12 @@ class UseResolver:
         self.loaded = walk.loaded
 
     def resolve_into(self, record: Record) -> None:
-        for module in self.imported:
+        for module, optional in self.imported:
             if record.wanted(module):
-                record.module(module)
-        for module, name in self.from_names:
+                record.module(module, optional=optional)
+        for module, name, optional in self.from_names:
             if record.wanted(module) and not is_dunder(name):
-                record.name(module, (name,), None)
+                record.name(module, (name,), None, optional=optional)
         for scope in self.scopes:
             for use in scope.uses:
                 if use.guarded:
@@ -39,7 +39,7 @@ class UseResolver:
                     continue
                 module, parts, call = target
                 if record.wanted(module):
-                    record.name(module, parts, call)
+                    record.name(module, parts, call, optional=use.optional)
 
     def resolve(
         self, use: Use, scope: Scope, *, depth: int

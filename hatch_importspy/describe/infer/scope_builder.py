@@ -23,10 +23,13 @@ class ScopeBuilder:
         self.flag_context = 0
         """Depth of module-level guarded ``try`` statements: assignments there are flags."""
         self.flags: set[str] = set()
-        self.imported: list[str] = []
-        """Modules named by unguarded import statements: each must exist."""
-        self.from_names: list[tuple[str, str]] = []
-        """``(module, name)`` of unguarded ``from module import name`` statements."""
+        self.fallback = 0
+        """Depth of ``except`` handlers of guarded ``try`` statements: what they use is optional."""
+        self.imported: list[tuple[str, bool]] = []
+        """Modules named by unguarded import statements, each with whether it is only a fallback
+        (optional); each must exist."""
+        self.from_names: list[tuple[str, str, bool]] = []
+        """``(module, name, optional)`` of unguarded ``from module import name`` statements."""
         self.loaded: set[str] = set()
         """Every module an import statement of the file loads, for splitting chains."""
 
@@ -62,6 +65,6 @@ class ScopeBuilder:
         return fallback or self.root
 
     def use(self, root: str, parts: tuple[str, ...], call: ast.Call | None) -> Use:
-        use = Use(root, parts, call, self.guarded > 0)
+        use = Use(root, parts, call, self.guarded > 0, self.fallback > 0)
         self.scope.uses.append(use)
         return use

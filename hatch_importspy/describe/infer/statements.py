@@ -73,7 +73,7 @@ class BindingStatements(ExpressionWalker, ABC):
             else:
                 self.bind(parts[0], Import(parts[0], None))
             if not self.guarded:
-                self.imported.append(alias.name)
+                self.imported.append((alias.name, self.fallback > 0))
 
     def import_from(self, node: ast.ImportFrom) -> None:
         if node.level or node.module is None:
@@ -88,11 +88,11 @@ class BindingStatements(ExpressionWalker, ABC):
         for alias in node.names:
             if alias.name == "*":
                 if not self.guarded:
-                    self.imported.append(module)
+                    self.imported.append((module, self.fallback > 0))
                 continue
             self.bind(alias.asname or alias.name, Import(module, alias.name))
             if not self.guarded:
-                self.from_names.append((module, alias.name))
+                self.from_names.append((module, alias.name, self.fallback > 0))
 
     def match_statement(self, node: ast.Match) -> None:
         self.expr(node.subject)

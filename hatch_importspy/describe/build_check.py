@@ -1,0 +1,85 @@
+"""Hold the inferred expectations against the providers installed where the package is built.
+
+A use that the provider installed at build time already does not meet (a call in a code path
+the tests never run, a name the dependency never had) is a latent bug of the package, not drift
+since the build.  Recording it in the manifest (``unmet_at_build``) lets ``verify`` report it as
+its own kind (ISP409, a warning) instead of as an error on every install.  Only a provider that
+is installed can be held to: where none is, nothing is recorded.
+
+Providers are read statically, never imported (:mod:`hatch_importspy.verify.provider_source`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from hatch_importspy.compare.expectations import expectation_findings
+from hatch_importspy.compare.expectations.lookup import ModuleLookup
+from hatch_importspy.model import Expectation
+
+_UNMET = frozenset({"ISP403", "ISP404", "ISP405", "ISP406", "ISP407"})
+
+
+def build_directories() -> tuple[Path, ...]:
+    """The running interpreter's import path, as directories (the build environment)."""
+    return tuple(Path(entry) for entry in sys.path if entry and Path(entry).is_dir())
+
+
+def build_environment_lookup() -> ModuleLookup:
+    """The modules of the build environment, read from source (never imported)."""
+    from hatch_importspy.verify.provider_source import directory_lookup
+
+    return directory_lookup(build_directories())
+
+
+def installed_version(distribution: str) -> str | None:
+    """The version of ``distribution`` in the running environment, ``None`` when absent."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return None
+
+
+def mark_unmet_at_build(
+    expects: Sequence[Expectation],
+    lookup: ModuleLookup,
+    version_of: Callable[[str], str | None] = installed_version,
+) -> tuple[Expectation, ...]:
+    """``expects`` with ``unmet_at_build`` set where the installed provider falls short.
+
+    An expectation whose provider is not installed is left as it is.
+    """
+    marked: list[Expectation] = []
+    for expectation in expects:
+        provider = expectation.distribution
+        version = version_of(provider) if provider else None
+        if version is None:
+            marked.append(expectation)
+            continue
+        findings = expectation_findings(
+            expectation, lookup, distribution="", provider_version=version, facts=None
+        )
+        unmet = {f.object for f in findings if f.code in _UNMET}
+        if not unmet:
+            marked.append(expectation)
+            continue
+        module = expectation.module
+        names = tuple(
+            dataclasses.replace(name, unmet_at_build=True)
+            if f"{module}:{name.name}" in unmet
+            else name
+            for name in expectation.names
+        )
+        marked.append(
+            dataclasses.replace(
+                expectation,
+                names=names,
+                unmet_at_build=expectation.unmet_at_build or module in unmet,
+            )
+        )
+    return tuple(marked)
