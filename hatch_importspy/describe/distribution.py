@@ -19,6 +19,7 @@ Digests are lowercase hexadecimal sha256, the form ``sha256sum`` prints.
 
 from __future__ import annotations
 
+import difflib
 import gc
 import hashlib
 import os
@@ -32,7 +33,7 @@ from pathlib import Path
 from pickle import PicklingError
 
 from hatch_importspy import __version__
-from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.config import HOOK_TABLE, ConfigError, ImportSpyOptions
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.describe.infer import (
     ExpectationRecorder,
@@ -103,6 +104,7 @@ def describe_distribution(
     distribution_of: Callable[[str], str | None] | None = None,
     contracts: Sequence[Expectation] = (),
     entry_points: Iterable[EntryPoint] | None = None,
+    where: str = HOOK_TABLE,
 ) -> SpyModel:
     """Describe a distribution from ``(wheel path, source file)`` pairs.
 
@@ -124,7 +126,8 @@ def describe_distribution(
     :func:`build_environment_resolver`).  ``contracts`` (already loaded, see
     :mod:`hatch_importspy.describe.contracts`) are recorded in ``expects`` as given.
     ``entry_points`` are those of the wheel's ``entry_points.txt`` (sorted here); ``None`` leaves
-    them unrecorded.
+    them unrecorded.  An ``include`` or ``exclude`` entry that matches no module raises
+    :class:`ConfigError` naming ``where`` (the options' table) and the entry.
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
@@ -161,8 +164,7 @@ def describe_distribution(
         else:
             modules.append(Module(name=dotted, path=path, sha256=digest, structure=outcome))
 
-    if warn is not None:
-        _warn_unmatched(options, seen, warn)
+    check_unmatched(options, seen, where=where)
     inferred: tuple[Expectation, ...] = ()
     if own is not None:
         inferred = recorder.expectations(distribution_of or distribution_resolver(requires, {}))
@@ -328,10 +330,29 @@ def _read(source: Path, path: str) -> bytes:
         raise UnusableInputError(f"{path}: cannot read {source.name}: {error.strerror}") from None
 
 
-def _warn_unmatched(options: ImportSpyOptions, paths: Iterable[str], warn: Warn) -> None:
-    """An ``include``/``exclude`` entry that matches no module is almost always a typo."""
-    modules = {dotted for dotted in map(module_name, paths) if dotted is not None}
+def check_unmatched(options: ImportSpyOptions, paths: Iterable[str], *, where: str) -> None:
+    """Stop on an ``include``/``exclude`` entry that matches no module in the wheel.
+
+    Such an entry is almost always a typo, and a typo in ``include`` silently leaves the modules
+    meant undescribed (in ``exclude``, silently describes them): the build stops, as it does
+    for a ``contracts`` glob that matches no file, with every such entry and the closest module
+    name.  Raises :class:`ConfigError`.
+    """
+    modules = sorted({dotted for dotted in map(module_name, paths) if dotted is not None})
+    # Suggestions are every package and module name, so a misspelt package is matched whole.
+    names = sorted(
+        {
+            ".".join(parts[:end])
+            for parts in map(str.split, modules, repeat("."))
+            for end in range(1, len(parts) + 1)
+        }
+    )
+    problems: list[str] = []
     for key, prefixes in (("include", options.include), ("exclude", options.exclude)):
         for prefix in prefixes:
             if not any(matches(module, (prefix,)) for module in modules):
-                warn(f"{key} entry {prefix!r} matches no module in the wheel")
+                close = difflib.get_close_matches(prefix, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(f"{where}.{key}: {prefix!r} matches no module in the wheel{hint}")
+    if problems:
+        raise ConfigError(tuple(problems))
