@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("yaml", "json"),
         default="yaml",
         help="yaml: block YAML for reading, followed by the expectations as calls are written "
-        "(comment lines) (default); json: the document as embedded",
+        "(comment lines) (default); json: one JSON document",
     )
     show.add_argument(
         "--manifest-only",
@@ -506,8 +506,8 @@ def _show_command(args: argparse.Namespace) -> int:
     from hatch_importspy.verify.targets import load_model
 
     model = load_model(args.target, default_site_dirs())
-    if args.format == "json":
-        _write(manifest.dumps(model), None)
+    if args.format == "json":  # one document (the embedded form is two), for jq and json.load
+        _write(manifest.dumps_json(model), None)
     elif args.manifest_only:  # the baseline to commit: the document alone
         _write(manifest.dumps_yaml(model), None)
     else:  # expectations made readable, as comments: the output stays the manifest document

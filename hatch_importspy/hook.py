@@ -34,7 +34,7 @@ import tempfile
 import weakref
 from email.parser import HeaderParser
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 from hatchling.builders.wheel import WheelBuilderConfig  # already imported by hatchling itself
@@ -77,11 +77,9 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         self._model = self._describe(options, build_data)
         if options.baseline is not None:
             self._gate(options.baseline, self._model, allow_breaking=options.allow_breaking)
-        build_data["extra_metadata"][self._write_manifest(self._model)] = MANIFEST_FILENAME
-        self.app.display_debug(
-            f"importspy: described {len(self._model.modules)} modules and "
-            f"{len(self._model.files)} other files"
-        )
+        manifest = self._write_manifest(self._model)
+        build_data["extra_metadata"][manifest] = MANIFEST_FILENAME
+        self.app.display_info(summary_line(self._model, Path(manifest).stat().st_size))
 
     def finalize(self, version: str, build_data: dict[str, Any], artifact_path: str) -> None:
         """Remove the temporary manifest; check the built wheel against the manifest."""
@@ -92,14 +90,25 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         problems = wheel_disagreements(Path(artifact_path), self._model)
         if problems:
             Path(artifact_path).unlink(missing_ok=True)
-            for problem in problems:
-                self.app.display_error(f"importspy: {problem}")
-            message = (
+            self._stop(
+                *(f"importspy: {problem}" for problem in problems),
                 f"importspy: {Path(artifact_path).name} does not match its manifest "
                 f"({len(problems)} files; the wheel was removed): a build hook that runs after "
-                "importspy added or changed files; list importspy last in the hooks tables"
+                "importspy added or changed files; list importspy last in the hooks tables",
             )
-            raise RuntimeError(message)
+
+    def _stop(self, *lines: str) -> NoReturn:
+        """Print why the build stops, once, and stop it without a traceback.
+
+        hatchling's own way out is :meth:`Application.abort` (``SystemExit``): the PEP 517
+        backend process then ends with the message alone, where an ordinary exception would
+        print the message a second time at the end of a traceback that says nothing about the
+        project.  The ``SystemExit`` below covers an application whose ``abort`` returns.
+        """
+        for line in lines:
+            self.app.display_error(line)
+        self.app.abort(code=1)
+        raise SystemExit(1)
 
     # ------------------------------------------------------------------ the steps
 
@@ -119,13 +128,12 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 self.config, where=where, requires_python=self.metadata.core.requires_python or None
             )
         except ConfigError as error:
-            for problem in error.problems:
-                self.app.display_error(f"importspy: {problem}")
-            raise
+            self._stop(*(f"importspy: {problem}" for problem in error.problems))
         return options
 
     def _describe(self, options: ImportSpyOptions, build_data: dict[str, Any]) -> SpyModel:
         from hatch_importspy.describe.build_check import build_environment_lookup
+        from hatch_importspy.describe.config import ConfigError
         from hatch_importspy.describe.distribution import (
             build_environment_resolver,
             describe_distribution,
@@ -155,6 +163,21 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 entry_points=self._entry_points(),
                 build_lookup=build_environment_lookup(),
             )
+            try:
+                return describe_distribution(
+                    files,
+                    name=self.metadata.core.raw_name,
+                    version=self.metadata.version,
+                    requires=requires,
+                    options=options,
+                    warn=lambda message: self.app.display_warning(f"importspy: {message}"),
+                    distribution_of=distribution_of,
+                    contracts=contracts,
+                    entry_points=self._entry_points(),
+                    where=self._table_path(),
+                )
+            except ConfigError as error:  # an include/exclude entry that matches nothing
+                self._stop(*(f"importspy: {problem}" for problem in error.problems))
 
     def _shared_files(self, build_data: dict[str, Any], scratch: Path) -> list[tuple[str, Path]]:
         """The ``shared-data`` and ``shared-scripts`` files, as hatchling will add them."""
@@ -209,17 +232,14 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 Path(self.root) / baseline, model, allow_breaking=allow_breaking, shown_as=baseline
             )
         except BreakingChangesError as error:
-            for line in str(error).splitlines():
-                self.app.display_error(line)
             count = len(error.gate.breaking)
-            # The list is above; the exception's own line (the end of the traceback) says why.
-            raise RuntimeError(
+            self._stop(
+                *str(error).splitlines(),
                 f"importspy: the build was stopped by {count} breaking "
-                f"change{'s' if count > 1 else ''} against the baseline {baseline}"
-            ) from None
+                f"change{'s' if count > 1 else ''} against the baseline {baseline}",
+            )
         except UnusableInputError as error:
-            self.app.display_error(f"importspy: {self._table_path()}.baseline: {error}")
-            raise
+            self._stop(f"importspy: {self._table_path()}.baseline: {error}")
         if gate.breaking:
             for line in gate_message(gate).splitlines():
                 self.app.display_warning(line)
@@ -243,8 +263,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 distribution_of=distribution_of,
             )
         except ContractError as error:
-            self.app.display_error(f"importspy: {error}")
-            raise
+            self._stop(f"importspy: {error}")
 
     def _requires(self, build_data: dict[str, Any]) -> tuple[str, ...]:
         """The ``Requires-Dist`` values exactly as the wheel's METADATA will carry them.
@@ -269,6 +288,17 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         path = Path(directory) / MANIFEST_FILENAME
         path.write_bytes(dumps(model).encode("utf-8"))
         return str(path)
+
+
+def summary_line(model: SpyModel, manifest_bytes: int) -> str:
+    """The one line a successful wheel build prints: what was described and how large the
+    manifest is, so its cost is visible without opening the wheel."""
+    modules = len(model.modules)
+    files = len(model.files)
+    return (
+        f"importspy: described {modules} module{'' if modules == 1 else 's'}, "
+        f"{files} file{'' if files == 1 else 's'}, manifest {manifest_bytes / 1000:.1f} kB"
+    )
 
 
 def _remove_tree(directory: str) -> None:

@@ -7,7 +7,8 @@ comparisons decide, reporters lay out, and both borrow these words.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Iterable, Sequence
 
 from hatch_importspy.findings import Finding
 from hatch_importspy.model import (
@@ -173,3 +174,13 @@ def finding_line(finding: Finding) -> str:
         f"{finding.code} {finding.effective_severity.value} "
         f"{printable(location(finding))}: {printable(finding.message)}{contrast(finding)}"
     )
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known word closest to a misspelt ``word``, else ``""``.
+
+    Every file a user writes by hand (the hook table, a policy, a lock) answers an unknown key
+    the same way, so a typo costs one read of the message rather than a look at the docs.
+    """
+    close = difflib.get_close_matches(word, sorted(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

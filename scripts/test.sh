@@ -12,16 +12,18 @@ python="${PYTHON:-python3}"
   || { echo "scripts/test.sh: $python is older than Python 3.10" >&2; exit 2; }
 
 venv=.venv-test
-if [ ! -x "$venv/bin/python" ]; then
+if [ ! -x "$venv/bin/python" ] && [ ! -x "$venv/Scripts/python.exe" ]; then
   "$python" -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+bin="$venv/bin"
+if [ -d "$venv/Scripts" ]; then bin="$venv/Scripts"; fi  # Windows (Git Bash in CI)
+"$bin/python" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 
 echo "== ruff check"
-"$venv/bin/ruff" check .
+"$bin/ruff" check .
 echo "== ruff format --check"
-"$venv/bin/ruff" format --check .
+"$bin/ruff" format --check .
 echo "== mypy --strict"
-"$venv/bin/mypy"
+"$bin/mypy"
 echo "== pytest"
-"$venv/bin/python" -m pytest "$@"
+"$bin/python" -m pytest "$@"

@@ -10,7 +10,7 @@ import pytest
 
 from hatch_importspy import __version__
 from hatch_importspy.describe import distribution as describe_module
-from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.config import ConfigError, ImportSpyOptions
 from hatch_importspy.describe.distribution import (
     PARALLEL_THRESHOLD,
     build_environment_resolver,
@@ -167,16 +167,29 @@ def test_prefix_matches_whole_name_parts_only() -> None:
     assert not is_selected("pkg", options)
 
 
-def test_include_or_exclude_that_matches_nothing_is_warned_about(
+def test_include_or_exclude_that_matches_nothing_stops_with_every_entry_named(
     tree: list[tuple[str, Path]],
 ) -> None:
+    options = ImportSpyOptions(include=("pkg", "pgk"), exclude=("pkg.vendor",))
+
+    with pytest.raises(ConfigError) as caught:
+        describe(tree, options, [])
+
+    assert caught.value.problems == (
+        "tool.hatch.build.hooks.importspy.include: 'pgk' matches no module in the wheel "
+        "(did you mean 'pkg'?)",
+        "tool.hatch.build.hooks.importspy.exclude: 'pkg.vendor' matches no module in the wheel "
+        "(did you mean 'pkg._vendor'?)",
+    )
+
+
+def test_entries_that_match_describe_without_complaint(tree: list[tuple[str, Path]]) -> None:
     warnings: list[str] = []
 
-    describe(tree, ImportSpyOptions(include=("pkg", "pgk"), exclude=("pkg.vendor",)), warnings)
+    modules, _ = describe(tree, ImportSpyOptions(include=("pkg",)), warnings)
 
-    assert "include entry 'pgk' matches no module in the wheel" in warnings
-    assert "exclude entry 'pkg.vendor' matches no module in the wheel" in warnings
-    assert not any("'pkg'" in warning for warning in warnings)
+    assert modules and all(name.startswith("pkg") for name in modules.values())
+    assert not any("matches no module" in warning for warning in warnings)
 
 
 def test_the_model_does_not_depend_on_the_order_files_are_given_in(

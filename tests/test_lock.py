@@ -6,6 +6,7 @@ import hashlib
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -61,12 +62,17 @@ def test_file_format_is_fixed_sorted_and_quoted() -> None:
         '- name: "no-record"\n'
         '  version: "0.1"\n'
         '  record: "missing"\n'
-        '- name: "Zeta_Lib"\n'
+        '- name: "zeta-lib"\n'  # canonical, whatever the installer's spelling
         '  version: "1.10"\n'
         f'  record: "{DIGEST_B}"\n'
     )
     again = loads_lock(dumps_lock(lock), source="importspy.lock")
-    assert again == Lock(tuple(sorted(lock.entries, key=lambda e: e.canonical_name)))
+    assert again == Lock(
+        tuple(
+            replace(entry, name=entry.canonical_name)
+            for entry in sorted(lock.entries, key=lambda e: e.canonical_name)
+        )
+    )
     # Versions stay strings ("1.10" is not the float 1.1) and entries know their line.
     assert [(e.version, e.line) for e in again.entries] == [("2.0", 4), ("0.1", 7), ("1.10", 10)]
     assert dumps_lock(Lock(())).endswith("distributions: []\n")
@@ -134,6 +140,17 @@ def test_hand_written_yaml_is_read_too() -> None:
             "schema: importspy-lock/1\ndistributions:\n"
             f"- {{name: app, version: '1', record: '{DIGEST_A}', url: x}}\n",
             "importspy.lock: distributions[0] (line 3).url is not a key of a lock entry",
+        ),
+        (
+            "schema: importspy-lock/1\ndistributions:\n"
+            f"- {{name: app, version: '1', manifests: '{DIGEST_A}'}}\n",
+            "importspy.lock: distributions[0] (line 3).manifests is not a key of a lock entry "
+            "(did you mean 'manifest'?)",
+        ),
+        (
+            "schema: importspy-lock/1\ndistribution: []\n",
+            "importspy.lock: distribution is not a key of a lock file "
+            "(did you mean 'distributions'?)",
         ),
     ],
 )

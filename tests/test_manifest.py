@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.errors import ManifestError
 from hatch_importspy.formats.manifest import (
     dumps,
+    dumps_json,
     dumps_yaml,
     load_bytes,
     load_bytes_deferred,
@@ -105,8 +107,6 @@ def test_bad_manifests_are_one_line_errors(content: bytes, message: str) -> None
 
 
 def test_embedded_form_is_a_header_then_structures_by_path() -> None:
-    import json
-
     model = sample_model()
     text = dumps(model)
     header_text, structures_text = text.split("\n---\n")
@@ -147,3 +147,14 @@ def test_structures_nested_too_deeply_are_one_line_error_when_read() -> None:
 def test_more_than_two_documents_is_one_line_error() -> None:
     with pytest.raises(ManifestError, match=r"^m: expected one or two YAML documents$"):
         loads("a: 1\n---\nb: 2\n---\nc: 3\n", "m")
+
+
+def test_the_json_form_is_one_document_that_reads_back_to_the_same_model() -> None:
+    model = sample_model()
+    text = dumps_json(model)
+
+    data = json.loads(text)  # one document: a second one would make this raise
+    assert "\n---\n" not in text
+    assert data["modules"][0]["functions"]  # structures in place, not split off
+    assert loads(text, "json") == model
+    assert dumps_json(model) == text

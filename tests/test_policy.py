@@ -78,8 +78,17 @@ def test_yaml_policy_file(tmp_path: Path) -> None:
         ("allow: pip\n", "gate.yaml: allow must be a list of distribution names or globs"),
         (
             "require_manifest: true\n",
-            "gate.yaml: require_manifest is not a policy key "
+            "gate.yaml: require_manifest is not a policy key (did you mean 'require-manifest'?)",
+        ),
+        (
+            "colour: blue\n",
+            "gate.yaml: colour is not a policy key "
             "(known: accept, allow, require-manifest, severities, strict)",
+        ),
+        (
+            "accept: [{distribution: a, path: a/b.py, reason: ok, reasons: x}]\n",
+            "gate.yaml: accept[0].reasons is not a key of an accepted file "
+            "(did you mean 'reason'?)",
         ),
         ("severities: {ISP999: error}\n", "gate.yaml: severities.ISP999 is not a finding code"),
         (

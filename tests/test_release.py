@@ -6,7 +6,9 @@ edit a maintainer would make between two releases.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
@@ -30,6 +32,8 @@ from hatch_importspy.compare.specifiers import (
 from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.model import EnvironmentConstraints, FileEntry, Module, SpyModel
+from hatch_importspy.release.diff import Release, diff_releases
+from hatch_importspy.report.outputs import FORMATS, render
 
 MODULE = "pkg.core"
 
@@ -857,3 +861,20 @@ def test_the_class_index_resolves_bases_by_name() -> None:
         ("pkg.a", "A"),
     ]
     assert index.base_texts(c, "pkg.sub.c") == {"b.B", "Generic[T]", "A"}
+
+
+@pytest.mark.parametrize("report_format", FORMATS)
+def test_every_report_format_carries_the_version_rule_notice(report_format: str) -> None:
+    # The notice is why a breaking change is a warning (2.0.0 announces it) or an error: a
+    # format that dropped it would show a downgraded finding without the reason.
+    old = Release(model({MODULE: "def gone(): ...\n"}, version="1.0.0"), "old.yaml")
+    new = Release(model({MODULE: "VALUE = 1\n"}, version="2.0.0"), "new.yaml")
+    result = diff_releases(old, new)
+
+    text = render(report_format, result, strict=False, root=Path.cwd())
+
+    notice = "version 1.0.0 -> 2.0.0: breaking changes are warnings (the version announces them)"
+    assert notice in result.notices
+    if report_format == "junit":  # an attribute value, XML-escaped: read as a parser would
+        text = "\n".join(p.get("value", "") for p in ET.fromstring(text).iter("property"))
+    assert notice in text

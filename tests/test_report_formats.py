@@ -377,6 +377,8 @@ def test_github_commands_line_by_line() -> None:
         "demo.core:extra: function extra is not in the manifest",
         "::notice file=certifi/cacert.pem,title=ISP321 modification accepted by policy::"
         "certifi 1.0: certifi/cacert.pem: modified file accepted by policy: system CA bundle",
+        "::notice title=importspy notice::environment checks skipped: no facts about the target "
+        "interpreter",
         "importspy: 3 distributions checked (2 with a manifest): 5 errors, 1 warning, 1 note: "
         "violations found",
     ]
@@ -397,6 +399,19 @@ def test_github_no_line_can_start_a_forged_command() -> None:
                 assert key in {"file", "line", "title"} and ":" not in value
 
 
+def test_junit_carries_the_notices_of_the_run_in_every_suite() -> None:
+    suites = list(parse_junit(render_junit(FULL)))
+
+    assert len(suites) > 1
+    for suite in suites:
+        assert [(p.name, p.value) for p in suite.properties()] == [
+            (
+                "importspy.notice",
+                "environment checks skipped: no facts about the target interpreter",
+            )
+        ]
+
+
 def test_github_escaping_rules() -> None:
     assert escape_data("50%\r\nnext") == "50%25%0D%0Anext"
     assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
@@ -413,7 +428,7 @@ def test_github_mentions_the_annotation_caps_when_exceeded() -> None:
         "importspy: 11 annotations emitted; GitHub shows at most 10 of each kind per step and "
         "50 per job, errors first: all are listed above"
     )
-    assert render_github(CLEAN).splitlines() == [
+    assert render_github(CLEAN).splitlines()[-1:] == [
         "importspy: 1 distribution checked (1 with a manifest): 0 errors, 0 warnings, 0 notes: "
         "compliant"
     ]

@@ -19,6 +19,7 @@ Digests are lowercase hexadecimal sha256, the form ``sha256sum`` prints.
 
 from __future__ import annotations
 
+import difflib
 import gc
 import hashlib
 import os
@@ -35,7 +36,7 @@ from hatch_importspy import __version__
 from hatch_importspy.compare.expectations.lookup import ModuleLookup
 from hatch_importspy.describe.bindings import module_bindings
 from hatch_importspy.describe.build_check import mark_unmet_at_build
-from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.config import HOOK_TABLE, ConfigError, ImportSpyOptions
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.describe.infer import (
     ExpectationRecorder,
@@ -108,6 +109,7 @@ def describe_distribution(
     contracts: Sequence[Expectation] = (),
     entry_points: Iterable[EntryPoint] | None = None,
     build_lookup: ModuleLookup | None = None,
+    where: str = HOOK_TABLE,
 ) -> SpyModel:
     """Describe a distribution from ``(wheel path, source file)`` pairs.
 
@@ -132,6 +134,8 @@ def describe_distribution(
     them unrecorded.  With ``build_lookup`` (the build environment's modules) each inferred
     expectation is held against its installed provider, and what that provider already falls
     short of is recorded as ``unmet_at_build`` (see :mod:`.build_check`).
+    An ``include`` or ``exclude`` entry that matches no module raises
+    :class:`ConfigError` naming ``where`` (the options' table) and the entry.
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
@@ -169,8 +173,7 @@ def describe_distribution(
             structure, bindings = outcome
             modules.append(Module(dotted, path, digest, structure, bindings))
 
-    if warn is not None:
-        _warn_unmatched(options, seen, warn)
+    check_unmatched(options, seen, where=where)
     inferred: tuple[Expectation, ...] = ()
     if own is not None:
         inferred = recorder.expectations(distribution_of or distribution_resolver(requires, {}))
@@ -340,10 +343,29 @@ def _read(source: Path, path: str) -> bytes:
         raise UnusableInputError(f"{path}: cannot read {source.name}: {error.strerror}") from None
 
 
-def _warn_unmatched(options: ImportSpyOptions, paths: Iterable[str], warn: Warn) -> None:
-    """An ``include``/``exclude`` entry that matches no module is almost always a typo."""
-    modules = {dotted for dotted in map(module_name, paths) if dotted is not None}
+def check_unmatched(options: ImportSpyOptions, paths: Iterable[str], *, where: str) -> None:
+    """Stop on an ``include``/``exclude`` entry that matches no module in the wheel.
+
+    Such an entry is almost always a typo, and a typo in ``include`` silently leaves the modules
+    meant undescribed (in ``exclude``, silently describes them): the build stops, as it does
+    for a ``contracts`` glob that matches no file, with every such entry and the closest module
+    name.  Raises :class:`ConfigError`.
+    """
+    modules = sorted({dotted for dotted in map(module_name, paths) if dotted is not None})
+    # Suggestions are every package and module name, so a misspelt package is matched whole.
+    names = sorted(
+        {
+            ".".join(parts[:end])
+            for parts in map(str.split, modules, repeat("."))
+            for end in range(1, len(parts) + 1)
+        }
+    )
+    problems: list[str] = []
     for key, prefixes in (("include", options.include), ("exclude", options.exclude)):
         for prefix in prefixes:
             if not any(matches(module, (prefix,)) for module in modules):
-                warn(f"{key} entry {prefix!r} matches no module in the wheel")
+                close = difflib.get_close_matches(prefix, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                problems.append(f"{where}.{key}: {prefix!r} matches no module in the wheel{hint}")
+    if problems:
+        raise ConfigError(tuple(problems))

@@ -261,6 +261,17 @@ def dumps(model: SpyModel) -> str:
     return header + DOCUMENT_SEPARATOR + body + "\n"
 
 
+def dumps_json(model: SpyModel) -> str:
+    """The manifest as ONE JSON document, every module's structure in place (``show --format
+    json``).
+
+    The embedded form is two documents split by ``---`` so that verifying an unchanged install
+    decodes only the first; a person piping ``show`` into ``jq`` or ``json.load`` needs a single
+    document instead.  Deterministic like :func:`dumps`, and read back by :func:`loads`.
+    """
+    return json.dumps(to_data(model), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def dumps_yaml(model: SpyModel) -> str:
     """The manifest in block-style YAML, for people (``show``); reads back to the same model."""
     import yaml

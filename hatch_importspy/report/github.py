@@ -2,7 +2,8 @@
 
 Each finding becomes one line ``::error file=F,line=N,title=T::MESSAGE`` (``::warning`` and
 ``::notice`` for warnings and notes), which the Actions runner turns into an annotation on the
-run and, when ``F`` is a file of the repository, on that file.  Then one plain summary line.
+run and, when ``F`` is a file of the repository, on that file.  Each notice of the run (such as
+``diff``'s version rule) becomes a ``::notice`` without a file; then one plain summary line.
 
 The runner reads commands line by line, so everything taken from the environment is escaped
 with the runner's own rules: in the message ``%``, ``\\r`` and ``\\n`` become ``%25``, ``%0D``
@@ -21,7 +22,7 @@ from pathlib import Path
 from hatch_importspy.findings import CODES, Finding, Severity
 from hatch_importspy.render import contrast, location, printable
 from hatch_importspy.report.artifact import artifact_path, owned_findings, sites_of
-from hatch_importspy.report.summary import most_severe_first, summarize
+from hatch_importspy.report.summary import most_severe_first, ordered_notices, summarize
 from hatch_importspy.report.text import summary_line
 from hatch_importspy.results import DistributionResult, VerifyResult
 
@@ -30,6 +31,8 @@ STEP_CAP = 10
 """Annotations of one kind GitHub shows for a step."""
 JOB_CAP = 50
 """Annotations GitHub shows for a job."""
+NOTICE_TITLE = "importspy notice"
+"""Title of the annotation that carries one notice of the run."""
 
 
 def escape_data(text: str) -> str:
@@ -77,6 +80,13 @@ def render_github(result: VerifyResult, *, root: Path | None = None, strict: boo
     for finding, owner in pairs:
         file = artifact_path(finding, owner, root=root, sites=sites) if finding.file else None
         lines.append(annotation(finding, owner, file))
+    # The run's notices (``diff``'s version rule, "environment checks skipped", ...) are what
+    # the text report prints as ``notice:`` lines: without them an annotation-only reader would
+    # see warnings and not know that the version number made them warnings.
+    lines.extend(
+        f"::notice title={escape_property(NOTICE_TITLE)}::{escape_data(printable(notice))}"
+        for notice in ordered_notices(result)
+    )
     counts = dict.fromkeys(Severity, 0)
     for finding, _owner in pairs:
         counts[finding.effective_severity] += 1

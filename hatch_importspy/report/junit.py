@@ -13,7 +13,9 @@ inside its test case:
 - findings that do not fail (notes, and warnings without ``--strict``) go to the case's
   ``<system-out>``, so accepted modifications and their reasons stay visible;
 - findings owned by no distribution (unowned startup code) form a last suite named
-  ``environment``.
+  ``environment``;
+- the run's notices (``diff``'s version rule among them) are ``importspy.notice`` properties of
+  every suite, so a reader that shows one suite still shows them.
 
 Text from the environment is escaped where it is not printable, which also keeps the document
 valid XML 1.0 (that cannot carry most control characters at all).  No timestamps or durations
@@ -27,10 +29,12 @@ from collections.abc import Iterable, Sequence
 
 from hatch_importspy.findings import Finding, Severity
 from hatch_importspy.render import finding_line, location, printable
-from hatch_importspy.report.summary import ordered, ordered_distributions
+from hatch_importspy.report.summary import ordered, ordered_distributions, ordered_notices
 from hatch_importspy.results import DistributionResult, VerifyResult
 
 UNOWNED_SUITE = "environment"
+NOTICE_PROPERTY = "importspy.notice"
+"""Name of the suite property that carries one notice of the run (``diff``'s version rule)."""
 
 CHECK_ORDER = (
     "environment",
@@ -111,6 +115,7 @@ def _suite(
     findings: Iterable[Finding],
     *,
     strict: bool,
+    notices: Sequence[str] = (),
 ) -> tuple[int, int]:
     by_family: dict[str, list[Finding]] = {family: [] for family in checks}
     for finding in ordered(findings):
@@ -123,6 +128,10 @@ def _suite(
     )
     suite.set("skipped", "0")
     suite.set("time", "0")
+    if notices:  # ``<properties>`` is a suite's first child in every schema the readers follow
+        properties = ET.SubElement(suite, "properties")
+        for notice in notices:
+            ET.SubElement(properties, "property", {"name": NOTICE_PROPERTY, "value": notice})
     failed = sum(
         _testcase(suite, classname, family, by_family[family], strict=strict) for family in families
     )
@@ -138,6 +147,7 @@ def render_junit(result: VerifyResult, *, strict: bool = False) -> str:
     """The JUnit XML report (UTF-8, declared), ending with a newline."""
     root = ET.Element("testsuites", {"name": "importspy verify"})
     tests = failures = 0
+    notices = [printable(notice) for notice in ordered_notices(result)]
     for distribution in ordered_distributions(result):
         counted = _suite(
             root,
@@ -146,6 +156,7 @@ def render_junit(result: VerifyResult, *, strict: bool = False) -> str:
             distribution.checks,
             distribution.findings,
             strict=strict,
+            notices=notices,
         )
         tests, failures = tests + counted[0], failures + counted[1]
     if result.environment_findings:
@@ -156,6 +167,7 @@ def render_junit(result: VerifyResult, *, strict: bool = False) -> str:
             (),
             result.environment_findings,
             strict=strict,
+            notices=notices,
         )
         tests, failures = tests + counted[0], failures + counted[1]
     root.set("tests", str(tests))

@@ -15,9 +15,10 @@ installer added (byte-code paths, ``INSTALLER``), so lock an environment built t
 one is built: the same image, or the same Python version and installer.
 
 The file format, chosen to diff well in review: a YAML document, written by this module only in
-the fixed layout below (one key per line, double-quoted strings, entries sorted by canonical
-name then version, ``\\n`` line endings, no timestamps), so adding, removing or upgrading one
-distribution changes exactly its own lines::
+the fixed layout below (one key per line, double-quoted strings, canonical names such as
+``importlib-metadata`` whatever the installer's spelling, entries sorted by name then version,
+``\\n`` line endings, no timestamps), so adding, removing or upgrading one distribution changes
+exactly its own lines::
 
     # importspy lock: approved distributions (regenerate: python -m importspy lock -o FILE)
     schema: "importspy-lock/1"
@@ -51,6 +52,7 @@ from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.formats.record import read_regular_file
 from hatch_importspy.formats.yaml_safe import load_one
 from hatch_importspy.limits import DOCUMENT_BYTES
+from hatch_importspy.render import did_you_mean
 from hatch_importspy.results import CHECK_LOCK, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
@@ -72,6 +74,7 @@ OTHER_DIGEST: FindingCode = "ISP333"
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 _ENTRY_KEYS = frozenset({"name", "version", MANIFEST, RECORD})
+_FILE_KEYS = frozenset({"schema", "distributions"})
 
 
 class LockError(UnusableInputError):
@@ -176,7 +179,9 @@ def dumps_lock(lock: Lock) -> str:
     else:
         lines.append("distributions:")
         for entry in entries:
-            lines.append(f"- name: {_quoted(entry.name)}")
+            # Canonical, as the entries are sorted and matched: an installer's spelling
+            # (``importlib_metadata``) would sit oddly among the others and change on reinstall.
+            lines.append(f"- name: {_quoted(entry.canonical_name)}")
             lines.append(f"  version: {_quoted(entry.version)}")
             lines.append(f"  {entry.kind}: {_quoted(entry.digest)}")
     return "\n".join(lines) + "\n"
@@ -207,7 +212,8 @@ def _entry(item: object, where: str, line: int, fail: Any) -> LockEntry:
         raise fail(where, "must be a mapping with name, version and manifest or record")
     unknown = sorted(set(map(str, item)) - _ENTRY_KEYS)
     if unknown:
-        raise fail(f"{where}.{unknown[0]}", "is not a key of a lock entry")
+        hint = did_you_mean(unknown[0], _ENTRY_KEYS)
+        raise fail(f"{where}.{unknown[0]}", f"is not a key of a lock entry{hint}")
     for key in ("name", "version"):
         if not isinstance(item.get(key), str) or not item[key]:
             raise fail(f"{where}.{key}", "must be a non-empty string")
@@ -234,9 +240,9 @@ def loads_lock(text: str, *, source: str) -> Lock:
     data = load_one(text, source=source, error=LockError, invalid=lambda _: "not valid YAML")
     if not isinstance(data, Mapping):
         raise LockError(f"{source}: not a lock file (expected a mapping with schema)")
-    unknown = sorted(set(map(str, data)) - {"schema", "distributions"})
+    unknown = sorted(set(map(str, data)) - _FILE_KEYS)
     if unknown:
-        raise fail(unknown[0], "is not a key of a lock file")
+        raise fail(unknown[0], f"is not a key of a lock file{did_you_mean(unknown[0], _FILE_KEYS)}")
     if data.get("schema") != LOCK_SCHEMA:
         raise fail("schema", f"must be {LOCK_SCHEMA!r} (found {data.get('schema')!r})")
     items = data.get("distributions")

@@ -53,6 +53,7 @@ from hatch_importspy.findings import CODES, Finding, FindingCode, Severity
 from hatch_importspy.formats.record import read_regular_file
 from hatch_importspy.formats.yaml_safe import load_one
 from hatch_importspy.limits import DOCUMENT_BYTES
+from hatch_importspy.render import did_you_mean
 from hatch_importspy.results import CHECK_POLICY, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import InstalledDistribution
 
@@ -177,7 +178,8 @@ def parse_policy(data: object, *, source: str, prefix: str = "") -> Policy:
     if not isinstance(data, Mapping):
         raise PolicyError(f"{source}: {prefix.rstrip('.') or 'the document'} must be a mapping")
     for key in sorted(set(data) - _KEYS, key=str):
-        problems.add(str(key), f"is not a policy key (known: {', '.join(sorted(_KEYS))})")
+        hint = did_you_mean(str(key), _KEYS) or f" (known: {', '.join(sorted(_KEYS))})"
+        problems.add(str(key), f"is not a policy key{hint}")
     flags = {}
     for key in ("require-manifest", "strict"):
         value = data.get(key, False)
@@ -228,7 +230,8 @@ def _accept(value: object, problems: _Problems) -> tuple[AcceptedFile, ...]:
             problems.add(where, "must be a mapping with distribution, path and reason")
             continue
         for key in sorted(set(item) - _ACCEPT_KEYS, key=str):
-            problems.add(f"{where}.{key}", "is not a key of an accepted file")
+            hint = did_you_mean(str(key), _ACCEPT_KEYS)
+            problems.add(f"{where}.{key}", f"is not a key of an accepted file{hint}")
         texts: dict[str, str] = {}
         for key in ("distribution", "path", "reason"):
             text = item.get(key)
