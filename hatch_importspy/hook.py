@@ -151,18 +151,6 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
             ]
         with tempfile.TemporaryDirectory(prefix="importspy-shared-") as scratch:
             files.extend(self._shared_files(build_data, Path(scratch)))
-            return describe_distribution(
-                files,
-                name=self.metadata.core.raw_name,
-                version=self.metadata.version,
-                requires=requires,
-                options=options,
-                warn=lambda message: self.app.display_warning(f"importspy: {message}"),
-                distribution_of=distribution_of,
-                contracts=contracts,
-                entry_points=self._entry_points(),
-                build_lookup=build_environment_lookup(),
-            )
             try:
                 return describe_distribution(
                     files,
@@ -174,6 +162,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                     distribution_of=distribution_of,
                     contracts=contracts,
                     entry_points=self._entry_points(),
+                    build_lookup=build_environment_lookup(),
                     where=self._table_path(),
                 )
             except ConfigError as error:  # an include/exclude entry that matches nothing

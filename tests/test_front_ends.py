@@ -217,7 +217,7 @@ def test_the_documented_build_script_makes_the_wheel(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[1]
     for name in ("hatch_importspy", "importspy", "scripts"):
         shutil.copytree(root / name, checkout / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", "hatch_build.py"):
         shutil.copy2(root / name, checkout / name)
 
     output = run(
@@ -230,6 +230,8 @@ def test_the_documented_build_script_makes_the_wheel(tmp_path: Path) -> None:
     assert output.strip().splitlines()[-1] == f"dist/{wheel.name}"
     with zipfile.ZipFile(wheel) as archive:
         assert "hatch_importspy/py.typed" in archive.namelist()
+        # The isolated build ran the checkout's own hook: the wheel vouches for itself.
+        assert any(name.endswith("/extra_metadata/importspy.yaml") for name in archive.namelist())
 
 
 def test_the_release_build_gives_hatch_importspy_its_own_manifest(

@@ -20,7 +20,7 @@ from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats import manifest as manifest_format
 from hatch_importspy.formats.manifest import dumps, load_bytes, loads
 from hatch_importspy.formats.record import parse_record, read_regular_file, sha256_file
-from hatch_importspy.formats.wheel import open_wheel
+from hatch_importspy.formats.wheel import open_wheel, read_wheel
 from hatch_importspy.limits import CLASS_NESTING
 from hatch_importspy.verify import installed as installed_module
 from hatch_importspy.verify import startup_path as startup_path_module
@@ -374,3 +374,14 @@ def test_cli_alias_bomb_stays_within_memory_and_time(tmp_path: Path) -> None:
     peak, stderr = peak_memory_of("diff", str(target), str(target))
     assert "aliases are not allowed" in stderr
     assert peak < 200 * 1024
+
+
+def test_a_wheel_needing_an_unknown_zip_version_is_one_line(tmp_path: Path) -> None:
+    # Found by the fuzz test: zipfile refuses a central directory entry that needs zip 6.4.
+    wheel = make_wheel(tmp_path / "demo-1.0-py3-none-any.whl", "demo", "1.0", FILES)
+    data = bytearray(wheel.read_bytes())
+    central = data.find(b"PK\x01\x02")
+    data[central + 6] = 64  # "version needed to extract"
+    wheel.write_bytes(bytes(data))
+    with pytest.raises(UnusableInputError, match="not a valid wheel"):
+        read_wheel(wheel)

@@ -231,7 +231,8 @@ def open_wheel(path: Path) -> Iterator[WheelArchive]:
     try:
         _check_member_count(path)
         archive = zipfile.ZipFile(path)
-    except zipfile.BadZipFile as error:
+    except (zipfile.BadZipFile, NotImplementedError, EOFError, ValueError) as error:
+        # NotImplementedError: a member needing a zip version zipfile does not read (6.4, say).
         raise UnusableInputError(f"{path}: not a valid wheel (zip) file: {error}") from None
     except OSError as error:
         raise UnusableInputError(f"{path}: cannot read: {error.strerror or error}") from None
