@@ -197,6 +197,7 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
     modules = []
     for module in model.modules:
         entry: Data = {"name": module.name, "path": module.path, "sha256": module.sha256}
+        _put(entry, "runs", module.runs)
         if structures:
             entry.update(structure_to_data(module.structure))
         modules.append(entry)
@@ -427,7 +428,17 @@ class _Reader:
             path=self.path(data, where),
             sha256=self.string(data, "sha256", where),
             structure=self.structure(data, where),
+            runs=self.runs(data, where),
         )
+
+    def runs(self, data: Mapping[str, Any], where: str) -> str | None:
+        """A module's ``runs``: one file name beside the module (absent in older manifests)."""
+        runs = self.optional_string(data, "runs", where)
+        if runs is not None and (
+            runs in ("", ".", "..") or "/" in runs or "\\" in runs or "\0" in runs
+        ):
+            raise self.fail(f"{where}.runs", f"{runs!r} is not a file name beside the module")
+        return runs
 
     def file(self, data: Mapping[str, Any], where: str) -> FileEntry:
         path, sha256 = data.get("path"), data.get("sha256")

@@ -23,8 +23,6 @@ interpreter's site-packages are the machine's, not the install's; see
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -415,7 +413,10 @@ def test_editable_installs_beside_manifests(
     venv = venv_factory("editable")
     pip_install(venv, setuptools_wheel, wheels.app, *wheels.namespaces)
     hatch_project = project_factory(
-        {"hedit/__init__.py": "VALUE = 1\n"}, name="hatch-editable", options={}
+        {"hedit/__init__.py": "VALUE = 1\n"},
+        name="hatch-editable",
+        options={},
+        extra_toml='[tool.hatch.build]\ndev-mode-dirs = ["."]\n',  # a path .pth: no `editables`
     )
     setuptools_project = project_factory(SETUPTOOLS_PROJECT, name="st-editable")
     for project in (hatch_project, setuptools_project):
@@ -440,3 +441,74 @@ def test_setuptools_installed(
     assert (venv.site_packages / "distutils-precedence.pth").is_file()
     assert (venv.site_packages / "_distutils_hack" / "__init__.py").is_file()
     assert_clean(verify_three(run_cli, venv, tmp_path))
+
+
+# ------------------------------------------------------------------------------ 8. mypyc
+
+
+MYPYC_WHEEL = "charset-normalizer==3.5.3"
+"""A real mypyc-compiled wheel: ``md.py`` and ``cd.py`` ship beside the extensions built from
+them (``md.cpython-311-x86_64-linux-gnu.so``), and the extensions are what an import loads."""
+
+
+@pytest.fixture(scope="module")
+def mypyc_wheel(tmp_path_factory: pytest.TempPathFactory, run_cli: RunCli) -> Path:
+    """The index's wheel for this interpreter, given a manifest by ``importspy embed``."""
+    downloaded = tmp_path_factory.mktemp("mypyc-download")
+    completed = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary", ":all:",
+         "--disable-pip-version-check", "-d", str(downloaded), MYPYC_WHEEL],
+        env=subprocess_env(), capture_output=True, text=True, timeout=CLI_TIMEOUT, check=False,
+    )  # fmt: skip
+    if completed.returncode != 0:
+        pytest.skip(f"the package index is not reachable: {completed.stderr.strip()[-300:]}")
+    (wheel,) = downloaded.glob("*.whl")
+    out = tmp_path_factory.mktemp("mypyc-embedded")
+    embedded = run_cli(sys.executable, "embed", str(wheel), "-o", str(out))
+    assert embedded.returncode == 0, embedded.stdout + embedded.stderr
+    (result,) = out.glob("*.whl")
+    return result
+
+
+def extension_name(stem: str) -> str:
+    import importlib.machinery
+
+    return stem + importlib.machinery.EXTENSION_SUFFIXES[0]
+
+
+def test_mypyc_wheel_records_which_file_runs(mypyc_wheel: Path) -> None:
+    with zipfile.ZipFile(mypyc_wheel) as archive:
+        names = set(archive.namelist())
+        (member,) = [n for n in names if n.endswith(MANIFEST_LOCATION)]
+        model = load_bytes(archive.read(member), member)
+    modules = {module.path: module for module in model.modules}
+    files = {entry.path for entry in model.files}
+    for stem in ("md", "cd"):
+        source = f"charset_normalizer/{stem}.py"
+        extension = f"charset_normalizer/{extension_name(stem)}"
+        assert {source, extension} <= names  # the wheel really ships both
+        assert modules[source].runs == extension_name(stem)
+        assert not modules[source].described
+        assert extension in files  # both hashed: the source as a module, the extension as a file
+    assert modules["charset_normalizer/api.py"].runs is None  # no extension beside it
+    assert modules["charset_normalizer/api.py"].structure.functions  # described as before
+
+
+def test_mypyc_wheel_installs_clean(
+    mypyc_wheel: Path, venv_factory: VenvFactory, run_cli: RunCli, tmp_path: Path
+) -> None:
+    venv = venv_factory("mypyc")
+    pip_install(venv, mypyc_wheel)
+    loaded = python_in(venv, "-c", "import charset_normalizer.md as m; print(m.__file__)")
+    assert loaded.strip().endswith(extension_name("md"))  # the extension runs, not md.py
+    assert_clean(verify_three(run_cli, venv, tmp_path))
+
+    # An edit of the source that never runs is still a modified file (both files are hashed),
+    # but its structure is not compared as if it ran: ISP301 alone, no ISP2xx.
+    source = venv.site_packages / "charset_normalizer" / "md.py"
+    source.write_text("def only_this() -> None: ...\n", encoding="utf-8")
+    after = parse_report(
+        "inside", run_cli(venv.python, "verify", "charset-normalizer", "--format", "json")
+    )
+    codes = sorted({(f.code, f.file) for f in after.findings if f.severity in SEVERE})
+    assert codes == [("ISP301", "charset_normalizer/md.py")]
