@@ -165,6 +165,17 @@ class Module:
     structure: ModuleStructure = ModuleStructure()
     bindings: ModuleBindings | None = None
     """What the module binds by import; ``None`` when not recorded (an older manifest)."""
+    runs: str | None = None
+    """The file name of the extension module beside this source that an import loads instead
+    (``md.cpython-311-x86_64-linux-gnu.so`` beside ``md.py``, as mypyc-compiled wheels ship
+    them), or ``None`` when the source itself runs.  Such a module's ``structure`` is left empty:
+    the source's structure is not what runs, so it is neither recorded nor compared; both files
+    are still hashed (the extension as a plain file entry)."""
+
+    @property
+    def described(self) -> bool:
+        """Whether ``structure`` describes what runs (the source is what an import loads)."""
+        return self.runs is None
 
 
 @dataclass(frozen=True)

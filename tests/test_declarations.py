@@ -163,6 +163,47 @@ def test_installer_wrapper_with_a_dotted_attribute_and_a_trampoline() -> None:
     assert wrapper_call(source) == ObjectReference("pkg.gui", "App.run")
 
 
+UV_WRAPPER = (
+    b"#!/venv/bin/python\n# -*- coding: utf-8 -*-\nimport sys\nfrom pkg.cli import main\n"
+    b'if __name__ == "__main__":\n'
+    b'    if sys.argv[0].endswith("-script.pyw"):\n'
+    b"        sys.argv[0] = sys.argv[0][:-11]\n"
+    b'    elif sys.argv[0].endswith(".exe"):\n'
+    b"        sys.argv[0] = sys.argv[0][:-4]\n"
+    b"    sys.exit(main())\n"
+)
+"""The wrapper uv 0.13 writes: the ``argv[0]`` clean-up as suffix trims, no ``re``.  Found as a
+false ISP341 on a clean ``uv pip install`` (tests/attacks/test_clean_installs.py)."""
+
+
+def test_uv_wrapper_calls_its_entry_point() -> None:
+    assert wrapper_call(UV_WRAPPER) == EXPECTED
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (b"[:-11]", b"[:evil()]"),
+        (b"[:-4]", b"[-4:]"),
+        (b"sys.argv[0][:-4]", b"__import__('evil')"),
+        (b'.endswith(".exe")', b".endswith(evil())"),
+        (b'.endswith(".exe")', b".startswith('x')"),
+        (
+            b"        sys.argv[0] = sys.argv[0][:-4]\n",
+            b"        sys.argv[0] = sys.argv[0][:-4]\n    else:\n        __import__('evil')\n",
+        ),
+        (
+            b"        sys.argv[0] = sys.argv[0][:-11]\n",
+            b"        sys.argv[0] = sys.argv[0][:-11]\n        import evil\n",
+        ),
+    ],
+)
+def test_a_changed_uv_clean_up_is_a_problem(old: bytes, new: bytes) -> None:
+    assert old in UV_WRAPPER
+    called = wrapper_call(UV_WRAPPER.replace(old, new, 1))
+    assert isinstance(called, str) and "unexpected statement" in called, called
+
+
 @pytest.mark.parametrize(
     ("edit", "problem"),
     [

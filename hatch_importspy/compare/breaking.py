@@ -72,15 +72,20 @@ def release_findings(old: SpyModel, new: SpyModel) -> list[Finding]:
     Findings are attributed to the new release's distribution name.  Modules are matched by
     dotted name (a module that moved from ``pkg/m.py`` to ``pkg/m/__init__.py`` is the same
     module).  Breaking findings carry the severity of :func:`breaking_severity`; the others keep
-    their code's (a note, or a warning for ISP514).
+    their code's (a note, or a warning for ISP514).  A module that runs from an extension beside
+    it (``runs``) has no described surface: in the new release it is no longer described
+    (ISP514 when the old one described it); in the old one it is not compared.
     """
     distribution = new.name
     findings = [
         *module_release_findings(
             distribution,
-            old.modules,
-            new.modules,
-            new_files=[entry.path for entry in new.files],
+            [module for module in old.modules if module.described],
+            [module for module in new.modules if module.described],
+            new_files=[
+                *(entry.path for entry in new.files),
+                *(module.path for module in new.modules if not module.described),
+            ],
         ),
         *environment_release_findings(distribution, old.environment, new.environment),
         *dependency_release_findings(

@@ -10,9 +10,21 @@ script into the scripts directory, after a shebang line naming the environment's
         sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
         sys.exit(NAME.REST())
 
+uv writes the same wrapper with the ``argv[0]`` clean-up spelled as suffix trims (and no ``re``)::
+
+    import sys
+    from MOD import NAME
+    if __name__ == "__main__":
+        if sys.argv[0].endswith("-script.pyw"):
+            sys.argv[0] = sys.argv[0][:-11]
+        elif sys.argv[0].endswith(".exe"):
+            sys.argv[0] = sys.argv[0][:-4]
+        sys.exit(NAME())
+
 The wrapper is read statically (``ast``; it is never run) and must have exactly that shape: the
 ``re``/``sys`` imports, one ``from MOD import NAME``, and under the ``__main__`` guard the optional
-``argv[0]`` clean-up with constant arguments and ``sys.exit`` of a call without arguments of
+``argv[0]`` clean-up (either spelling) with constant arguments and ``sys.exit`` of a call without
+arguments of
 ``NAME`` or an attribute chain on it.  A leading string expression is allowed: for an interpreter
 path too long for a shebang, distlib writes a ``/bin/sh`` trampoline whose second line is a Python
 string.  The shebang and that trampoline choose the interpreter; they are held by the wrapper's
@@ -128,7 +140,9 @@ def _is_argv0(node: ast.expr) -> bool:
 
 
 def _is_argv_cleanup(statement: ast.stmt) -> bool:
-    """``sys.argv[0] = re.sub(<str>, <str>, sys.argv[0])``."""
+    """``sys.argv[0] = re.sub(<str>, <str>, sys.argv[0])``, or uv's chain of suffix trims."""
+    if _is_suffix_trims(statement):
+        return True
     if not (
         isinstance(statement, ast.Assign)
         and len(statement.targets) == 1
@@ -146,6 +160,43 @@ def _is_argv_cleanup(statement: ast.stmt) -> bool:
         )
         and _is_argv0(value.args[2])
     )
+
+
+def _is_suffix_trims(statement: ast.stmt) -> bool:
+    """``if sys.argv[0].endswith(<str>): sys.argv[0] = sys.argv[0][:-<int>]``, with ``elif``s of
+    the same shape and no ``else``: nothing in it can run other code or reach past ``argv[0]``."""
+    if not isinstance(statement, ast.If) or len(statement.body) != 1:
+        return False
+    test, trim = statement.test, statement.body[0]
+    if not (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Attribute)
+        and test.func.attr == "endswith"
+        and _is_argv0(test.func.value)
+        and not test.keywords
+        and len(test.args) == 1
+        and isinstance(test.args[0], ast.Constant)
+        and isinstance(test.args[0].value, str)
+    ):
+        return False
+    if not (
+        isinstance(trim, ast.Assign)
+        and len(trim.targets) == 1
+        and _is_argv0(trim.targets[0])
+        and isinstance(trim.value, ast.Subscript)
+        and _is_argv0(trim.value.value)
+        and isinstance(trim.value.slice, ast.Slice)
+        and trim.value.slice.lower is None
+        and trim.value.slice.step is None
+        and isinstance(trim.value.slice.upper, ast.UnaryOp)
+        and isinstance(trim.value.slice.upper.op, ast.USub)
+        and isinstance(trim.value.slice.upper.operand, ast.Constant)
+        and type(trim.value.slice.upper.operand.value) is int
+    ):
+        return False
+    if not statement.orelse:
+        return True
+    return len(statement.orelse) == 1 and _is_suffix_trims(statement.orelse[0])
 
 
 def _dotted(node: ast.expr) -> str | None:

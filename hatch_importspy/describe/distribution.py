@@ -6,6 +6,12 @@ structure from the same bytes.  Everything else the wheel ships (data, stubs, ``
 extensions, and modules that are not selected or do not parse) is recorded by path and sha256, so
 every shipped file is vouched for by the manifest one way or the other.
 
+A module whose ``.py`` sits beside an extension module of the same stem (a mypyc-compiled wheel
+keeps its sources) runs from the extension: its entry says so in ``runs`` and carries no
+structure, since the source's structure is not what an import loads; the source is still hashed
+under the module entry and the extension under a file entry
+(:mod:`hatch_importspy.pyrules.extensions`).
+
 The same parse feeds the inference of expectations (:mod:`hatch_importspy.describe.infer`): what the
 selected modules use from other distributions' modules, recorded in the manifest's ``expects``
 together with the expectations of the project's contracts.  Each module is parsed once, in the
@@ -56,6 +62,7 @@ from hatch_importspy.model import (
     SpyModel,
     module_name,
 )
+from hatch_importspy.pyrules.extensions import running_extensions
 
 Warn = Callable[[str], None]
 """Receives one-line warnings: a module that does not parse, an ``include`` matching nothing."""
@@ -162,10 +169,14 @@ def describe_distribution(
         infer_for=own,
     )
     recorder = ExpectationRecorder(own_top_level=own or ())
+    extensions = running_extensions(seen)
     modules: list[Module] = []
     for (path, dotted, digest, _), (outcome, uses) in zip(pending, outcomes, strict=True):
         recorder.merge(uses)
-        if isinstance(outcome, str):
+        runs = extensions.get(path)
+        if runs is not None:  # the extension runs: the source's structure is not described
+            modules.append(Module(name=dotted, path=path, sha256=digest, runs=runs))
+        elif isinstance(outcome, str):
             if warn is not None:
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
             entries.append(FileEntry(path=path, sha256=digest))

@@ -211,6 +211,7 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
     modules = []
     for module in model.modules:
         entry: Data = {"name": module.name, "path": module.path, "sha256": module.sha256}
+        _put(entry, "runs", module.runs)
         if structures:
             entry.update(module_facts_to_data(module))
         modules.append(entry)
@@ -453,6 +454,7 @@ class _Reader:
             sha256=self.string(data, "sha256", where),
             structure=self.structure(data, where),
             bindings=self.bindings(data, where),
+            runs=self.runs(data, where),
         )
 
     def bindings(self, data: Mapping[str, Any], where: str) -> ModuleBindings | None:
@@ -460,6 +462,15 @@ class _Reader:
         if BINDINGS_KEY not in data:
             return None
         return bindings_from_data(data[BINDINGS_KEY], f"{where}.{BINDINGS_KEY}", self.fail)
+
+    def runs(self, data: Mapping[str, Any], where: str) -> str | None:
+        """A module's ``runs``: one file name beside the module (absent in older manifests)."""
+        runs = self.optional_string(data, "runs", where)
+        if runs is not None and (
+            runs in ("", ".", "..") or "/" in runs or "\\" in runs or "\0" in runs
+        ):
+            raise self.fail(f"{where}.runs", f"{runs!r} is not a file name beside the module")
+        return runs
 
     def file(self, data: Mapping[str, Any], where: str) -> FileEntry:
         path, sha256 = data.get("path"), data.get("sha256")

@@ -19,15 +19,18 @@ from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.describe.bindings import module_bindings
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.model import ModuleStructure
+from hatch_importspy.pyrules.extensions import extensions_by_stem
 
 
 def directory_lookup(directories: Sequence[Path]) -> Callable[[str], ProvidedModule | None]:
     """Find modules in site-packages-like ``directories`` by reading files, never importing.
 
-    The first directory that has ``a/b/__init__.py``, ``a/b.py`` or a compiled ``a/b.*.so`` /
-    ``.pyd`` / sourceless ``.pyc`` wins (compiled modules cannot be read: every name in them is
-    "cannot tell"); a directory ``a/b`` without ``__init__.py`` anywhere is a namespace package,
-    which offers nothing but its submodules.  Answers are cached for the lookup's lifetime; a
+    The first directory that has the package ``a/b/`` or the module ``a/b`` wins, and in it the
+    file the path finder takes: an extension module (``.so``/``.pyd``, also when a ``.py`` sits
+    beside it, as mypyc-compiled wheels ship them), then source, then sourceless ``.pyc``.
+    Compiled modules cannot be read: every name in them is "cannot tell"; a directory ``a/b``
+    without ``__init__.py`` anywhere is a namespace package, which offers nothing but its
+    submodules.  Answers are cached for the lookup's lifetime; a
     module that does not parse, or cannot be read, raises ``ExtractionError`` each time it is
     asked for.
     """
@@ -73,6 +76,8 @@ def locate(directories: Sequence[Path], name: str) -> Located:
             (base / "__init__.py", True),
             (base.with_name(f"{parts[-1]}.py"), False),
         ):
+            if _extension_beside(path):  # the finder loads the extension, not this source
+                return COMPILED
             if path.is_file():
                 relative = "/".join(
                     [*parts, "__init__.py"] if is_package else [*parts[:-1], path.name]
@@ -114,6 +119,16 @@ def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
     if isinstance(located, SourceFile):
         return read_source(name, located)
     return without_source(name, located)
+
+
+def _extension_beside(source: Path) -> bool:
+    """Whether an extension module of the source's stem sits in its directory: the finder tries
+    extension suffixes first, so that is what an import loads (the ``.py`` never runs)."""
+    stem = source.name[: -len(".py")]
+    if not source.parent.is_dir():
+        return False
+    names = [candidate.name for candidate in source.parent.glob(f"{stem}.*")]
+    return stem in extensions_by_stem(names)
 
 
 def describe_provider(

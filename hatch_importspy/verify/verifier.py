@@ -490,12 +490,15 @@ def _changed_structures(
 
     ``found`` maps a module's path to its actual digest (``None``: missing, already an
     integrity finding); ``read`` gives a changed module's bytes, ``None`` when it has gone.
-    Unchanged modules are neither read nor described: that keeps a clean run cheap.
+    Unchanged modules are neither read nor described: that keeps a clean run cheap.  A module
+    that runs from an extension beside it (``runs``) is not re-described either: its source's
+    structure is not what an import loads, so comparing it would report on code that never runs
+    (its changed digest is already ``ISP301``, and the extension is hashed as a file).
     """
     findings: list[Finding] = []
     for path, module in modules.items():
         digest = found.get(path)
-        if digest is None or digest == module.sha256.lower():
+        if digest is None or digest == module.sha256.lower() or not module.described:
             continue
         source = read(path)
         if source is not None:
