@@ -354,7 +354,7 @@ def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResu
     names = [target for target in targets if not is_wheel_target(target)]
     results = []
     if checks_installed(targets):
-        results.append(verify_installed(scope.site_dirs, names, scope.facts))
+        results.append(verify_installed(scope.site_dirs, names, scope.facts, scope.loader))
     if wheels:
         results.append(verify_wheels(wheels, scope.facts))
     return results[0] if len(results) == 1 else merge(results)

@@ -155,6 +155,7 @@ answer = {
     "executable": sys.executable,
     "prefix": venv_prefix or sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "cache_tag": getattr(sys.implementation, "cache_tag", None),
     "site_imported": "site" in sys.modules,
 }
 sys.stdout.write(json.dumps(answer))
@@ -173,6 +174,9 @@ class InterpreterFacts:
     executable: str
     prefix: str
     base_prefix: str
+    cache_tag: str | None = None
+    """``sys.implementation.cache_tag``: the ``__pycache__`` files its loader reads (``None``:
+    none)."""
 
     @property
     def in_venv(self) -> bool:
@@ -208,6 +212,9 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
     if site_dirs is None or not all(isinstance(text, str) for text in texts):
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     executable, prefix, base_prefix = (str(text) for text in texts)
+    cache_tag = data.get("cache_tag")
+    if cache_tag is not None and not isinstance(cache_tag, str):
+        raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     return InterpreterFacts(
         interpreter=interpreter,
         facts=facts,
@@ -215,6 +222,7 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
         executable=executable,
         prefix=prefix,
         base_prefix=base_prefix,
+        cache_tag=cache_tag,
     )
 
 

@@ -15,16 +15,21 @@ run inside it.  Two options choose the environment:
   directories.
 
 With neither, the running interpreter's own site directories and facts are used.
+
+The bytecode proofs (:mod:`.bytecode`) run in the interpreter the environment belongs to: the
+running one, or ``--python``'s.  With ``--path`` alone none is known, and the running one stands
+in for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
+from hatch_importspy.verify.bytecode import BytecodeLoader
 from hatch_importspy.verify.installed import default_site_dirs, unique_directories
 from hatch_importspy.verify.interpreter import query_interpreter
 
@@ -37,6 +42,8 @@ class Scope:
     """In ``sys.path`` order, each once: the first copy of a distribution is the one imported."""
     facts: EnvironmentFacts | None
     """``None`` when no interpreter is known (``--path`` alone): environment checks are skipped."""
+    loader: BytecodeLoader = field(default_factory=BytecodeLoader.running)
+    """The interpreter whose bytecode is proven, and that proves it."""
 
 
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
@@ -54,7 +61,8 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         except UnusableInputError as error:
             raise UnusableInputError(f"--python {error}") from None
         site_dirs = tuple(paths) or answer.site_dirs
-        return Scope(unique_directories(site_dirs), answer.facts)
+        loader = BytecodeLoader(python, answer.cache_tag)
+        return Scope(unique_directories(site_dirs), answer.facts, loader)
     if paths:
-        return Scope(unique_directories(paths), None)
-    return Scope(default_site_dirs(), current_environment())
+        return Scope(unique_directories(paths), None, BytecodeLoader.unknown())
+    return Scope(default_site_dirs(), current_environment(), BytecodeLoader.running())

@@ -5,6 +5,8 @@ This module only wires readers to comparisons.  The readers (:mod:`.installed`,
 findings.  It is read-only: nothing is written, and nothing from the environment under check is
 imported or run -- a module is read as bytes, and re-described statically, only when its digest
 differs from the manifest's, so an unchanged environment costs little more than hashing its files.
+The one exception to "little more" is bytecode: each ``__pycache__`` file Python would run instead
+of a vouched source is proven to be its compilation (:mod:`.bytecode`), which costs a compile.
 
 A problem with one distribution (an unreadable manifest, a missing RECORD) is a finding for that
 distribution and verification goes on with the others.  Only input that makes the whole run
@@ -23,6 +25,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from hatch_importspy.build.extract import ExtractionError, extract_structure
+from hatch_importspy.compare.bytecode import BytecodeProof, bytecode_findings
 from hatch_importspy.compare.constraints import environment_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
@@ -62,6 +65,7 @@ from hatch_importspy.results import (
     DistributionResult,
     VerifyResult,
 )
+from hatch_importspy.verify.bytecode import BytecodeLoader, CacheFile, cache_files, prove
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
     InstalledVersions,
@@ -82,13 +86,18 @@ from hatch_importspy.verify.providers import ExpectationChecker
 
 
 def verify_installed(
-    site_dirs: Sequence[Path], names: Sequence[str], facts: EnvironmentFacts | None
+    site_dirs: Sequence[Path],
+    names: Sequence[str],
+    facts: EnvironmentFacts | None,
+    loader: BytecodeLoader | None = None,
 ) -> VerifyResult:
     """Verify installed distributions in ``site_dirs``.
 
     ``names`` selects distributions (any spelling of their names); empty means every distribution
     that carries a manifest.  ``facts`` describes the interpreter the directories belong to;
     ``None`` skips the environment checks (and requirements with markers), saying so in a notice.
+    ``loader`` is the interpreter whose bytecode is proven (default: the running one; see
+    :mod:`.bytecode`).
     """
     directories = unique_directories(site_dirs)
     for directory in directories:
@@ -110,11 +119,14 @@ def verify_installed(
     )
     versions = InstalledVersions(first)
     expectations = ExpectationChecker(directories, versions=versions, records=records, facts=facts)
+    bytecode = _Bytecode(loader or BytecodeLoader.running())
     results = tuple(
-        _verify_distribution(distribution, records, versions, facts, expectations)
+        _verify_distribution(distribution, records, versions, facts, expectations, bytecode)
         for distribution in targets
     )
-    return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
+    return VerifyResult(
+        bytecode.proven(results), tuple(sorted(unowned, key=sort_key)), tuple(notices)
+    )
 
 
 def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> VerifyResult:
@@ -176,6 +188,7 @@ def _verify_distribution(
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
     expectations: ExpectationChecker,
+    bytecode: _Bytecode,
 ) -> DistributionResult:
     name, site_dir, metadata_dir = (
         distribution.name,
@@ -191,9 +204,9 @@ def _verify_distribution(
     checks.append(CHECK_INTEGRITY)
     expected, modules = _installed_expectations(model, metadata_dir)
     found = hash_files(site_dir, expected)
-    findings.extend(
-        file_findings(name, expected, found, modules={p: m.name for p, m in modules.items()})
-    )
+    module_names = {path: module.name for path, module in modules.items()}
+    findings.extend(file_findings(name, expected, found, modules=module_names))
+    bytecode.add(distribution, expected, found, module_names)
     record_problem: str | None = None
     try:
         stated = records.digests(distribution)
@@ -282,6 +295,55 @@ def _installed_expectations(
         if target is not None:
             installed[target] = module
     return expected, installed
+
+
+class _Bytecode:
+    """The cache files named for the vouched sources of every verified distribution, proven
+    together once all are listed: one set of prover processes per run (see :mod:`.bytecode`)."""
+
+    def __init__(self, loader: BytecodeLoader) -> None:
+        self.loader = loader
+        self.files: dict[str, list[CacheFile]] = {}
+        self.modules: dict[str, Mapping[str, str]] = {}
+
+    def add(
+        self,
+        distribution: InstalledDistribution,
+        expected: Mapping[str, str],
+        found: Mapping[str, str | None],
+        modules: Mapping[str, str],
+    ) -> None:
+        """List the cache files of the distribution's unchanged files (a changed one is already
+        ISP301, and its bytecode cannot be the vouched source's)."""
+        unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
+        files = cache_files(distribution.site_dir, unchanged, self.loader)
+        if files:
+            self.files[distribution.source] = files
+            self.modules[distribution.source] = modules
+
+    def proven(self, results: tuple[DistributionResult, ...]) -> tuple[DistributionResult, ...]:
+        """``results`` with the findings of the proofs added (ISP311, ISP312)."""
+        if not self.files:
+            return results
+        every = [file for files in self.files.values() for file in files]
+        proofs = iter(prove(every, self.loader))
+        by_source: dict[str, list[BytecodeProof]] = {
+            source: [next(proofs) for _ in files] for source, files in self.files.items()
+        }
+        return tuple(
+            dataclasses.replace(
+                result,
+                findings=(
+                    *result.findings,
+                    *bytecode_findings(
+                        result.name, by_source[result.source], modules=self.modules[result.source]
+                    ),
+                ),
+            )
+            if result.source in by_source
+            else result
+            for result in results
+        )
 
 
 # --------------------------------------------------------------------------- wheels
