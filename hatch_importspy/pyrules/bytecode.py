@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
+import operator
 import os
 import stat
 import sys
@@ -225,9 +226,8 @@ def same_code(loaded: CodeType, compiled: CodeType) -> bool:
     pending = [(loaded, compiled)]
     while pending:
         left, right = pending.pop()
-        for name in _CODE_ATTRIBUTES:
-            if getattr(left, name, None) != getattr(right, name, None):
-                return False
+        if _code_parts(left) != _code_parts(right):
+            return False
         if not _same_constants(left.co_consts, right.co_consts, pending):
             return False
     return True
@@ -252,8 +252,8 @@ _CODE_ATTRIBUTES = (
     "co_linetable",
     "co_exceptiontable",
 )
-"""Attributes of code objects that :func:`same_code` compares (those an interpreter lacks read
-as ``None`` on both sides)."""
+"""Attributes of code objects that :func:`same_code` compares, those the interpreter has."""
+_code_parts = operator.attrgetter(*(name for name in _CODE_ATTRIBUTES if hasattr(CodeType, name)))
 
 
 def _same_constants(
@@ -264,9 +264,13 @@ def _same_constants(
     pending: list[tuple[object, object]] = [(left, right)]
     while pending:
         one, other = pending.pop()
-        if type(one) is not type(other):
+        kind = type(one)
+        if kind is not type(other):
             return False
-        if isinstance(one, (tuple, slice)) and isinstance(other, (tuple, slice)):
+        if kind in _PLAIN:  # most constants: compared as they are, their types being equal
+            if one != other:
+                return False
+        elif isinstance(one, (tuple, slice)) and isinstance(other, (tuple, slice)):
             items, others = _items(one), _items(other)
             if len(items) != len(others):
                 return False
@@ -282,6 +286,10 @@ def _same_constants(
         elif one != other:
             return False
     return True
+
+
+_PLAIN = frozenset({str, bytes, int, bool, type(None), type(Ellipsis)})
+"""Constant types whose ``==`` is exact once both sides are of the type."""
 
 
 def _items(value: tuple[object, ...] | slice) -> tuple[object, ...]:

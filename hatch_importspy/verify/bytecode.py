@@ -268,8 +268,13 @@ class _Run:
         request = json.dumps({"stand_in": self.stand_in, "jobs": self.jobs}).encode("utf-8")
         timeout = BASE_TIMEOUT + self.weight / BYTES_PER_SECOND
         try:
+            command = prover_command(self.python)
+        except OSError as error:  # hatch-importspy installed without its sources
+            self.problem = f"cannot read the prover's source: {error}"
+            return
+        try:
             process = subprocess.Popen(
-                prover_command(self.python),
+                command,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -4,7 +4,8 @@
 verifier: a virtual environment, a container image's Python, another Python version.  Two things
 are needed from it: the facts the ISP1xx checks compare (version, platform, machine,
 implementation, the names of the environment variables, the PEP 508 marker environment) and the
-directories its distributions are installed in.
+directories its distributions are installed in; and, for the bytecode proofs, the cache tag its
+loader reads ``__pycache__`` files under.
 
 Starting the target normally would run its ``site`` module, and with it every ``import`` line of
 every ``.pth`` file in the environment under check -- exactly what a malicious distribution
@@ -213,7 +214,7 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     executable, prefix, base_prefix = (str(text) for text in texts)
     cache_tag = data.get("cache_tag")
-    if cache_tag is not None and not isinstance(cache_tag, str):
+    if "cache_tag" not in data or not isinstance(cache_tag, (str, type(None))):
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     return InterpreterFacts(
         interpreter=interpreter,

@@ -25,7 +25,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from hatch_importspy.build.extract import ExtractionError, extract_structure
-from hatch_importspy.compare.bytecode import BytecodeProof, bytecode_findings
+from hatch_importspy.compare.bytecode import bytecode_findings
 from hatch_importspy.compare.constraints import environment_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
@@ -303,8 +303,8 @@ class _Bytecode:
 
     def __init__(self, loader: BytecodeLoader) -> None:
         self.loader = loader
-        self.files: dict[str, list[CacheFile]] = {}
-        self.modules: dict[str, Mapping[str, str]] = {}
+        self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
+        """By distribution source: its name, module names by path, and its cache files."""
 
     def add(
         self,
@@ -318,29 +318,21 @@ class _Bytecode:
         unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
         files = cache_files(distribution.site_dir, unchanged, self.loader)
         if files:
-            self.files[distribution.source] = files
-            self.modules[distribution.source] = modules
+            self.pending[distribution.source] = (distribution.name, modules, files)
 
     def proven(self, results: tuple[DistributionResult, ...]) -> tuple[DistributionResult, ...]:
         """``results`` with the findings of the proofs added (ISP311, ISP312)."""
-        if not self.files:
+        if not self.pending:
             return results
-        every = [file for files in self.files.values() for file in files]
+        every = [file for _, _, files in self.pending.values() for file in files]
         proofs = iter(prove(every, self.loader))
-        by_source: dict[str, list[BytecodeProof]] = {
-            source: [next(proofs) for _ in files] for source, files in self.files.items()
+        added = {
+            source: bytecode_findings(name, [next(proofs) for _ in files], modules=modules)
+            for source, (name, modules, files) in self.pending.items()
         }
         return tuple(
-            dataclasses.replace(
-                result,
-                findings=(
-                    *result.findings,
-                    *bytecode_findings(
-                        result.name, by_source[result.source], modules=self.modules[result.source]
-                    ),
-                ),
-            )
-            if result.source in by_source
+            dataclasses.replace(result, findings=(*result.findings, *added[result.source]))
+            if added.get(result.source)
             else result
             for result in results
         )
