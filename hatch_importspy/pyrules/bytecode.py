@@ -214,8 +214,8 @@ def compile_optimization(level: int) -> int:
 def same_code(loaded: CodeType, compiled: CodeType) -> bool:
     """Whether two code objects run alike: every executed part equal, nested code included.
 
-    Compared: argument counts, stack size, flags, the instructions both as ``co_code`` and as the
-    interpreter holds them (``_co_code_adaptive``, 3.11+: a marshalled pyc can carry specialised
+    Compared: argument counts, stack size, flags, the instructions as the interpreter holds them
+    (``_co_code_adaptive`` from 3.11, ``co_code`` before: a marshalled pyc can carry specialised
     instructions and inline-cache contents that ``co_code`` and ``==`` hide), names, variable
     names, the line and exception tables, name and qualified name, and the constants -- by type
     and value, so ``1``, ``1.0``, ``True`` and ``0.0``/``-0.0`` differ.  Not compared:
@@ -223,13 +223,38 @@ def same_code(loaded: CodeType, compiled: CodeType) -> bool:
     and it walks in step with ``compiled``, so it stops at the first difference and never explores
     more than the compiled source's constants.
     """
-    pending = [(loaded, compiled)]
-    while pending:
-        left, right = pending.pop()
+    codes = [(loaded, compiled)]
+    while codes:
+        left, right = codes.pop()
         if _code_parts(left) != _code_parts(right):
             return False
-        if not _same_constants(left.co_consts, right.co_consts, pending):
-            return False
+        constants = [(left.co_consts, right.co_consts)]
+        while constants:
+            ones, others = constants.pop()
+            if len(ones) != len(others):
+                return False
+            for one, other in zip(ones, others):  # noqa: B905  (Python 3.7 syntax; lengths checked)
+                kind = type(one)
+                if kind is not type(other):
+                    return False
+                if kind in _PLAIN:  # most constants: exact once both are of the type
+                    if one != other:
+                        return False
+                elif isinstance(one, CodeType) and isinstance(other, CodeType):
+                    codes.append((one, other))
+                elif isinstance(one, tuple) and isinstance(other, tuple):
+                    constants.append((one, other))
+                elif isinstance(one, slice) and isinstance(other, slice):
+                    ends = (one.start, one.stop, one.step), (other.start, other.stop, other.step)
+                    constants.append(ends)
+                elif isinstance(one, frozenset) and isinstance(other, frozenset):
+                    if one != other or _key(one) != _key(other):
+                        return False
+                elif isinstance(one, (float, complex)):
+                    if repr(one) != repr(other):  # 0.0 == -0.0, and nan is not nan
+                        return False
+                elif one != other:
+                    return False
     return True
 
 
@@ -241,8 +266,8 @@ _CODE_ATTRIBUTES = (
     "co_stacksize",
     "co_flags",
     "co_firstlineno",
-    "co_code",
     "_co_code_adaptive",
+    "co_code",
     "co_names",
     "co_varnames",
     "co_freevars",
@@ -252,50 +277,18 @@ _CODE_ATTRIBUTES = (
     "co_linetable",
     "co_exceptiontable",
 )
-"""Attributes of code objects that :func:`same_code` compares, those the interpreter has."""
-_code_parts = operator.attrgetter(*(name for name in _CODE_ATTRIBUTES if hasattr(CodeType, name)))
-
-
-def _same_constants(
-    left: tuple[object, ...], right: tuple[object, ...], code: list[tuple[CodeType, CodeType]]
-) -> bool:
-    """Whether two constant tuples are equal by type and value; nested code objects are appended
-    to ``code`` for the caller to compare."""
-    pending: list[tuple[object, object]] = [(left, right)]
-    while pending:
-        one, other = pending.pop()
-        kind = type(one)
-        if kind is not type(other):
-            return False
-        if kind in _PLAIN:  # most constants: compared as they are, their types being equal
-            if one != other:
-                return False
-        elif isinstance(one, (tuple, slice)) and isinstance(other, (tuple, slice)):
-            items, others = _items(one), _items(other)
-            if len(items) != len(others):
-                return False
-            pending.extend(zip(items, others))  # noqa: B905  (Python 3.7 syntax; lengths checked)
-        elif isinstance(one, CodeType) and isinstance(other, CodeType):
-            code.append((one, other))
-        elif isinstance(one, frozenset) and isinstance(other, frozenset):
-            if one != other or _key(one) != _key(other):
-                return False
-        elif isinstance(one, (float, complex)):
-            if repr(one) != repr(other):  # 0.0 == -0.0, and nan is not nan
-                return False
-        elif one != other:
-            return False
-    return True
-
-
+"""Attributes of code objects that :func:`same_code` compares, those the interpreter has; but
+``co_code`` where ``_co_code_adaptive`` is (it is the latter with specialisations undone)."""
+_code_parts = operator.attrgetter(
+    *(
+        name
+        for name in _CODE_ATTRIBUTES
+        if hasattr(CodeType, name)
+        and not (name == "co_code" and hasattr(CodeType, "_co_code_adaptive"))
+    )
+)
 _PLAIN = frozenset({str, bytes, int, bool, type(None), type(Ellipsis)})
 """Constant types whose ``==`` is exact once both sides are of the type."""
-
-
-def _items(value: tuple[object, ...] | slice) -> tuple[object, ...]:
-    if isinstance(value, slice):
-        return (value.start, value.stop, value.step)
-    return value
 
 
 def _key(value: object) -> object:
