@@ -171,18 +171,22 @@ def run_provers(
     """``(verdict, reason)`` for each job, in order, from :func:`rules.prove` run by ``python``.
 
     The jobs are spread over ``processes`` prover processes (default: one per core, fewer for
-    few jobs).  A process that cannot be started or does not answer at all leaves its jobs
-    :data:`~hatch_importspy.compare.bytecode.NOT_RUN`; one that dies or runs out of time after
-    answering some leaves the job it was on :data:`~rules.DISPROVEN` (that file stopped it), and
-    the rest are proven again by new processes, so one hostile file costs one finding.
+    few jobs), which answer in blocks.  A process that cannot be started or does not answer at
+    all leaves its jobs :data:`~hatch_importspy.compare.bytecode.NOT_RUN`.  When one dies or
+    runs out of time, the jobs it left unanswered are proven again by processes that answer
+    each job at once: the first job such a process leaves unanswered is the file that stopped
+    it, :data:`~rules.DISPROVEN`, and the rest go on, so one hostile file costs one finding.
     """
     verdicts: list[tuple[str, str] | None] = [None] * len(jobs)
     weights = [_weight(job) for job in jobs]
     pending = list(range(len(jobs)))
+    careful = False
     while pending:
         groups = _partition(pending, weights, processes)
         runs = [
-            _Run(python, [jobs[i] for i in group], stand_in, sum(weights[i] for i in group))
+            _Run(
+                python, [jobs[i] for i in group], stand_in, careful, sum(weights[i] for i in group)
+            )
             for group in groups
         ]
         if len(runs) == 1:
@@ -199,12 +203,14 @@ def run_provers(
             for local, answer in run.answers.items():
                 verdicts[group[local]] = answer
             unanswered = [index for index in group if verdicts[index] is None]
-            if unanswered:
+            if unanswered and careful:
                 verdicts[unanswered[0]] = (
                     rules.DISPROVEN,
                     f"proving it stopped the prover: {run.problem or 'no answer'}",
                 )
-                pending.extend(unanswered[1:])
+                unanswered = unanswered[1:]
+            pending.extend(unanswered)
+        careful = True
     return [verdict for verdict in verdicts if verdict is not None]
 
 
@@ -255,6 +261,8 @@ class _Run:
     python: str
     jobs: list[Job]
     stand_in: bool
+    careful: bool
+    """Whether it answers each job at once (see :func:`rules.main`)."""
     weight: int
     """Bytes of source to compile: what its time limit is measured by."""
     ready: bool = False
@@ -265,7 +273,7 @@ class _Run:
     """Why it stopped early, if it did."""
 
     def start(self) -> None:
-        request = json.dumps({"stand_in": self.stand_in, "jobs": self.jobs}).encode("utf-8")
+        request = {"stand_in": self.stand_in, "careful": self.careful, "jobs": self.jobs}
         timeout = BASE_TIMEOUT + self.weight / BYTES_PER_SECOND
         try:
             command = prover_command(self.python)
@@ -283,7 +291,7 @@ class _Run:
             self.problem = f"cannot run it: {error.strerror or error}"
             return
         try:
-            output, errors = process.communicate(request, timeout=timeout)
+            output, errors = process.communicate(json.dumps(request).encode(), timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             output, errors = process.communicate()
