@@ -45,6 +45,8 @@ from hatch_importspy.pyrules.bytecode import (
     same_code,
 )
 from hatch_importspy.verify.bytecode import BytecodeLoader, cache_files, run_provers
+from hatch_importspy.verify.interpreter import query_interpreter
+from hatch_importspy.verify.scope import resolve_scope
 from hatch_importspy.verify.verifier import verify_installed
 
 MAGIC = importlib.util.MAGIC_NUMBER
@@ -563,7 +565,7 @@ def test_the_running_interpreter_proves_its_own_files_in_parallel(tmp_path: Path
     assert run_provers(sys.executable, jobs, processes=2) == [(PROVEN, "")] * 6
 
 
-@pytest.mark.parametrize("minor", [8, 12, 13])
+@pytest.mark.parametrize("minor", [7, 8, 12, 13])
 def test_another_version_proves_its_files_and_ours_cannot(tmp_path: Path, minor: int) -> None:
     python = other_python(minor)
     if python is None or minor == sys.version_info[1]:
@@ -576,6 +578,14 @@ def test_another_version_proves_its_files_and_ours_cannot(tmp_path: Path, minor:
     forged = Path(jobs[0][1])
     forged.write_bytes(forged.read_bytes()[:16] + marshal.dumps(("not", "code")))
     assert run_provers(python, jobs[:1])[0][0] == DISPROVEN
+
+
+def test_the_loader_is_the_interpreter_the_environment_belongs_to(tmp_path: Path) -> None:
+    assert query_interpreter(sys.executable).cache_tag == TAG
+    assert resolve_scope(None, ()).loader == BytecodeLoader(sys.executable, TAG)
+    assert resolve_scope(sys.executable, [tmp_path]).loader == BytecodeLoader(sys.executable, TAG)
+    unknown = resolve_scope(None, [tmp_path]).loader
+    assert unknown == BytecodeLoader.unknown() and not unknown.known
 
 
 # --------------------------------------------------------------------------- findings
