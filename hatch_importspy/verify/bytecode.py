@@ -43,7 +43,8 @@ ISOLATION_FLAGS = ("-I", "-S", "-B")
 """How the prover is started: isolated, without ``site``, writing no bytecode."""
 
 BASE_TIMEOUT = 60.0
-"""Seconds a prover process gets before its first answer: a cold interpreter start can be slow."""
+"""Seconds a prover process gets beyond its share of the work (:data:`BYTES_PER_SECOND`): a cold
+interpreter start can be slow, and one file that stalls a prover costs at most about this."""
 BYTES_PER_SECOND = 100_000
 """Source bytes a prover must get through per second beyond :data:`BASE_TIMEOUT`: ``compile()``
 manages about ten times as many on one core, so only a hang runs out of time."""
