@@ -13,11 +13,16 @@ load hits them alike, and reports medians and ratios:
     process through hatchling's builder, and as ``python -m build --no-isolation``), against the
     floor no static extractor can beat: reading and ``ast.parse``-ing the same sources;
 (b) ``verify`` of every manifest-bearing distribution in a virtual environment where the package
-    is installed (in process, and as ``python -m importspy verify``), against ``python -m pip
-    check`` on the same environment and against just reading and hashing the same files;
-(c) start-up, as commands in that environment: ``python -m importspy verify`` against ``python
+    is installed without bytecode (``pip install --no-compile``; in process, and as ``python -m
+    importspy verify``), against ``python -m pip check`` on the same environment and against just
+    reading and hashing the same files;
+(c) the bytecode proof, once ``python -m compileall`` has byte-compiled the package there: proving
+    every cache file Python would load instead of a vouched source (``verify.bytecode.prove``,
+    one prover process per core, and in one process), against ``compile()`` of the same sources
+    on one core in process; and ``verify`` of the compiled install.
+(d) start-up, as commands in that environment: ``python -m importspy verify`` against ``python
     -c`` reading and hashing the same files, and ``python -m importspy --version`` against
-    ``python -c pass``.  ``--startup-only`` builds the wheel once and times only this part.
+    ``python -c pass``.  ``--part d`` builds the wheel once and times only this part.
 
 The virtual environment needs hatch-importspy's dependencies, so part (b) installs them from the
 package index (pip's cache makes later runs quick).
@@ -31,6 +36,7 @@ import contextlib
 import gc
 import hashlib
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -53,7 +59,7 @@ from hatch_importspy.formats.manifest import (
     load_bytes_deferred,
 )
 from hatch_importspy.model import SpyModel
-from hatch_importspy.verify import installed
+from hatch_importspy.verify import bytecode, installed
 from hatch_importspy.verify.verifier import verify_installed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -227,8 +233,14 @@ def generate_project(root: Path, modules: int) -> list[Path]:
 # --------------------------------------------------------------------------- measuring
 
 
-def measure(variants: dict[str, Timer], repeat: int) -> dict[str, list[float]]:
-    """Run every variant once per repetition, rotating their order, after one warm-up round."""
+def measure(
+    variants: dict[str, Timer], repeat: int, cpu: dict[str, list[float]] | None = None
+) -> dict[str, list[float]]:
+    """Run every variant once per repetition, rotating their order, after one warm-up round.
+
+    Returns the wall-clock seconds of each run; ``cpu``, when given, gets the CPU seconds of each
+    (this process's and its children's, which other programs on the machine do not inflate).
+    """
     names = list(variants)
     for name in names:
         variants[name]()
@@ -237,10 +249,19 @@ def measure(variants: dict[str, Timer], repeat: int) -> dict[str, list[float]]:
         shift = round_ % len(names)
         for name in names[shift:] + names[:shift]:
             gc.collect()  # garbage of the previous variant must not be collected on this one's time
+            start_cpu = cpu_seconds()  # outside the wall-clock window
             start = time.perf_counter()
             variants[name]()
             times[name].append(time.perf_counter() - start)
+            if cpu is not None:
+                cpu.setdefault(name, []).append(cpu_seconds() - start_cpu)
     return times
+
+
+def cpu_seconds() -> float:
+    """CPU time used so far by this process and the child processes it has waited for."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def run(command: Sequence[str | Path], **env: str) -> None:
@@ -360,13 +381,12 @@ def bench_build(project: Path, sources: Sequence[Path], scratch: Path, repeat: i
     return in_process(True, scratch / "final")
 
 
-def build_once(project: Path, scratch: Path) -> Path:
-    """The package's wheel, built with the hook in process (``--startup-only``)."""
+def build_quietly(project: Path, out: Path) -> str:
+    """The package's wheel, built with the hook in process and untimed (for ``--part b|c``)."""
     from hatchling.build import build_wheel
 
-    target = scratch / "final"
-    with chdir(project), environment_variable("HATCH_BUILD_NO_HOOKS", None):
-        return target / build_wheel(str(target))
+    with chdir(project):
+        return build_wheel(str(out))
 
 
 @contextlib.contextmanager
@@ -455,30 +475,30 @@ for path in sys.argv[1:]:
 """
 
 
-def prepare_environment(wheel: Path, scratch: Path) -> tuple[Path, Path]:
-    """A virtual environment with the package's wheel and hatch-importspy's installed: its
-    interpreter and its site-packages directory."""
+def install_environment(wheel: Path, scratch: Path) -> tuple[Path, Path]:
+    """A virtual environment holding hatch-importspy and, without bytecode, the package: its
+    interpreter and site-packages."""
     environment = scratch / "venv"
     venv.EnvBuilder(with_pip=True).create(environment)
     python = environment / "bin" / "python"
     ours = scratch / "ours"
     run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", ours, REPO])
-    run(
-        [
-            python,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            wheel,
-            *ours.glob("*.whl"),
-        ]
-    )
+    pip_install: list[str | Path] = [
+        python,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]
+    run([*pip_install, *ours.glob("*.whl")])
+    # Without bytecode: (b) measures what it always measured, hashing; (c) compiles it later.
+    run([*pip_install, "--no-compile", wheel])
     return python, site_packages(environment)
 
 
-def bench_verify(site: Path, repeat: int) -> None:
+def bench_verify(python: Path, site: Path, repeat: int) -> None:
+    """(b) in the environment :func:`install_environment` made."""
     documents = manifests(site)
     files = vouched_files(site, documents)
     facts = current_environment()
@@ -564,16 +584,80 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
     )
 
 
+def compile_floor(sources: Sequence[Path]) -> None:
+    """What any proof must do at least: compile every source once, on one core."""
+    for path in sources:
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True, optimize=0)
+
+
+def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
+    """(c): the proof of the package's bytecode against compiling its sources."""
+    run([python, "-m", "compileall", "-q", site / PACKAGE])
+    sources = sorted((site / PACKAGE).rglob("*.py"))
+    loader = bytecode.BytecodeLoader(str(python), sys.implementation.cache_tag)
+    expected = {
+        str(path.relative_to(site)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sources
+    }
+    files = bytecode.cache_files(site, expected, loader)
+    jobs = [
+        (str(site / file.source), str(site / file.cache), file.optimization, file.sha256)
+        for file in files
+    ]
+    assert len(files) == len(sources), "compileall wrote a cache file for every source"
+    proofs = bytecode.prove(files, loader)
+    assert {proof.verdict for proof in proofs} == {"proven"}, proofs[:3]
+    facts = current_environment()
+    parallel, single, floor_name = (
+        "bytecode proof (a prover process per core)",
+        "bytecode proof (1 prover process)",
+        "compile() of the sources, one core (floor)",
+    )
+    cpu: dict[str, list[float]] = {}
+    times = measure(
+        {
+            parallel: lambda: bytecode.prove(files, loader),
+            single: lambda: bytecode.run_provers(str(python), jobs, processes=1),
+            floor_name: lambda: compile_floor(sources),
+            "verify in process, compiled install": lambda: verify_installed([site], [], facts),
+        },
+        repeat,
+        cpu,
+    )
+    floor = median(times, floor_name)
+    report(
+        f"(c) bytecode proof of {len(files)} cache files",
+        times,
+        [
+            (
+                "bytecode proof / compile() on one core (target <= 1.2)",
+                median(times, parallel) / floor,
+            ),
+            ("bytecode proof in 1 process / compile() on one core", median(times, single) / floor),
+            # On a machine others share, medians move by a third from run to run: the fastest run
+            # of each variant is the least disturbed, and CPU time is hardly disturbed at all.
+            ("the same, by minimums", min(times[parallel]) / min(times[floor_name])),
+            ("the same in 1 process, by minimums", min(times[single]) / min(times[floor_name])),
+            (
+                "CPU time of the proof (all prover processes) / of compile()",
+                median(cpu, parallel) / median(cpu, floor_name),
+            ),
+        ],
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--modules", type=int, default=400, help="modules to generate (>= 300)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each variant")
     parser.add_argument(
-        "--startup-only",
-        action="store_true",
-        help="build the wheel once and time only the commands' start-up (part c)",
+        "--part",
+        action="append",
+        choices=["a", "b", "c", "d"],
+        help="time only this part (repeatable; default: all); what it needs is still set up",
     )
     args = parser.parse_args(argv)
+    parts = set(args.part or "abc")
     with tempfile.TemporaryDirectory(prefix="importspy-bench-") as temporary:
         scratch = Path(temporary)
         project = scratch / "project"
@@ -584,14 +668,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} cpus; "
             f"{len(sources)} source files, {lines} lines; {args.repeat} repetitions"
         )
-        if args.startup_only:
-            wheel = build_once(project, scratch)
-        else:
+        if "a" in parts:
             wheel = bench_build(project, sources, scratch, args.repeat)
-        python, site = prepare_environment(wheel, scratch)
-        if not args.startup_only:
-            bench_verify(site, args.repeat)
-        bench_commands(python, site, args.repeat)
+        else:
+            wheel = scratch / "wheel" / build_quietly(project, scratch / "wheel")
+        python, site = install_environment(wheel, scratch)
+        if "b" in parts:
+            bench_verify(python, site, args.repeat)
+        if "d" in parts:  # before (c), which byte-compiles the package: (d) times hashing
+            bench_commands(python, site, args.repeat)
+        if "c" in parts:
+            bench_bytecode(python, site, args.repeat)
     return 0
 
 

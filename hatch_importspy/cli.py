@@ -383,7 +383,12 @@ def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResu
     if checks_installed(targets):
         results.append(
             verify_installed(
-                scope.site_dirs, names, scope.facts, suffixes=scope.suffixes, scheme=scope.scheme
+                scope.site_dirs,
+                names,
+                scope.facts,
+                suffixes=scope.suffixes,
+                scheme=scope.scheme,
+                loader=scope.loader,
             )
         )
     if wheels:

@@ -44,6 +44,8 @@ FindingCode = Literal[
     "ISP308",
     "ISP309",
     "ISP310",
+    "ISP311",
+    "ISP312",
     "ISP313",
     "ISP314",
     "ISP315",
@@ -256,6 +258,23 @@ CODES: dict[str, Code] = _codes(
         "distribution's name and version.",
     ),
     Code("ISP310", "RECORD unusable", E, "The distribution's RECORD is missing or unreadable."),
+    Code(
+        "ISP311",
+        "bytecode not compiled from the vouched source",
+        E,
+        "A `__pycache__` file that Python would run instead of a vouched module (its header "
+        "matches the source's mtime and size, or it is hash-based) is not the compilation of "
+        "that source, or cannot be read or unmarshalled.",
+    ),
+    Code(
+        "ISP312",
+        "bytecode not provable here",
+        E,
+        "A `__pycache__` file that Python would run instead of a vouched module could not be "
+        "proven either way: it was written for another interpreter and none was named to prove "
+        "it (`--path` without `--python`), or the interpreter could not run the proof. It is "
+        "never passed unproven.",
+    ),
     Code(
         "ISP313",
         "module shadowed",

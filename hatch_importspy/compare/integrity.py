@@ -156,9 +156,10 @@ def added_file_findings(
     """ISP303 for each present file that no RECORD lists (``owned``) and the manifest does not
     list (``vouched``).
 
-    A ``__pycache__/*.pyc`` is expected when its source ``.py`` is owned or vouched for: it was
-    compiled from a known module.  Any other ``.pyc`` -- sourceless, or compiled from a file
-    nobody installed -- is reported: a sourceless ``pkg/x.pyc`` is importable as ``pkg.x``.
+    A ``__pycache__/*.pyc`` is no added file when its source ``.py`` is owned or vouched for: it
+    is named for a known module (whether it is that module's compilation is the bytecode proof's
+    question, ISP311).  Any other ``.pyc`` -- sourceless, or named for a file nobody installed --
+    is reported: a sourceless ``pkg/x.pyc`` is importable as ``pkg.x``.
     """
     where = (
         "listed in neither RECORD nor the manifest"

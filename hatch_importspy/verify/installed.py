@@ -474,7 +474,8 @@ def list_files(
     site_dir: Path, directories: Iterable[str], *, known: Container[str] = frozenset()
 ) -> tuple[str, ...]:
     """The files under the given directories (relative to ``site_dir``), as sorted relative ``/``
-    paths, except those in ``known`` and the ``__pycache__`` bytecode compiled from one of them.
+    paths, except those in ``known`` and the ``__pycache__`` files named for one of them (the
+    bytecode proof, :mod:`.bytecode`, holds those the loader would run to their sources).
 
     Verification asks for what nobody vouches for: leaving the known files out here, while each
     directory is listed, saves building and sorting a path for every file of a large package.

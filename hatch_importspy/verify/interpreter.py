@@ -4,7 +4,8 @@
 verifier: a virtual environment, a container image's Python, another Python version.  Two things
 are needed from it: the facts the ISP1xx checks compare (version, platform, machine,
 implementation, the names of the environment variables, the PEP 508 marker environment) and the
-directories its distributions are installed in.
+directories its distributions are installed in; and, for the bytecode proofs, the cache tag its
+loader reads ``__pycache__`` files under.
 
 Starting the target normally would run its ``site`` module, and with it every ``import`` line of
 every ``.pth`` file in the environment under check -- exactly what a malicious distribution
@@ -173,6 +174,7 @@ answer = {
     "executable": sys.executable,
     "prefix": venv_prefix or sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
+    "cache_tag": getattr(sys.implementation, "cache_tag", None),
     "site_imported": "site" in sys.modules,
     "loader_suffixes": [
         list(importlib.machinery.EXTENSION_SUFFIXES),
@@ -200,6 +202,9 @@ class InterpreterFacts:
     """Its loader suffixes, in the order its path finder tries them."""
     scheme: InstallScheme | None = None
     """Where its installer puts ``.data`` scripts, data and headers (:mod:`.schemes`)."""
+    cache_tag: str | None = None
+    """``sys.implementation.cache_tag``: the ``__pycache__`` files its loader reads (``None``:
+    none)."""
 
     @property
     def in_venv(self) -> bool:
@@ -244,6 +249,9 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
     if not isinstance(scheme_paths, Mapping):
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     scheme = scheme_from_mapping(scheme_paths, executable=executable, source=interpreter)
+    cache_tag = data.get("cache_tag")
+    if "cache_tag" not in data or not isinstance(cache_tag, (str, type(None))):
+        raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     return InterpreterFacts(
         interpreter=interpreter,
         facts=facts,
@@ -253,6 +261,7 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
         base_prefix=base_prefix,
         suffixes=LoaderSuffixes(extension, source, bytecode),
         scheme=scheme,
+        cache_tag=cache_tag,
     )
 
 

@@ -18,18 +18,23 @@ run inside it.  Two options choose the environment:
   directories.
 
 With neither, the running interpreter's own site directories and facts are used.
+
+The bytecode proofs (:mod:`.bytecode`) run in the interpreter the environment belongs to: the
+running one, or ``--python``'s.  With ``--path`` alone none is known, and the running one stands
+in for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
 from hatch_importspy.findings import Finding
 from hatch_importspy.pyrules.finder import LoaderSuffixes
+from hatch_importspy.verify.bytecode import BytecodeLoader
 from hatch_importspy.verify.installed import (
     default_site_dirs,
     find_distributions,
@@ -55,6 +60,8 @@ class Scope:
     scheme: InstallScheme | None = None
     """Where the interpreter installs ``.data`` files; ``None`` with ``--path`` alone, when
     verify cannot see them (ISP344)."""
+    loader: BytecodeLoader = field(default_factory=BytecodeLoader.running)
+    """The interpreter whose bytecode is proven, and that proves it."""
 
 
 def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
@@ -87,6 +94,7 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
                 answer.facts,
                 suffixes=answer.suffixes,
                 scheme=answer.scheme,
+                loader=BytecodeLoader(python, answer.cache_tag),
             )
         layout = read_layout(python)
         findings = layout_findings(
@@ -102,7 +110,14 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         )
         # The files' own site-packages come first, as site would put them, whatever was answered.
         site_dirs = unique_directories((*layout.site_dirs, *answer.site_dirs))
-        return Scope(site_dirs, answer.facts, tuple(findings), answer.suffixes, answer.scheme)
+        return Scope(
+            site_dirs,
+            answer.facts,
+            tuple(findings),
+            answer.suffixes,
+            answer.scheme,
+            BytecodeLoader(python, answer.cache_tag),
+        )
     if paths:
-        return Scope(unique_directories(paths), None)
+        return Scope(unique_directories(paths), None, loader=BytecodeLoader.unknown())
     return Scope(default_site_dirs(), current_environment(), scheme=running_scheme())

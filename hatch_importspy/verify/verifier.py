@@ -5,6 +5,8 @@ This module only wires readers to comparisons.  The readers (:mod:`.installed`,
 findings.  It is read-only: nothing is written, and nothing from the environment under check is
 imported or run -- a module is read as bytes, and re-described statically, only when its digest
 differs from the manifest's, so an unchanged environment costs little more than hashing its files.
+The one exception to "little more" is bytecode: each ``__pycache__`` file Python would run instead
+of a vouched source is proven to be its compilation (:mod:`.bytecode`), which costs a compile.
 
 A problem with one distribution (an unreadable manifest, a missing RECORD) is a finding for that
 distribution and verification goes on with the others.  Only input that makes the whole run
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from hatch_importspy.compare.bytecode import bytecode_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
@@ -61,6 +64,7 @@ from hatch_importspy.results import (
     DistributionResult,
     VerifyResult,
 )
+from hatch_importspy.verify.bytecode import BytecodeLoader, CacheFile, cache_files, prove
 from hatch_importspy.verify.declared import declared_findings
 from hatch_importspy.verify.importable import (
     VouchedElsewhere,
@@ -105,6 +109,7 @@ def verify_installed(
     *,
     suffixes: LoaderSuffixes | None = None,
     scheme: InstallScheme | None = None,
+    loader: BytecodeLoader | None = None,
 ) -> VerifyResult:
     """Verify installed distributions in ``site_dirs``.
 
@@ -115,6 +120,8 @@ def verify_installed(
     interpreter's loader suffixes (default: the running interpreter's), for what an import loads.
     ``scheme`` says where the interpreter installs ``.data`` scripts, data and headers; without
     it those files are reported as not visible (ISP344, see :mod:`.outside`).
+    ``loader`` is the interpreter whose bytecode is proven (default: the running one; see
+    :mod:`.bytecode`).
     """
     directories = unique_directories(site_dirs)
     for directory in directories:
@@ -141,9 +148,19 @@ def verify_installed(
         directories, versions=versions, records=records, facts=facts, distributions=first
     )
     check = RecordCheck.of(directories)
+    bytecode = _Bytecode(loader or BytecodeLoader.running())
     results = tuple(
         _verify_distribution(
-            distribution, records, versions, facts, expectations, surface, check, notices, scheme
+            distribution,
+            records,
+            versions,
+            facts,
+            expectations,
+            surface,
+            check,
+            notices,
+            scheme,
+            bytecode,
         )
         for distribution in targets
     )
@@ -165,7 +182,9 @@ def verify_installed(
         manifest = _manifest_file(distribution.metadata_name)
         skip = {manifest} if distribution.source in stopped else set()
         unowned.extend(check.installed(distribution, records, skip=skip))
-    return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
+    return VerifyResult(
+        bytecode.proven(results), tuple(sorted(unowned, key=sort_key)), tuple(notices)
+    )
 
 
 def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> VerifyResult:
@@ -281,6 +300,7 @@ def _verify_distribution(
     check: RecordCheck,
     notices: list[str],
     scheme: InstallScheme | None,
+    bytecode: _Bytecode,
 ) -> DistributionResult:
     """Verify one installed distribution; what could not be checked is added to ``notices``."""
     name, site_dir, metadata_dir = (
@@ -297,9 +317,9 @@ def _verify_distribution(
     checks.append(CHECK_INTEGRITY)
     expected, modules = _installed_expectations(model, metadata_dir)
     found = hash_files(site_dir, expected)
-    findings.extend(
-        file_findings(name, expected, found, modules={p: m.name for p, m in modules.items()})
-    )
+    module_names = {path: module.name for path, module in modules.items()}
+    findings.extend(file_findings(name, expected, found, modules=module_names))
+    bytecode.add(distribution, expected, found, module_names)
     record_problem: str | None = None
     try:
         stated = records.digests(distribution)
@@ -420,6 +440,47 @@ def _installed_expectations(
         if target is not None:
             installed[target] = module
     return expected, installed
+
+
+class _Bytecode:
+    """The cache files named for the vouched sources of every verified distribution, proven
+    together once all are listed: one set of prover processes per run (see :mod:`.bytecode`)."""
+
+    def __init__(self, loader: BytecodeLoader) -> None:
+        self.loader = loader
+        self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
+        """By distribution source: its name, module names by path, and its cache files."""
+
+    def add(
+        self,
+        distribution: InstalledDistribution,
+        expected: Mapping[str, str],
+        found: Mapping[str, str | None],
+        modules: Mapping[str, str],
+    ) -> None:
+        """List the cache files of the distribution's unchanged files (a changed one is already
+        ISP301, and its bytecode cannot be the vouched source's)."""
+        unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
+        files = cache_files(distribution.site_dir, unchanged, self.loader)
+        if files:
+            self.pending[distribution.source] = (distribution.name, modules, files)
+
+    def proven(self, results: tuple[DistributionResult, ...]) -> tuple[DistributionResult, ...]:
+        """``results`` with the findings of the proofs added (ISP311, ISP312)."""
+        if not self.pending:
+            return results
+        every = [file for _, _, files in self.pending.values() for file in files]
+        proofs = iter(prove(every, self.loader))
+        added = {
+            source: bytecode_findings(name, [next(proofs) for _ in files], modules=modules)
+            for source, (name, modules, files) in self.pending.items()
+        }
+        return tuple(
+            dataclasses.replace(result, findings=(*result.findings, *added[result.source]))
+            if added.get(result.source)
+            else result
+            for result in results
+        )
 
 
 # --------------------------------------------------------------------------- wheels

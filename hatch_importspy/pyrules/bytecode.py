@@ -1,0 +1,454 @@
+"""The bytecode CPython runs instead of a source file, and the proof that it is that file's.
+
+For a module ``pkg/m.py`` the source loader looks for ``pkg/__pycache__/m.<cache tag>.pyc``
+(``m.<cache tag>.opt-<n>.pyc`` under ``-O``/``-OO``, whose ``sys.flags.optimize`` is ``n``) and,
+when it uses that file, runs the code object marshalled in it without looking at the source
+again.  Whoever can write there can make a vouched module run other code, so ``verify`` proves
+every such file it would use: compiling the vouched source gives the same code object.
+
+The rules, as CPython 3.7+ applies them (``SourceLoader.get_code`` in importlib):
+
+- a pyc starts with a 16-byte header (PEP 552): the interpreter's magic number (4 bytes), flags
+  (4 bytes little-endian: bit 0 hash-based, bit 1 check-source), then either the source's
+  mtime and size (4 bytes each, little-endian, truncated to 32 bits) or an 8-byte hash of the
+  source;
+- a file whose magic is not the interpreter's, that is shorter than the header or has any other
+  flag bit set is ignored and the source compiled;
+- a timestamp pyc is used when its mtime and size equal the source's ``stat()``;
+- an unchecked hash-based pyc is used without reading the source;
+- a checked hash-based pyc is used when the hash in its header is the source's hash -- which
+  proves nothing about the code after the header -- and, under ``--check-hash-based-pycs
+  never``, always.  So any hash-based pyc may be run, and every one must be proven.
+
+What a loaded pyc runs is ``marshal.loads`` of the bytes after the header.  Code objects compare
+equal when compiled from the same source whatever their ``co_filename`` (which the loader
+rewrites anyway); ``==`` alone is not a proof, though: since 3.11 it compares instructions
+after undoing their specialisation and skips the inline caches, and leaves out the stack size
+and qualified name, so :func:`same_code` compares every part that is executed, the raw
+(``_co_code_adaptive``) instructions included.
+
+This module imports only the standard library and keeps to Python 3.7 syntax: ``verify`` runs
+it, as a script on standard input's job list, in the very interpreter whose bytecode it proves
+(``python -I -S -B -c <this file>``), since only that interpreter's ``compile()`` gives its
+bytecode.  Run that way it executes nothing it checks: ``compile()`` and ``marshal.loads`` build
+code objects, and nothing calls them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import operator
+import os
+import stat
+import sys
+from types import CodeType
+
+HEADER_SIZE = 16
+FLAG_HASH_BASED = 0b01
+FLAG_CHECK_SOURCE = 0b10
+_KNOWN_FLAGS = FLAG_HASH_BASED | FLAG_CHECK_SOURCE
+_UINT32 = 0xFFFFFFFF
+
+CACHE_DIRECTORY = "__pycache__"
+SOURCE_SUFFIXES = (".py", ".pyw")
+"""Suffixes the source loader reads (``.pyw`` on Windows only); both name their cache alike."""
+BYTECODE_SUFFIX = ".pyc"
+_OPTIMIZATION_PREFIX = "opt-"
+
+# Verdicts of :func:`prove`.
+PROVEN = "proven"
+"""The loader would run this file, and it is the compilation of the vouched source."""
+UNUSED = "unused"
+"""The loader would not run this file (stale, another magic, not a file): nothing to prove."""
+DISPROVEN = "disproven"
+"""The loader would run this file, and it is not (or cannot be shown to be) the compilation of
+the vouched source: it differs, cannot be read or unmarshalled, or the source does not compile."""
+OTHER_PYTHON = "other-python"
+"""Written for another interpreter (another magic number) that would run it: only that
+interpreter's ``compile()`` can prove it (reported when the interpreter is unknown)."""
+
+_SIZE_FACTOR = 64
+_SIZE_ALLOWANCE = 1 << 16
+"""A pyc larger than 64 times its source plus 64 KiB is no compilation of it: the largest
+compiled module we know of is under 8 times its source (code made of attribute chains and calls,
+whose instructions carry inline caches); the header and code object add a few hundred bytes."""
+
+
+class PycHeader:
+    """The 16-byte header of a pyc file (PEP 552)."""
+
+    __slots__ = ("flags", "magic", "mtime", "size", "source_hash")
+
+    def __init__(
+        self,
+        magic: bytes,
+        flags: int,
+        mtime: int | None = None,
+        size: int | None = None,
+        source_hash: bytes | None = None,
+    ) -> None:
+        self.magic = magic
+        self.flags = flags
+        self.mtime = mtime
+        """The source's mtime in whole seconds, truncated to 32 bits (timestamp pycs)."""
+        self.size = size
+        """The source's size, truncated to 32 bits (timestamp pycs)."""
+        self.source_hash = source_hash
+        """The 8-byte hash of the source (hash-based pycs)."""
+
+    @property
+    def hash_based(self) -> bool:
+        return bool(self.flags & FLAG_HASH_BASED)
+
+    @property
+    def check_source(self) -> bool:
+        """Whether a hash-based pyc asks the loader to compare its hash with the source's."""
+        return self.hash_based and bool(self.flags & FLAG_CHECK_SOURCE)
+
+    def _fields(self) -> tuple[object, ...]:
+        return (self.magic, self.flags, self.mtime, self.size, self.source_hash)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PycHeader) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"PycHeader(magic={self.magic!r}, flags={self.flags}, mtime={self.mtime!r}, "
+            f"size={self.size!r}, source_hash={self.source_hash!r})"
+        )
+
+
+def parse_header(data: bytes) -> PycHeader | None:
+    """The header at the start of ``data``, ``None`` when it is shorter than a header."""
+    if len(data) < HEADER_SIZE:
+        return None
+    magic, flags = bytes(data[:4]), int.from_bytes(data[4:8], "little")
+    if flags & FLAG_HASH_BASED:
+        return PycHeader(magic, flags, source_hash=bytes(data[8:16]))
+    mtime, size = int.from_bytes(data[8:12], "little"), int.from_bytes(data[12:16], "little")
+    return PycHeader(magic, flags, mtime=mtime, size=size)
+
+
+def loader_may_use(
+    header: PycHeader | None, *, magic: bytes, source_mtime: float, source_size: int
+) -> bool:
+    """Whether the source loader of an interpreter whose magic number is ``magic`` may run this
+    pyc instead of compiling a source whose ``stat()`` gave ``source_mtime`` and ``source_size``.
+
+    ``False`` means it never does, under any ``--check-hash-based-pycs`` mode: the magic is
+    another interpreter's, the header is short or has unknown flags, or it is a timestamp pyc
+    whose mtime or size is not the source's.  Every hash-based pyc may be run: an unchecked one
+    always, a checked one whenever its stored hash is the source's (see the module docstring).
+    """
+    if header is None or header.magic != magic or header.flags & ~_KNOWN_FLAGS:
+        return False
+    if header.hash_based:
+        return True
+    return header.mtime == (int(source_mtime) & _UINT32) and header.size == (source_size & _UINT32)
+
+
+def magic_number(magic: bytes) -> int:
+    """The number in a magic (``3495`` for CPython 3.11's), as importlib's comments list them."""
+    return int.from_bytes(magic[:2], "little")
+
+
+def cache_name(stem: str, cache_tag: str, optimization: int = 0) -> str:
+    """``("m", "cpython-311", 1)`` -> ``m.cpython-311.opt-1.pyc``: the file name
+    ``importlib.util.cache_from_source`` gives a source named ``m.py`` for that optimization
+    level (``sys.flags.optimize``: 0 plain, 1 under ``-O``, 2 under ``-OO``, ...)."""
+    if optimization:
+        return f"{stem}.{cache_tag}.{_OPTIMIZATION_PREFIX}{optimization}{BYTECODE_SUFFIX}"
+    return f"{stem}.{cache_tag}{BYTECODE_SUFFIX}"
+
+
+def cache_path(source: str, cache_tag: str, optimization: int = 0) -> str:
+    """The cache file of a ``/``-separated source path: ``pkg/m.py`` ->
+    ``pkg/__pycache__/m.cpython-311.pyc`` (a top-level ``m.py``: ``__pycache__/m...``)."""
+    directory, _, name = source.rpartition("/")
+    base, dot, _ = name.rpartition(".")
+    cached = f"{CACHE_DIRECTORY}/{cache_name(base if dot else name, cache_tag, optimization)}"
+    return f"{directory}/{cached}" if directory else cached
+
+
+def cache_paths(
+    source: str, cache_tag: str, levels: tuple[int, ...] = (0, 1, 2)
+) -> tuple[str, ...]:
+    """The cache files of ``source`` for each optimization level: by default those of a plain
+    run, of ``-O`` and of ``-OO``."""
+    return tuple(cache_path(source, cache_tag, level) for level in levels)
+
+
+def parse_cache_name(name: str) -> tuple[str, str, int] | None:
+    """``m.cpython-311.opt-2.pyc`` -> ``("m", "cpython-311", 2)``: the source stem, cache tag and
+    optimization level a file in ``__pycache__`` is named for; ``None`` for a name no interpreter
+    would look for (no tag, ``opt-0``, ``opt-01``, ``opt-x``, ...)."""
+    if not name.endswith(BYTECODE_SUFFIX):
+        return None
+    parts = name[: -len(BYTECODE_SUFFIX)].split(".")
+    if len(parts) == 2:
+        optimization = 0
+    elif len(parts) == 3 and parts[2].startswith(_OPTIMIZATION_PREFIX):
+        digits = parts[2][len(_OPTIMIZATION_PREFIX) :]
+        if not (digits.isdigit() and digits.isascii()):
+            return None
+        optimization = int(digits)
+    else:
+        return None
+    stem, tag = parts[0], parts[1]
+    if not stem or not tag or cache_name(stem, tag, optimization) != name:
+        return None
+    return stem, tag, optimization
+
+
+def compile_optimization(level: int) -> int:
+    """The ``optimize`` argument of ``compile()`` that gives the code of a cache file of this
+    level: ``-OOO`` runs load ``.opt-3.pyc`` files, compiled as ``-OO`` compiles."""
+    return min(level, 2)
+
+
+def same_code(loaded: CodeType, compiled: CodeType) -> bool:
+    """Whether two code objects run alike: every executed part equal, nested code included.
+
+    Compared: argument counts, stack size, flags, the instructions as the interpreter holds them
+    (``_co_code_adaptive`` from 3.11, ``co_code`` before: a marshalled pyc can carry specialised
+    instructions and inline-cache contents that ``co_code`` and ``==`` hide), names, variable
+    names, the line and exception tables, name and qualified name, and the constants -- by type
+    and value, so ``1``, ``1.0``, ``True`` and ``0.0``/``-0.0`` differ.  Not compared:
+    ``co_filename`` (it names where the file was compiled; the loader replaces it).  Iterative,
+    and it walks in step with ``compiled``, so it stops at the first difference and never explores
+    more than the compiled source's constants.
+    """
+    codes = [(loaded, compiled)]
+    while codes:
+        left, right = codes.pop()
+        if _code_parts(left) != _code_parts(right):
+            return False
+        constants = [(left.co_consts, right.co_consts)]
+        while constants:
+            ones, others = constants.pop()
+            if len(ones) != len(others):
+                return False
+            for one, other in zip(ones, others):  # noqa: B905  (Python 3.7 syntax; lengths checked)
+                kind = type(one)
+                if kind is not type(other):
+                    return False
+                if kind in _PLAIN:  # most constants: exact once both are of the type
+                    if one != other:
+                        return False
+                elif isinstance(one, CodeType) and isinstance(other, CodeType):
+                    codes.append((one, other))
+                elif isinstance(one, tuple) and isinstance(other, tuple):
+                    constants.append((one, other))
+                elif isinstance(one, slice) and isinstance(other, slice):
+                    ends = (one.start, one.stop, one.step), (other.start, other.stop, other.step)
+                    constants.append(ends)
+                elif isinstance(one, frozenset) and isinstance(other, frozenset):
+                    if one != other or _key(one) != _key(other):
+                        return False
+                elif isinstance(one, (float, complex)):
+                    if repr(one) != repr(other):  # 0.0 == -0.0, and nan is not nan
+                        return False
+                elif one != other:
+                    return False
+    return True
+
+
+_CODE_ATTRIBUTES = (
+    "co_argcount",
+    "co_posonlyargcount",
+    "co_kwonlyargcount",
+    "co_nlocals",
+    "co_stacksize",
+    "co_flags",
+    "co_firstlineno",
+    "_co_code_adaptive",
+    "co_code",
+    "co_names",
+    "co_varnames",
+    "co_freevars",
+    "co_cellvars",
+    "co_name",
+    "co_qualname",
+    "co_linetable",
+    "co_exceptiontable",
+)
+"""Attributes of code objects that :func:`same_code` compares, those the interpreter has; but
+``co_code`` where ``_co_code_adaptive`` is (it is the latter with specialisations undone)."""
+_code_parts = operator.attrgetter(
+    *(
+        name
+        for name in _CODE_ATTRIBUTES
+        if hasattr(CodeType, name)
+        and not (name == "co_code" and hasattr(CodeType, "_co_code_adaptive"))
+    )
+)
+_PLAIN = frozenset({str, bytes, int, bool, type(None), type(Ellipsis)})
+"""Constant types whose ``==`` is exact once both sides are of the type."""
+
+
+def _key(value: object) -> object:
+    """A constant as a key that holds its type, members of tuples and frozensets included, so
+    that ``{1}`` is not ``{1.0}``.  Only called on frozensets already ``==`` to the compiled
+    source's, so no member is larger than one of the source's."""
+    if isinstance(value, (tuple, frozenset)):
+        members = (_key(item) for item in value)
+        return (type(value), tuple(members) if isinstance(value, tuple) else frozenset(members))
+    if isinstance(value, (float, complex)):
+        return (type(value), repr(value))
+    return (type(value), value)
+
+
+# ------------------------------------------------------------------------------------ the proof
+
+
+class _Refused(Exception):
+    """A file that is not read: what it is instead says why."""
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+"""Non-blocking: a FIFO planted at a cache path must not hold the proof up."""
+_CHUNK = 1 << 20
+
+
+def _read(path: str, limit: int) -> bytes | None:
+    """A regular file's bytes; ``None`` for a directory (the loader cannot open one either);
+    :class:`_Refused` for anything else, or a file larger than ``limit`` bytes."""
+    try:
+        descriptor = os.open(path, _READ_FLAGS)
+    except IsADirectoryError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            raise _Refused("is not a regular file")
+        chunks = []
+        total = 0
+        while True:
+            chunk = os.read(descriptor, _CHUNK)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > limit:
+                raise _Refused(
+                    f"is larger than any compilation of its source could be (over {limit} bytes)"
+                )
+            chunks.append(chunk)
+    finally:
+        os.close(descriptor)
+    return b"".join(chunks)
+
+
+def prove(
+    source: str,
+    cache: str,
+    optimization: int,
+    sha256: str,
+    *,
+    magic: bytes,
+    stand_in: bool = False,
+) -> tuple[str, str]:
+    """Whether the cache file ``cache`` of the vouched source ``source`` (whose hex sha256 is
+    ``sha256``) is what the loader of an interpreter whose magic is ``magic`` would run instead of
+    the source, and if so whether it is that source compiled at ``optimization``.
+
+    Returns a verdict (:data:`PROVEN`, :data:`UNUSED`, :data:`DISPROVEN`, :data:`OTHER_PYTHON`)
+    and, but for :data:`PROVEN`, why.  ``stand_in``: the interpreter that runs the environment is
+    not known, and this one stands in for it; a pyc another interpreter would run is then
+    :data:`OTHER_PYTHON` rather than unused.  Never raises for what is on disk: a file that cannot
+    be read, unmarshalled or compared is :data:`DISPROVEN`.
+    """
+    try:
+        info = os.stat(source)  # noqa: PTH116  (a str path, as the loader stats it)
+    except OSError:
+        return UNUSED, "its source is gone: the loader reads no bytecode for it"
+    try:
+        data = _read(cache, _SIZE_FACTOR * info.st_size + _SIZE_ALLOWANCE)
+    except (FileNotFoundError, NotADirectoryError):
+        return UNUSED, "it is gone"
+    except _Refused as refused:
+        return DISPROVEN, str(refused)
+    except OSError as error:
+        return DISPROVEN, f"cannot be read: {error.strerror or error}"
+    if data is None:
+        return UNUSED, "it is a directory"
+    header = parse_header(data)
+    loader = magic
+    if stand_in and header is not None and header.magic != magic:
+        loader = header.magic  # would the Python that wrote it run it?
+    if not loader_may_use(
+        header, magic=loader, source_mtime=info.st_mtime, source_size=info.st_size
+    ):
+        return UNUSED, "the loader would compile the source instead"
+    if loader != magic:
+        return OTHER_PYTHON, f"written by the Python of magic number {magic_number(loader)}"
+    return _compare(source, data, optimization, sha256)
+
+
+def _compare(source: str, data: bytes, optimization: int, sha256: str) -> tuple[str, str]:
+    try:
+        text = _read(source, sys.maxsize)
+    except (_Refused, OSError) as error:
+        return DISPROVEN, f"its source cannot be read: {getattr(error, 'strerror', '') or error}"
+    if text is None or hashlib.sha256(text).hexdigest() != sha256:
+        return DISPROVEN, "its source changed while it was being checked"
+    try:
+        compiled = compile(
+            text, source, "exec", dont_inherit=True, optimize=compile_optimization(optimization)
+        )
+    except Exception as error:  # SyntaxError, ValueError (null bytes), RecursionError, ...
+        return DISPROVEN, f"its source does not compile ({type(error).__name__})"
+    try:
+        loaded = marshal.loads(memoryview(data)[HEADER_SIZE:])
+    except Exception as error:  # ValueError, EOFError, TypeError, SystemError, MemoryError, ...
+        return DISPROVEN, f"its code cannot be unmarshalled ({type(error).__name__}: {error})"
+    if not isinstance(loaded, CodeType):
+        return DISPROVEN, f"it holds a {type(loaded).__name__} where code should be"
+    try:
+        same = same_code(loaded, compiled)
+    except Exception as error:  # comparing hostile constants may raise (RecursionError, ...)
+        return DISPROVEN, f"its code cannot be compared ({type(error).__name__})"
+    if not same:
+        return DISPROVEN, "its code is not the compilation of its source"
+    return PROVEN, ""
+
+
+def main() -> None:
+    """Prove the jobs read from standard input, answering one JSON line each.
+
+    Input: ``{"stand_in": bool, "careful": bool, "jobs": [[source, cache, optimization, sha256],
+    ...]}``.  Output: first ``{"magic": hex, "cache_tag": tag}`` (this interpreter is ready; sent
+    at once), then ``[index, verdict, reason]`` per job, in order.  ``careful``: each answer is
+    sent as soon as it is known, so that a job that stops the process is the first one without
+    an answer (otherwise they are sent in blocks: a write to the pipe per job costs about a
+    twentieth of a compile).
+    """
+    import importlib.util
+
+    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+    magic = importlib.util.MAGIC_NUMBER
+    stand_in, careful = bool(request.get("stand_in")), bool(request.get("careful"))
+    out = sys.stdout
+    out.write(json.dumps({"magic": magic.hex(), "cache_tag": sys.implementation.cache_tag}))
+    out.write("\n")
+    out.flush()
+    for index, (source, cache, optimization, sha256) in enumerate(request["jobs"]):
+        try:
+            verdict = prove(source, cache, optimization, sha256, magic=magic, stand_in=stand_in)
+        except Exception as error:  # a bug here must not pass the remaining files
+            verdict = (DISPROVEN, f"the proof failed: {type(error).__name__}: {error}")
+        out.write(json.dumps([index, verdict[0], verdict[1]]))
+        out.write("\n")
+        if careful:
+            out.flush()
+    out.flush()
+
+
+if __name__ == "__main__":
+    main()

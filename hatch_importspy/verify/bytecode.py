@@ -1,0 +1,331 @@
+"""Prove the bytecode Python would run instead of the vouched sources of installed distributions.
+
+A vouched ``pkg/m.py`` can run other code without a byte of it changing: the source loader runs
+``pkg/__pycache__/m.<tag>.pyc`` instead whenever that file's header matches the source's mtime
+and size, or the file is hash-based (:mod:`hatch_importspy.pyrules.bytecode` states the rules).
+So for every vouched, unchanged source this module lists the cache files named for it, and
+proves each one the loader would use: compiling the vouched bytes gives the code object the file
+holds.  Cache files the loader would not use (stale timestamps, another interpreter's) are left
+alone: compiling is the whole cost, and only what would run needs it.
+
+The proof must run in the interpreter the bytecode is for: only its ``compile()`` gives its
+bytecode, and only it unmarshals its format.  So it runs in :class:`BytecodeLoader`'s
+interpreter -- the running one, or the one ``--python`` names -- as ``python -I -S -B -c`` of
+:mod:`~hatch_importspy.pyrules.bytecode` (no ``site``, no ``.pth`` line of the environment
+under check runs, nothing is written), with the jobs on standard input and one JSON answer line
+per file.  Always in child processes, never in ours: ``marshal.loads`` of hostile bytes can raise,
+exhaust memory, take exponential time (a frozenset of shared nested tuples) or crash the process,
+and a child that dies or overruns its time limit costs one finding (``ISP311`` for the file it was
+on) instead of the run.  Large jobs are split over one process per core, the longest first.
+
+With ``--path`` alone the interpreter is unknown: the running one stands in for it, every cache
+tag's files are considered, and one written for another interpreter that it would run is
+``ISP312`` (not provable here) rather than passed.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import inspect
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof
+from hatch_importspy.pyrules import bytecode as rules
+
+ISOLATION_FLAGS = ("-I", "-S", "-B")
+"""How the prover is started: isolated, without ``site``, writing no bytecode."""
+
+BASE_TIMEOUT = 60.0
+"""Seconds a prover process gets beyond its share of the work (:data:`BYTES_PER_SECOND`): a cold
+interpreter start can be slow, and one file that stalls a prover costs at most about this."""
+BYTES_PER_SECOND = 100_000
+"""Source bytes a prover must get through per second beyond :data:`BASE_TIMEOUT`: ``compile()``
+manages about ten times as many on one core, so only a hang runs out of time."""
+JOBS_PER_PROCESS = 24
+"""Below this many files per process another process costs more (its start) than it saves."""
+
+
+@dataclass(frozen=True)
+class BytecodeLoader:
+    """The interpreter whose loader decides which bytecode runs, and in which the proofs run."""
+
+    python: str
+    """Its executable."""
+    cache_tag: str | None
+    """``sys.implementation.cache_tag``: the cache files it reads (``None``: it reads none)."""
+    known: bool = True
+    """``False`` when no interpreter is known (``--path`` alone): :attr:`python` (the running
+    one) stands in for it, and cache files of every tag are considered."""
+
+    @classmethod
+    def running(cls) -> BytecodeLoader:
+        """The interpreter that runs ``verify``."""
+        return cls(sys.executable, sys.implementation.cache_tag)
+
+    @classmethod
+    def unknown(cls) -> BytecodeLoader:
+        """No interpreter known: the running one stands in."""
+        return cls(sys.executable, None, known=False)
+
+
+@dataclass(frozen=True)
+class CacheFile:
+    """A cache file named for a vouched source, to be proven."""
+
+    site_dir: Path
+    source: str
+    """The source's path relative to ``site_dir`` (``/``-separated), as the manifest has it."""
+    cache: str
+    """The cache file's path relative to ``site_dir``."""
+    optimization: int
+    sha256: str
+    """The vouched source's hex sha256."""
+
+
+def cache_files(
+    site_dir: Path, sources: Mapping[str, str], loader: BytecodeLoader
+) -> list[CacheFile]:
+    """The cache files in ``site_dir`` named for the vouched ``sources`` (relative path -> hex
+    sha256) that ``loader`` reads: its cache tag's, any tag's when it is not known.
+
+    Each ``__pycache__`` directory next to a source is listed once; nothing is read or opened.
+    """
+    if loader.known and loader.cache_tag is None:
+        return []
+    stems: dict[str, dict[str, str]] = {}  # directory -> stem -> source
+    for path in sources:
+        directory, _, name = path.rpartition("/")
+        stem, dot, suffix = name.rpartition(".")
+        if dot and f".{suffix}" in rules.SOURCE_SUFFIXES:
+            named = stems.setdefault(directory, {})
+            if named.setdefault(stem, path) != path and suffix == "py":
+                named[stem] = path  # ``m.py`` and ``m.pyw`` share a cache name; .py is tried first
+    found: list[CacheFile] = []
+    for directory, named in stems.items():
+        cache_dir = f"{directory}/{rules.CACHE_DIRECTORY}" if directory else rules.CACHE_DIRECTORY
+        try:
+            with os.scandir(site_dir / cache_dir) as listing:
+                names = [entry.name for entry in listing]
+        except OSError:
+            continue  # no cache directory: nothing but the sources can be run
+        folded = {stem.casefold(): source for stem, source in named.items()}
+        for name in sorted(names):
+            # A file system that ignores case opens ``m.<tag>.pyc`` whatever case it is named in.
+            match = _named_for(name, named, loader) or _named_for(
+                name.casefold(), folded, loader, folded=True
+            )
+            if match is not None:
+                source, optimization = match
+                cache = f"{cache_dir}/{name}"
+                found.append(CacheFile(site_dir, source, cache, optimization, sources[source]))
+    return found
+
+
+def _named_for(
+    name: str, named: Mapping[str, str], loader: BytecodeLoader, *, folded: bool = False
+) -> tuple[str, int] | None:
+    """The source (from ``named``, stem -> source) and optimization level a ``__pycache__`` file
+    name is for, if ``loader`` reads it; ``folded``: ``name`` and the stems are case-folded."""
+    parsed = rules.parse_cache_name(name)
+    if parsed is None or parsed[0] not in named:
+        return None
+    stem, tag, optimization = parsed
+    if loader.known:
+        wanted = loader.cache_tag or ""
+        if tag != (wanted.casefold() if folded else wanted):
+            return None
+    return named[stem], optimization
+
+
+def prove(files: Sequence[CacheFile], loader: BytecodeLoader) -> list[BytecodeProof]:
+    """The verdict on each cache file, in order (see :func:`run_provers`)."""
+    jobs = [
+        (
+            os.path.join(file.site_dir, file.source),  # noqa: PTH118  (str paths for JSON)
+            os.path.join(file.site_dir, file.cache),  # noqa: PTH118
+            file.optimization,
+            file.sha256,
+        )
+        for file in files
+    ]
+    verdicts = run_provers(loader.python, jobs, stand_in=not loader.known)
+    return [
+        BytecodeProof(file.source, file.cache, verdict, reason)
+        for file, (verdict, reason) in zip(files, verdicts, strict=True)
+    ]
+
+
+Job = tuple[str, str, int, str]
+"""``(source path, cache path, optimization level, source sha256)``, paths absolute."""
+
+
+def run_provers(
+    python: str, jobs: Sequence[Job], *, stand_in: bool = False, processes: int | None = None
+) -> list[tuple[str, str]]:
+    """``(verdict, reason)`` for each job, in order, from :func:`rules.prove` run by ``python``.
+
+    The jobs are spread over ``processes`` prover processes (default: one per core, fewer for
+    few jobs), which answer in blocks.  A process that cannot be started or does not answer at
+    all leaves its jobs :data:`~hatch_importspy.compare.bytecode.NOT_RUN`.  When one dies or
+    runs out of time, the jobs it left unanswered are proven again by processes that answer
+    each job at once: the first job such a process leaves unanswered is the file that stopped
+    it, :data:`~rules.DISPROVEN`, and the rest go on, so one hostile file costs one finding.
+    """
+    verdicts: list[tuple[str, str] | None] = [None] * len(jobs)
+    weights = [_weight(job) for job in jobs]
+    pending = list(range(len(jobs)))
+    careful = False
+    while pending:
+        groups = _partition(pending, weights, processes)
+        runs = [
+            _Run(
+                python, [jobs[i] for i in group], stand_in, careful, sum(weights[i] for i in group)
+            )
+            for group in groups
+        ]
+        if len(runs) == 1:
+            runs[0].start()
+        else:
+            with concurrent.futures.ThreadPoolExecutor(len(runs)) as pool:
+                list(pool.map(_Run.start, runs))
+        pending = []
+        for group, run in zip(groups, runs, strict=True):
+            if not run.ready:
+                for index in group:
+                    verdicts[index] = (NOT_RUN, f"{python} could not run the proof: {run.problem}")
+                continue
+            for local, answer in run.answers.items():
+                verdicts[group[local]] = answer
+            unanswered = [index for index in group if verdicts[index] is None]
+            if unanswered and careful:
+                verdicts[unanswered[0]] = (
+                    rules.DISPROVEN,
+                    f"proving it stopped the prover: {run.problem or 'no answer'}",
+                )
+                unanswered = unanswered[1:]
+            pending.extend(unanswered)
+        careful = True
+    return [verdict for verdict in verdicts if verdict is not None]
+
+
+def _weight(job: Job) -> int:
+    """The work a job is likely to be: its source's size (compiling is the cost)."""
+    try:
+        return os.stat(job[0]).st_size  # noqa: PTH116
+    except OSError:
+        return 0
+
+
+def _partition(
+    indexes: Sequence[int], weights: Sequence[int], processes: int | None
+) -> list[list[int]]:
+    """The jobs split into groups of about equal weight, heaviest first in each group, one group
+    per process (longest-processing-time first)."""
+    count = processes or min(_cores(), -(-len(indexes) // JOBS_PER_PROCESS))
+    count = max(1, min(count, len(indexes)))
+    groups: list[list[int]] = [[] for _ in range(count)]
+    loads = [0] * count
+    for index in sorted(indexes, key=lambda index: -weights[index]):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(index)
+        loads[lightest] += weights[index] + 1  # files of unknown size still spread
+    return groups
+
+
+def _cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+
+
+@functools.cache
+def prover_script() -> str:
+    """The source of :mod:`hatch_importspy.pyrules.bytecode`, run as ``python -c``."""
+    return inspect.getsource(rules)
+
+
+def prover_command(python: str) -> list[str]:
+    """The exact command a prover runs: ``PYTHON -I -S -B -c <pyrules/bytecode.py>``."""
+    return [python, *ISOLATION_FLAGS, "-c", prover_script()]
+
+
+@dataclass
+class _Run:
+    """One prover process over some jobs."""
+
+    python: str
+    jobs: list[Job]
+    stand_in: bool
+    careful: bool
+    """Whether it answers each job at once (see :func:`rules.main`)."""
+    weight: int
+    """Bytes of source to compile: what its time limit is measured by."""
+    ready: bool = False
+    """Whether it said it was ready (it started and read the jobs)."""
+    answers: dict[int, tuple[str, str]] = field(default_factory=dict)
+    """Verdicts by position in :attr:`jobs`."""
+    problem: str = ""
+    """Why it stopped early, if it did."""
+
+    def start(self) -> None:
+        request = {"stand_in": self.stand_in, "careful": self.careful, "jobs": self.jobs}
+        timeout = BASE_TIMEOUT + self.weight / BYTES_PER_SECOND
+        try:
+            command = prover_command(self.python)
+        except OSError as error:  # hatch-importspy installed without its sources
+            self.problem = f"cannot read the prover's source: {error}"
+            return
+        try:
+            process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+        except OSError as error:
+            self.problem = f"cannot run it: {error.strerror or error}"
+            return
+        try:
+            output, errors = process.communicate(json.dumps(request).encode(), timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            output, errors = process.communicate()
+            self.problem = f"it did not finish within {timeout:.0f} s"
+        else:
+            if process.returncode != 0:
+                last = errors.decode("utf-8", "replace").strip().splitlines()
+                self.problem = f"it exited with status {process.returncode}" + (
+                    f": {last[-1].strip()}" if last else ""
+                )
+        self._read(output.decode("utf-8", "replace").splitlines())
+
+    def _read(self, lines: list[str]) -> None:
+        if not lines or not isinstance(_json(lines[0]), dict):
+            self.problem = self.problem or "it did not answer"
+            return
+        self.ready = True
+        known = {rules.PROVEN, rules.UNUSED, rules.DISPROVEN, rules.OTHER_PYTHON}
+        for line in lines[1:]:
+            answer = _json(line)
+            if (
+                isinstance(answer, list)
+                and len(answer) == 3
+                and isinstance(answer[0], int)
+                and 0 <= answer[0] < len(self.jobs)
+                and answer[1] in known
+                and isinstance(answer[2], str)
+            ):
+                self.answers[answer[0]] = (answer[1], answer[2])
+
+
+def _json(line: str) -> object:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
