@@ -58,6 +58,7 @@ from hatch_importspy.formats.manifest import (
     load_bytes,
     load_bytes_deferred,
 )
+from hatch_importspy.formats.record import record_digests
 from hatch_importspy.model import SpyModel
 from hatch_importspy.verify import bytecode, installed
 from hatch_importspy.verify.verifier import verify_installed
@@ -428,6 +429,20 @@ def vouched_files(site: Path, documents: dict[Path, bytes]) -> list[Path]:
     ]
 
 
+def recorded_files(site: Path) -> list[Path]:
+    """Every file in ``site`` that some distribution's RECORD gives a sha256 for, and every file
+    the manifests vouch for: what ``verify`` reads and hashes, since it holds every distribution to
+    its own RECORD as well as the manifest carriers to their manifests."""
+    found: set[Path] = set(vouched_files(site, manifests(site)))
+    for record in site.glob("*.dist-info/RECORD"):
+        digests = record_digests(record.read_text(encoding="utf-8"), source=str(record))
+        for path, digest in digests.items():
+            target = (site / path).resolve()
+            if digest is not None and target.is_relative_to(site.resolve()) and target.is_file():
+                found.add(site / path)
+    return sorted(found)
+
+
 def read_and_hash(files: Sequence[Path]) -> None:
     """The floor as a program that only reads and hashes would be written."""
     for path in files:
@@ -551,10 +566,14 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
     cannot beat: an interpreter that reads and hashes the same files, and one that does nothing.
     What separates them is start-up: the imports each command needs."""
     files = vouched_files(site, manifests(site))
+    every = recorded_files(site)
     commands = measure(
         {
             "python -m importspy verify": lambda: run([python, "-m", "importspy", "verify"]),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
+            "python -c <read + sha256>, every RECORD file": lambda: run(
+                [python, "-c", HASH_SCRIPT, *every]
+            ),
             "python -m pip check": lambda: run([python, "-m", "pip", "check"]),
             "python -m importspy --version": lambda: run([python, "-m", "importspy", "--version"]),
             "python -c pass": lambda: run([python, "-c", "pass"]),
@@ -562,13 +581,19 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
         repeat * STARTUP_REPEAT,
     )
     report(
-        f"(c) start-up: the same as commands ({len(files)} files)",
+        f"(d) start-up: the same as commands ({len(files)} vouched files, {len(every)} "
+        "with the files every RECORD vouches for)",
         commands,
         [
             (
                 "python -m importspy verify / python -c <read+hash> (target <= 3)",
                 median(commands, "python -m importspy verify")
                 / median(commands, "python -c <read + sha256>"),
+            ),
+            (
+                "python -m importspy verify / python -c <read+hash every RECORD file>",
+                median(commands, "python -m importspy verify")
+                / median(commands, "python -c <read + sha256>, every RECORD file"),
             ),
             (
                 "python -m importspy --version / python -c pass (target <= 2)",

@@ -21,6 +21,7 @@ from hatch_importspy.compare.expectations import (
 from hatch_importspy.compare.provided import ImportBinding, ProvidedModule
 from hatch_importspy.describe.extract import ExtractionError, structure_of
 from hatch_importspy.describe.infer import infer_expectations
+from hatch_importspy.describe.provider_source import directory_lookup, provided_module
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import (
     Attribute,
@@ -36,7 +37,6 @@ from hatch_importspy.model import (
     ParameterKind,
     Variable,
 )
-from hatch_importspy.verify.provider_source import directory_lookup, provided_module
 
 POK = ParameterKind.POSITIONAL_OR_KEYWORD
 Row = tuple[str, str | None, str]

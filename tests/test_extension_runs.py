@@ -11,12 +11,12 @@ import pytest
 from hatch_importspy.compare.breaking import release_findings
 from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.describe.distribution import describe_distribution
+from hatch_importspy.describe.provider_source import directory_lookup
 from hatch_importspy.errors import ManifestError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.formats.manifest import dumps, load_bytes, load_bytes_deferred, to_data
 from hatch_importspy.model import SpyModel
 from hatch_importspy.pyrules.extensions import extensions_by_stem, running_extensions
-from hatch_importspy.verify.provider_source import directory_lookup
 from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.fakedist import install
 

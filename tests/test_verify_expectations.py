@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import hatch_importspy.verify.provider_source as provider_module
+import hatch_importspy.describe.provider_source as provider_module
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import CallShape, Deployment, Expectation, ExpectedName
 from hatch_importspy.results import (

@@ -9,7 +9,7 @@ so the expectation checks (:mod:`hatch_importspy.compare.expectations`) take a
 :class:`ProvidedModule` instead: the structure plus those import facts.
 
 These are plain data, kept here so that the comparison does not depend on the reader that
-produces them (:mod:`hatch_importspy.verify.provider_source`, which reads them from the parsed
+produces them (:mod:`hatch_importspy.describe.provider_source`, which reads them from the parsed
 tree, never by importing the module).
 
 A provider's own manifest records these facts too (the ``binds`` of each module, see

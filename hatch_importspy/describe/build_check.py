@@ -6,7 +6,7 @@ since the build.  Recording it in the manifest (``unmet_at_build``) lets ``verif
 its own kind (ISP409, a warning) instead of as an error on every install.  Only a provider that
 is installed can be held to: where none is, nothing is recorded.
 
-Providers are read statically, never imported (:mod:`hatch_importspy.verify.provider_source`).
+Providers are read statically, never imported (:mod:`hatch_importspy.describe.provider_source`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def build_directories() -> tuple[Path, ...]:
 
 def build_environment_lookup() -> ModuleLookup:
     """The modules of the build environment, read from source (never imported)."""
-    from hatch_importspy.verify.provider_source import directory_lookup
+    from hatch_importspy.describe.provider_source import directory_lookup
 
     return directory_lookup(build_directories())
 

@@ -5,7 +5,7 @@ this module supplies what it needs from the environment under check, read static
 when a manifest has expectations:
 
 - the installed modules, found in the site directories and parsed from their source by one
-  :func:`~hatch_importspy.verify.provider_source.directory_lookup` shared by every distribution
+  :func:`~hatch_importspy.describe.provider_source.directory_lookup` shared by every distribution
   checked in the
   run, so a provider used by several consumers is read once;
 - the installed version of the distribution expected to provide a module, which tells "the
@@ -83,7 +83,7 @@ class ExpectationChecker:
         without ``expects`` never needs the source reader (nor the parser it brings)."""
         if self._providers is not None:
             return self._providers
-        from hatch_importspy.verify.provider_source import directory_lookup
+        from hatch_importspy.describe.provider_source import directory_lookup
 
         return directory_lookup(self._directories)
 
