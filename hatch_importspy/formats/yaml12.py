@@ -16,7 +16,7 @@ the contract either way.
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -34,7 +34,7 @@ _FLOAT = re.compile(
 class CoreSchemaLoader(yaml.SafeLoader):
     """``yaml.SafeLoader`` with YAML 1.2 core-schema resolution of plain scalars."""
 
-    yaml_implicit_resolvers: ClassVar[dict[Any, list[tuple[str, re.Pattern[str]]]]] = {}
+    yaml_implicit_resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = {}  # noqa: RUF012  (own table, not the 1.1 one inherited)
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
         """Integers of the core schema: ``017`` is seventeen (1.1 read it as octal)."""
