@@ -256,6 +256,9 @@ class Deployment:
     per-deployment ``modules``)."""
     version: str | None = None
     """The module ``__version__`` required when this deployment runs."""
+    exact: bool = False
+    """ImportSpy 0.5 meaning: whole Python versions, case-sensitive interpreter names (older
+    manifests: version prefixes, interpreters in lower case)."""
 
 
 @dataclass(frozen=True)

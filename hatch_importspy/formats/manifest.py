@@ -188,6 +188,7 @@ def _deployment_data(deployment: Deployment) -> Data:
     _put(data, "secrets", deployment.secrets)
     _put(data, "names", [_expected_name_data(n) for n in deployment.names], [])
     _put(data, "version", deployment.version)
+    _put(data, "exact", deployment.exact, False)
     return data
 
 
@@ -523,6 +524,7 @@ class _Reader:
             secrets=self.strings(data, "secrets", where),
             names=self.items(data, "names", where, self.expected_name),
             version=self.optional_string(data, "version", where),
+            exact=self.boolean(data, "exact", where),
         )
 
     def pair(self, value: Any, where: str) -> tuple[str, str]:

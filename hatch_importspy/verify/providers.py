@@ -103,6 +103,7 @@ class ExpectationChecker:
                     distribution=distribution,
                     provider_version=self._provider_version(expectation),
                     facts=self._facts,
+                    installed=self._versions,
                 )
             )
         return findings
