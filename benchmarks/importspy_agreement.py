@@ -17,7 +17,7 @@ Dependency versions are those installed beside ImportSpy (it reads its own envir
 disagreement must be listed in ``EXPLAINED`` with its documented reason; the table replaces the
 part of ``IMPORTSPY-AGREEMENT.md`` between its ``results`` markers.
 
-Run: ``python benchmarks/importspy_agreement.py`` (needs the package index on the first run).
+Run: ``python -m benchmarks.importspy_agreement`` (needs the package index on the first run).
 Not part of the test suite.
 """
 
@@ -33,8 +33,7 @@ import venv
 from collections import Counter
 from pathlib import Path
 
-from importspy_corpus import CASES, PROVIDERS, Case
-
+from benchmarks.importspy_corpus import CASES, PROVIDERS, Case
 from hatch_importspy.compare.expectations import expectation_findings
 from hatch_importspy.describe.contracts import ContractError, load_contract
 from hatch_importspy.facts import current_environment
@@ -205,5 +204,4 @@ def _table(rows: list[tuple[Case, str, str, str, str]]) -> str:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(HERE))
     sys.exit(main())
