@@ -9,7 +9,6 @@ import pytest
 
 from hatch_importspy.describe.contracts import ContractError, load_contract, load_contracts
 from hatch_importspy.formats.manifest import dumps, loads
-from hatch_importspy.policy_model import AdmissionPolicy
 from hatch_importspy.model import (
     Attribute,
     AttributeScope,
@@ -24,6 +23,7 @@ from hatch_importspy.model import (
     SpyModel,
     Variable,
 )
+from hatch_importspy.policy_model import AdmissionPolicy
 
 POK = ParameterKind.POSITIONAL_OR_KEYWORD
 
@@ -285,7 +285,8 @@ def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
         ("functions[0].arguments[0].name", "'1x' is not a parameter name"),
         (
             "functions[0].arguments[1].kind",
-            "'weird' is not one of: positional-only, positional-or-keyword, var-positional, keyword-only, var-keyword",
+            "'weird' is not one of: positional-only, positional-or-keyword, var-positional, "
+            "keyword-only, var-keyword",
         ),
         ("functions[0].arguments[1].value", "must be a string, number, boolean or null"),
         ("functions[0].arguments[2].name", "parameter flag is listed twice"),
@@ -312,16 +313,19 @@ def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
         ),
         (
             "deployments[0].systems[0].pythons[0].interpreter",
-            "'cpython' is not one of: CPython, PyPy, Jython, IronPython, MicroPython, Brython, Pyston, GraalPython, RustPython, Nuitka, Transcrypt",
+            "'cpython' is not one of: CPython, PyPy, Jython, IronPython, MicroPython, Brython, "
+            "Pyston, GraalPython, RustPython, Nuitka, Transcrypt",
         ),
         (
             "deployments[0].systems[0].pythons[0].modules[0].filename",
-            "'plugin.py' is not the contract's filename 'my-plugin.py': ImportSpy would deny every module under this deployment",
+            "'plugin.py' is not the contract's filename 'my-plugin.py': ImportSpy would deny "
+            "every module under this deployment",
         ),
         ("deployments[0].systems[0].pythons[1].modules", "is required"),
         (
             "evidence_requirements",
-            "is not supported: it names ImportSpy's own evidence kinds and providers, which this static check does not produce (state the structure instead)",
+            "is not supported: it names ImportSpy's own evidence kinds and providers, which this "
+            "static check does not produce (state the structure instead)",
         ),
         ("evidence_requirements[0].subject", "is required"),
         ("schema_version", "must be 1"),
@@ -330,11 +334,13 @@ def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
         ("dependency_options.unresolved", "'maybe' is not one of: allow, deny"),
         (
             "dependency_options.undeclared",
-            "deny is not supported: needs the provider's project metadata, which an installed module does not carry",
+            "deny is not supported: needs the provider's project metadata, which an installed "
+            "module does not carry",
         ),
         (
             "dependencies.requests.declared",
-            "is not supported: needs the provider's project metadata, which an installed module does not carry",
+            "is not supported: needs the provider's project metadata, which an installed module "
+            "does not carry",
         ),
         ("dependencies.requests.version", "'2.x' is not a version specifier"),
     )
