@@ -88,7 +88,7 @@ def _environment(
             None,
             "the deployment's environment is not met (values redacted): "
             + ", ".join(sorted(failing)),
-            expected="variables and secrets set as the deployment states",
+            expected="set as the deployment states: " + ", ".join(sorted(failing)),
             found="unset or different",
         )
 
