@@ -184,3 +184,16 @@ def test_a_contract_with_values_and_policy_survives_the_manifest() -> None:
 def test_a_bound_module_must_have_the_contract_filename() -> None:
     with pytest.raises(ContractError, match=r"'client\.py' is not the file of pkg\.transport"):
         read_contract({"filename": "client.py"}, "c.yml", module="pkg.transport")
+
+
+def test_a_submodule_is_credited_to_the_distribution_that_installed_its_file() -> None:
+    """Two distributions share the top-level name ``importspy`` (hatch-importspy ships
+    ``importspy/__main__.py`` beside the ImportSpy library); the top-level resolver credits
+    both to one.  The module's own file decides."""
+    from hatch_importspy.describe.distribution import module_owner_resolver
+
+    records = {"importspy/__main__.py": "hatch-importspy", "importspy/policy.py": "importspy"}
+    resolve = module_owner_resolver(lambda top: "hatch-importspy", lambda: records)
+    assert resolve("importspy.policy") == "importspy"
+    assert resolve("importspy.__main__") == "hatch-importspy"
+    assert resolve("importspy.elsewhere") == "hatch-importspy"

@@ -63,6 +63,7 @@ def load_contracts(
     root: Path,
     where: str = "contracts",
     distribution_of: Callable[[str], str | None] | None = None,
+    owner_of: Callable[[str], str | None] | None = None,
 ) -> tuple[Expectation, ...]:
     """Every contract matched by the glob ``patterns`` (relative to ``root``), in path order.
 
@@ -88,7 +89,13 @@ def load_contracts(
     expectations: list[Expectation] = []
     for path in sorted(paths, key=lambda p: _relative(p, root)):
         expectations.extend(
-            load_contract(path, root=root, distribution_of=distribution_of, module=paths[path])
+            load_contract(
+                path,
+                root=root,
+                distribution_of=distribution_of,
+                module=paths[path],
+                owner_of=owner_of,
+            )
         )
     return tuple(expectations)
 
@@ -99,11 +106,15 @@ def load_contract(
     root: Path,
     distribution_of: Callable[[str], str | None] | None = None,
     module: str | None = None,
+    owner_of: Callable[[str], str | None] | None = None,
 ) -> tuple[Expectation, ...]:
     """The expectation one contract file states (one module per file).
 
     ``root`` is the project directory: the expectation's ``origin`` is the path relative to it.
-    ``distribution_of`` maps the module's top-level name to its distribution, when known.
+    ``distribution_of`` maps the module's top-level name to its distribution, when known;
+    ``owner_of``, asked first, maps the dotted module to the distribution that installed its
+    own file (:func:`~hatch_importspy.describe.distribution.module_owner_resolver`: right when
+    several distributions share a top-level name).
     ``module`` binds the contract to a module (its file's basename must be ``filename``).
     """
     source = _relative(path, root)
@@ -116,10 +127,11 @@ def load_contract(
     except UnicodeDecodeError:
         raise ContractError(source, [("", "is not UTF-8 text")]) from None
     expectation = read_contract(_parse(text, source), source, module=module)
-    if distribution_of is not None:
+    distribution = None if owner_of is None else owner_of(expectation.module)
+    if distribution is None and distribution_of is not None:
         distribution = distribution_of(expectation.module.partition(".")[0])
-        if distribution is not None:
-            expectation = _with_distribution(expectation, canonicalize_name(distribution))
+    if distribution is not None:
+        expectation = _with_distribution(expectation, canonicalize_name(distribution))
     return (expectation,)
 
 
