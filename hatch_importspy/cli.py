@@ -138,6 +138,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(comment lines) (default); json: one JSON document",
     )
     show.add_argument(
+        "--contract",
+        metavar="MODULE",
+        help="print an ImportSpy 0.5 contract for MODULE (a dotted module of TARGET) instead: "
+        "what `importspy check` can establish statically, which it admits for that module",
+    )
+    show.add_argument(
         "--manifest-only",
         action="store_true",
         help="print the manifest document and nothing else (no comment lines): the file to "
@@ -511,6 +517,15 @@ def _show_command(args: argparse.Namespace) -> int:
     from hatch_importspy.verify.targets import load_model
 
     model = load_model(args.target, default_site_dirs())
+    if args.contract:
+        from hatch_importspy.report.contract_export import ExportError, export_contract
+
+        try:
+            _write(export_contract(model, args.contract), None)
+        except ExportError as error:
+            print(f"importspy: {error}", file=sys.stderr)
+            return 2
+        return 0
     if args.format == "json":  # one document (the embedded form is two), for jq and json.load
         _write(manifest.dumps_json(model), None)
     elif args.manifest_only:  # the baseline to commit: the document alone

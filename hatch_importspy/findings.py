@@ -77,6 +77,7 @@ FindingCode = Literal[
     "ISP408",
     "ISP409",
     "ISP410",
+    "ISP411",
     "ISP501",
     "ISP502",
     "ISP503",
@@ -506,6 +507,15 @@ CODES: dict[str, Code] = _codes(
         "moves`), provided by a module-level `__getattr__`, a lazy loader or a `sys.modules` "
         "write.  Not reported as missing; a warning under `--strict`.",
         strict=W,
+    ),
+    Code(
+        "ISP411",
+        "contract shape not checkable statically",
+        W,
+        "A contract states something static reading cannot establish: a decorated function or "
+        "method (the decorator may replace its signature), or a `value` that is not a literal. "
+        "ImportSpy denies these; an error under `--strict`.",
+        strict=E,
     ),
     # ISP5xx release: between two releases (`diff`, the hook's `baseline`).  Breaking codes
     # (ISP501-ISP531) take the severity of the version rule (see `compare.release`), not their

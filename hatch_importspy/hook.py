@@ -243,6 +243,7 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
         if not options.contracts:
             return ()
         from hatch_importspy.describe.contracts import ContractError, load_contracts
+        from hatch_importspy.describe.distribution import module_owner_resolver
 
         try:
             return load_contracts(
@@ -250,6 +251,9 @@ class ImportSpyBuildHook(BuildHookInterface[WheelBuilderConfig]):
                 root=Path(self.root),
                 where=f"{self._table_path()}.contracts",
                 distribution_of=distribution_of,
+                owner_of=None
+                if distribution_of is None
+                else module_owner_resolver(lambda top: None),
             )
         except ContractError as error:
             self._stop(f"importspy: {error}")

@@ -15,6 +15,8 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from hatch_importspy.policy_model import AdmissionPolicy
+
 SCHEMA_VERSION = "1"
 """The manifest schema this version writes and reads.  Bumped on any incompatible change."""
 
@@ -81,6 +83,10 @@ class Variable:
     annotation: str | None = None
     conditional: bool = False
     line: int = field(default=0, compare=False)
+    value: str | None = None
+    """The assigned value as Python literal text (``10``, ``'off'``), when it is a literal that
+    ``ast.literal_eval`` reads; ``None`` when unassigned or not a literal.  In a contract: the
+    stated value (``None`` stated is the text ``None``)."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,8 @@ class Attribute:
     annotation: str | None = None
     conditional: bool = False
     line: int = field(default=0, compare=False)
+    value: str | None = None
+    """As :attr:`Variable.value`."""
 
 
 @dataclass(frozen=True)
@@ -248,6 +256,20 @@ class Deployment:
     """Python versions as written (``3.11`` matches any ``3.11.x``)."""
     interpreters: tuple[str, ...] = ()
     modules: tuple[str, ...] = ()
+    """Modules that must be installed (manifests written before ImportSpy 0.5 fidelity only: a
+    contract's per-deployment ``modules`` are now :attr:`names` and :attr:`version`)."""
+    env_values: tuple[tuple[str, str], ...] = ()
+    """Environment variables that must hold a value (``name``, ``value``); never printed."""
+    secrets: tuple[str, ...] = ()
+    """Names of secrets that must be set (a subset of :attr:`env`); no value is ever stored."""
+    names: tuple[ExpectedName, ...] = ()
+    """Structure the module must have when this deployment is the one running (ImportSpy's
+    per-deployment ``modules``)."""
+    version: str | None = None
+    """The module ``__version__`` required when this deployment runs."""
+    exact: bool = False
+    """ImportSpy 0.5 meaning: whole Python versions, case-sensitive interpreter names (older
+    manifests: version prefixes, interpreters in lower case)."""
 
 
 @dataclass(frozen=True)
@@ -265,6 +287,12 @@ class Expectation:
     """The module is imported only in fallbacks: its absence is not reported."""
     unmet_at_build: bool = False
     """The module was already missing from its provider installed at build time (``ISP409``)."""
+    version: str | None = None
+    """A contract's module ``version``: the literal ``__version__`` the module must assign."""
+    filename: str | None = None
+    """A contract's ``filename`` as written (ImportSpy: the basename of the module's file)."""
+    policy: AdmissionPolicy | None = None
+    """A contract's ImportSpy 0.5 admission policy (``runtime``, ``dependencies``, ...)."""
 
 
 @dataclass(frozen=True, order=True)

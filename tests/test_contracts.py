@@ -23,6 +23,7 @@ from hatch_importspy.model import (
     SpyModel,
     Variable,
 )
+from hatch_importspy.policy_model import AdmissionPolicy
 
 POK = ParameterKind.POSITIONAL_OR_KEYWORD
 
@@ -69,7 +70,7 @@ classes:
       - name: Plugin
       - base.Mixin
 deployments:
-  - arch: AMD64
+  - arch: x86_64
     systems:
       - os: windows
         pythons:
@@ -80,16 +81,21 @@ deployments:
                 version:
                 functions:
           - interpreter: IronPython
+            modules: []
       - os: linux
         environment:
           variables:
             - name: MODE
-          secrets: [TOKEN, {name: API_KEY}]
+              value: "on"
+          secrets: [TOKEN, API_KEY]
         pythons:
-          - version: "3.11"
-  - arch: arm64
+          - version: "3.11.4"
+            modules:
+              - variables: [{name: engine, value: off}]
+  - arch: aarch64
     systems:
-      - os: macos
+      - os: darwin
+        pythons: [{modules: []}]
 """
 
 
@@ -166,18 +172,29 @@ def test_a_full_contract_maps_onto_the_model(tmp_path: Path) -> None:
                     machine="x86_64",
                     platform="win32",
                     pythons=("3.12.8",),
-                    interpreters=("cpython",),
-                    modules=("extension",),
+                    interpreters=("CPython",),
+                    exact=True,
                 ),
-                Deployment(machine="x86_64", platform="win32", interpreters=("ironpython",)),
+                Deployment(
+                    machine="x86_64", platform="win32", interpreters=("IronPython",), exact=True
+                ),
                 Deployment(
                     machine="x86_64",
                     platform="linux",
                     env=("API_KEY", "MODE", "TOKEN"),
-                    pythons=("3.11",),
+                    pythons=("3.11.4",),
+                    env_values=(("MODE", "on"),),
+                    secrets=("API_KEY", "TOKEN"),
+                    names=(
+                        ExpectedName(
+                            "engine", "variable", variable=Variable("engine", value="'off'")
+                        ),
+                    ),
+                    exact=True,
                 ),
-                Deployment(machine="aarch64", platform="darwin"),
+                Deployment(machine="aarch64", platform="darwin", exact=True),
             ),
+            filename="extension.py",
         ),
     )
 
@@ -210,15 +227,17 @@ def test_the_distribution_comes_from_the_callable_canonicalised(tmp_path: Path) 
 
 
 def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
+    """Unknown keys, required fields and enumerations as ImportSpy 0.5 validates them, each
+    with its key path; what cannot be honoured statically, with the reason."""
     assert problems(
         tmp_path,
         """
         filename: my-plugin.py
-        version: "1.2.3"
-        runtime: {python: ">=3.10"}
+        version: 1.2
+        runtime: {python: "3.11", os: linux}
         variables:
           - name: MODE
-            value: production
+            value: [production]
           - {annotation: str}
         functions:
           - name: run
@@ -238,83 +257,92 @@ def test_every_problem_is_reported_with_its_place(tmp_path: Path) -> None:
               - {name: level, type: static}
             superclasses: [1]
         deployments:
-          - arch: x86_64
+          - arch: amd64
             systems:
-              - os: linux
+              - os: macos
                 environment:
                   variables:
                     - {name: IMPORTSPY_ENABLED, value: true, annotation: bool}
                 pythons:
                   - version: 3.10
+                    interpreter: cpython
                     modules:
                       - filename: plugin.py
-                        version: "2"
                         functions: [{name: run}]
+                  - version: "3.12"
+        dependencies:
+          requests: {declared: true, version: "2.x"}
+        dependency_options: {unresolved: maybe, undeclared: deny}
+        evidence_requirements: [{kind: x}]
+        schema_version: 2
         """,
     ) == (
-        ("filename", "'my-plugin.py' names no importable module (write pkg/mod.py or pkg.mod)"),
-        (
-            "version",
-            "module version pins are not supported: pin the distribution that provides "
-            "the module in your dependencies instead",
-        ),
-        (
-            "runtime",
-            "is not supported: use the hook's python, platforms, machines, "
-            "implementations and env options",
-        ),
-        (
-            "variables[0].value",
-            "values cannot be known without running the module, so they are "
-            "not checked: remove it (the name and annotation are checked)",
-        ),
+        ("filename", "'my-plugin.py' names no importable module (write mod.py or pkg.mod)"),
+        ("version", "must be a non-empty string (quote numbers)"),
+        ("variables[0].value", "must be a string, number, boolean or null"),
         ("variables[1].name", "is required"),
-        (
-            "functions[0].returns",
-            "unknown key (expected one of: name, arguments, return_annotation)",
-        ),
+        ("functions[0].returns", "unknown key (allowed: name, arguments, return_annotation)"),
         ("functions[0].arguments[0].name", "'1x' is not a parameter name"),
         (
             "functions[0].arguments[1].kind",
-            "'weird' is not one of: positional-only, "
-            "positional-or-keyword, var-positional, keyword-only, var-keyword",
+            "'weird' is not one of: positional-only, positional-or-keyword, var-positional, "
+            "keyword-only, var-keyword",
         ),
         ("functions[0].arguments[1].value", "must be a string, number, boolean or null"),
         ("functions[0].arguments[2].name", "parameter flag is listed twice"),
         ("functions[0].arguments[3].kind", "contradicts the name '*args'"),
         ("classes[0].attributes[0].type", "is required"),
+        ("classes[0].attributes[1].type", "'static' is not one of: class, instance"),
+        ("classes[0].superclasses[0]", "must be a mapping"),
         (
-            "classes[0].attributes[0].value",
-            "values cannot be known without running the module, "
-            "so they are not checked: remove it (the name and annotation are checked)",
+            "deployments[0].arch",
+            "'amd64' is not one of: x86_64, aarch64, arm, arm64, i386, ppc64, ppc64le, s390x",
         ),
-        ("classes[0].attributes[1].type", "must be class or instance"),
-        ("classes[0].superclasses[0]", "must be a class name or a mapping with a name"),
-        (
-            "deployments[0].systems[0].environment.variables[0].value",
-            "environment variables are "
-            "checked by name only and their values are never stored: remove it",
-        ),
+        ("deployments[0].systems[0].os", "'macos' is not one of: windows, linux, darwin"),
         (
             "deployments[0].systems[0].environment.variables[0].annotation",
-            "environment "
-            "variables are checked by name only and their values are never stored: remove it",
+            "an environment variable is text: remove it",
+        ),
+        (
+            "deployments[0].systems[0].environment.variables[0].value",
+            "quote the value: the environment is text",
         ),
         (
             "deployments[0].systems[0].pythons[0].version",
-            "write the version as a quoted string: "
-            "YAML reads 3.1 as a number, which may have lost a trailing zero (3.10?)",
+            "must be a non-empty string (quote numbers)",
         ),
         (
-            "deployments[0].systems[0].pythons[0].modules[0].version",
-            "module version pins are "
-            "not supported: pin the providing distribution in your dependencies instead",
+            "deployments[0].systems[0].pythons[0].interpreter",
+            "'cpython' is not one of: CPython, PyPy, Jython, IronPython, MicroPython, Brython, "
+            "Pyston, GraalPython, RustPython, Nuitka, Transcrypt",
         ),
         (
-            "deployments[0].systems[0].pythons[0].modules[0].functions",
-            "per-deployment module "
-            "structure is not supported: state it at the top level of the contract",
+            "deployments[0].systems[0].pythons[0].modules[0].filename",
+            "'plugin.py' is not the contract's filename 'my-plugin.py': ImportSpy would deny "
+            "every module under this deployment",
         ),
+        ("deployments[0].systems[0].pythons[1].modules", "is required"),
+        (
+            "evidence_requirements",
+            "is not supported: it names ImportSpy's own evidence kinds and providers, which this "
+            "static check does not produce (state the structure instead)",
+        ),
+        ("evidence_requirements[0].subject", "is required"),
+        ("schema_version", "must be 1"),
+        ("runtime.python", "'3.11' is not a version specifier (>=3.10)"),
+        ("runtime.os", "must be a list"),
+        ("dependency_options.unresolved", "'maybe' is not one of: allow, deny"),
+        (
+            "dependency_options.undeclared",
+            "deny is not supported: needs the provider's project metadata, which an installed "
+            "module does not carry",
+        ),
+        (
+            "dependencies.requests.declared",
+            "is not supported: needs the provider's project metadata, which an installed module "
+            "does not carry",
+        ),
+        ("dependencies.requests.version", "'2.x' is not a version specifier"),
     )
 
 
@@ -323,7 +351,7 @@ def test_the_error_is_one_line_naming_the_file_and_places(tmp_path: Path) -> Non
     with pytest.raises(ContractError) as caught:
         load_contract(path, root=tmp_path)
     assert str(caught.value) == (
-        "contracts/a.yml: extra: unknown key (expected one of: filename, version, variables, "
+        "contracts/a.yml: extra: unknown key (allowed: filename, version, variables, "
         "functions, classes, deployments, schema_version, policy_id, runtime, dependencies, "
         "dependency_options, evidence_requirements); classes: must be a list"
     )
@@ -341,7 +369,7 @@ def test_the_error_is_one_line_naming_the_file_and_places(tmp_path: Path) -> Non
         ("", "contract.yml: is empty"),
         (
             "filename: a.py\nschema_version: 2\n",
-            "contract.yml: schema_version: only schema_version 1 is supported",
+            "contract.yml: schema_version: must be 1",
         ),
         (
             "!!python/object:os.system {}\n",
@@ -359,12 +387,14 @@ def test_unusable_documents(tmp_path: Path, text: str, expected: str) -> None:
 def test_schema_version_1_and_a_policy_id_are_accepted(tmp_path: Path) -> None:
     text = "schema_version: 1\npolicy_id: payments\nfilename: a.py\n"
     (expectation,) = load_contract(write(tmp_path, text), root=tmp_path)
-    assert expectation == Expectation(module="a", origin="contract.yml")
+    assert expectation == Expectation(
+        module="a", origin="contract.yml", filename="a.py", policy=AdmissionPolicy("payments")
+    )
 
 
 @pytest.mark.parametrize(
     ("version", "stored"),
-    [("3.12", "3.12"), ('"3.10"', "3.10"), ("3", "3"), ('"3.13.0rc1"', "3.13.0rc1")],
+    [("3.12.1", "3.12.1"), ('"3.10"', "3.10"), ('"3.13.0rc1"', "3.13.0rc1")],
 )
 def test_python_versions(tmp_path: Path, version: str, stored: str) -> None:
     text = f"""
@@ -375,34 +405,27 @@ def test_python_versions(tmp_path: Path, version: str, stored: str) -> None:
           - os: linux
             pythons:
               - version: {version}
+                modules: []
     """
     (expectation,) = load_contract(write(tmp_path, text), root=tmp_path)
     assert expectation.deployments == (
-        Deployment(machine="x86_64", platform="linux", pythons=(stored,)),
+        Deployment(machine="x86_64", platform="linux", pythons=(stored,), exact=True),
     )
 
 
-def test_envs_is_accepted_for_environment_but_not_both(tmp_path: Path) -> None:
+def test_a_python_version_must_be_a_string_as_in_importspy(tmp_path: Path) -> None:
+    """YAML 1.2 reads ``3.10`` as the number 3.1; ImportSpy refuses a number there too."""
     text = """
     filename: a.py
     deployments:
       - arch: x86_64
-        systems:
-          - os: freebsd
-            envs: {secrets: [B, A]}
-          - os: linux
-            envs: {}
-            environment: {}
+        systems: [{os: linux, pythons: [{version: 3.10, modules: []}]}]
     """
     assert problems(tmp_path, text) == (
-        ("deployments[0].systems[1]", "give environment or envs, not both"),
-    )
-    (expectation,) = load_contract(
-        write(tmp_path, text.replace("            environment: {}\n", "")), root=tmp_path
-    )
-    assert expectation.deployments == (
-        Deployment(machine="x86_64", platform="freebsd", env=("A", "B")),
-        Deployment(machine="x86_64", platform="linux"),
+        (
+            "deployments[0].systems[0].pythons[0].version",
+            "must be a non-empty string (quote numbers)",
+        ),
     )
 
 

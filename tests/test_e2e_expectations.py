@@ -131,9 +131,10 @@ TOKEN = "SPY_E2E_CONTRACT_TOKEN"
 
 def contract_text() -> str:
     """The contract in ImportSpy's syntax; its first deployment is this machine with ``TOKEN``."""
-    version = ".".join(platform.python_version_tuple()[:2])
+    version = platform.python_version()  # ImportSpy compares whole versions
     machine = normalise_machine(platform.machine())
-    other_machine = "s390x" if machine != "s390x" else "riscv64"
+    other_machine = "s390x" if machine != "s390x" else "ppc64le"
+    interpreter = {"cpython": "CPython", "pypy": "PyPy"}[sys.implementation.name]
     return f"""\
 filename: spyprov/api.py
 variables:
@@ -180,12 +181,13 @@ deployments:
             - name: {TOKEN}
         pythons:
           - version: "{version}"
-            interpreter: {sys.implementation.name}
+            interpreter: {interpreter}
             modules:
               - filename: spyprov/api.py
   - arch: {other_machine}
     systems:
       - os: {sys.platform}
+        pythons: [{{modules: []}}]
 """
 
 
@@ -434,7 +436,7 @@ def test_the_contract_is_validated_and_embedded(contract_wheel: Path) -> None:
     ]
     assert [d.machine for d in expectation.deployments] == [
         normalise_machine(platform.machine()),
-        "s390x" if normalise_machine(platform.machine()) != "s390x" else "riscv64",
+        "s390x" if normalise_machine(platform.machine()) != "s390x" else "ppc64le",
     ]
     assert expectation.deployments[0].env == (TOKEN,)
 

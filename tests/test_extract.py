@@ -164,15 +164,15 @@ def test_class_bases_keywords_attributes_and_nested_classes() -> None:
     assert cls.bases == ("Base", "Mixin", "metaclass=Meta")
     assert cls.decorators == ("dataclass(frozen=True)",)
     assert cls.attributes == (
-        Attribute("LIMIT", AttributeScope.CLASS),
+        Attribute("LIMIT", AttributeScope.CLASS, value="10"),
         Attribute("count", AttributeScope.INSTANCE),
         Attribute("flag", AttributeScope.INSTANCE, "bool"),
         Attribute("id", AttributeScope.CLASS, "int"),
-        Attribute("note", AttributeScope.CLASS, "str"),
+        Attribute("note", AttributeScope.CLASS, "str", value="''"),
         Attribute("total", AttributeScope.INSTANCE),
     )
     assert [nested.name for nested in cls.classes] == ["Status"]
-    assert cls.classes[0].attributes == (Attribute("OPEN", AttributeScope.CLASS),)
+    assert cls.classes[0].attributes == (Attribute("OPEN", AttributeScope.CLASS, value="'open'"),)
 
 
 def test_module_variables_with_annotations_and_unpacking() -> None:

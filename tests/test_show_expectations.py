@@ -47,6 +47,7 @@ deployments:
         pythons:
           - version: "3.12"
             interpreter: CPython
+            modules: []
 """
 
 
@@ -89,7 +90,7 @@ def test_inferred_and_contract_expectations_read_like_code(tmp_path: Path) -> No
         #       instance attribute headers: dict
         #       def send(request, *, stream=False)
         #     def get(url: str, params=None, **kwargs) -> Response
-        #     deployment: x86_64 linux cpython 3.12
+        #     deployment: x86_64 linux CPython 3.12
         """
     )
 

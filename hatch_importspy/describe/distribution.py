@@ -30,7 +30,7 @@ import gc
 import hashlib
 import os
 import sys
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -243,6 +243,47 @@ def build_environment_resolver(requires: Sequence[str]) -> Callable[[str], str |
         return resolver(module)
 
     return resolve
+
+
+def module_owner_resolver(
+    base: Callable[[str], str | None],
+    file_owners: Callable[[], Mapping[str, str]] | None = None,
+) -> Callable[[str], str | None]:
+    """``base`` (top-level name -> distribution), made right for submodules when several
+    distributions install one top-level name: a dotted module is credited to the distribution
+    whose RECORD lists the module's own file (``importspy/policy.py`` of ``importspy``, not
+    ``hatch-importspy``, which ships ``importspy/__main__.py`` beside it).  Only when no
+    installed distribution lists that file does the top-level answer stand.  ``file_owners``
+    (relative path -> distribution) defaults to the RECORDs of the running environment."""
+    owners: Mapping[str, str] | None = None
+
+    def resolve(module: str) -> str | None:
+        nonlocal owners
+        if "." in module:
+            if owners is None:
+                owners = (file_owners or _file_owners)()
+            path = module.replace(".", "/")
+            for candidate in (f"{path}.py", f"{path}/__init__.py"):
+                if candidate in owners:
+                    return owners[candidate]
+        return base(module.partition(".")[0])
+
+    return resolve
+
+
+def _file_owners() -> dict[str, str]:
+    """Relative path of every installed ``.py`` file -> the distribution that installed it (the
+    first found on the path, as imported)."""
+    from importlib.metadata import distributions
+
+    owners: dict[str, str] = {}
+    for distribution in distributions():
+        name = distribution.metadata["Name"]
+        for file in distribution.files or ():
+            text = str(file).replace("\\", "/")
+            if name and text.endswith(".py"):
+                owners.setdefault(text, name)
+    return owners
 
 
 def _packages_distributions() -> dict[str, list[str]]:

@@ -427,6 +427,7 @@ class _Scope:
         annotation_text = _text(annotation)
         aliased = self.aliased(value) if annotation is None else None
         for target in targets:
+            literal = literal_text(value) if isinstance(target, ast.Name) else None
             for name in _target_names(target):
                 if name == "__all__" and not self.in_class:
                     self.all = _string_list(value)
@@ -437,10 +438,10 @@ class _Scope:
                     definition = replace(aliased, name=name, conditional=conditional, line=line)
                 elif self.in_class:
                     definition = Attribute(
-                        name, AttributeScope.CLASS, annotation_text, conditional, line
+                        name, AttributeScope.CLASS, annotation_text, conditional, line, literal
                     )
                 else:
-                    definition = Variable(name, annotation_text, conditional, line)
+                    definition = Variable(name, annotation_text, conditional, line, literal)
                 self.bind(definition, conditional=conditional)
 
     def aliased(self, value: ast.expr | None) -> Function | Class | None:
@@ -551,3 +552,17 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         for case in getattr(statement, "cases", ()):
             nested.extend(case.body)
         stack.extend(reversed(nested))
+
+
+def literal_text(value: ast.expr | None) -> str | None:
+    """``value`` as Python literal text when ``ast.literal_eval`` reads it (what ImportSpy can
+    compare without running the module), else ``None``."""
+    if value is None:
+        return None
+    try:
+        evaluated = ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    if evaluated is None or isinstance(evaluated, (bool, int, float, str)):
+        return repr(evaluated)
+    return ast.unparse(value)

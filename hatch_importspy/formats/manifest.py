@@ -42,6 +42,7 @@ from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats import entry_points as entry_points_format
 from hatch_importspy.formats.bindings import BINDINGS_KEY, bindings_from_data, bindings_to_data
 from hatch_importspy.formats.paths import unsafe_path_problem
+from hatch_importspy.formats.policy_data import policy_from_data, policy_to_data
 from hatch_importspy.limits import CLASS_NESTING, INTEGER, MANIFEST_BYTES, MANIFEST_ENTRIES
 from hatch_importspy.model import (
     SCHEMA_VERSION,
@@ -107,6 +108,7 @@ def _function_data(function: Function) -> Data:
 def _variable_data(variable: Variable) -> Data:
     data: Data = {"name": variable.name}
     _put(data, "annotation", variable.annotation)
+    _put(data, "value", variable.value)
     _put(data, "conditional", variable.conditional, False)
     _put(data, "line", variable.line, 0)
     return data
@@ -115,6 +117,7 @@ def _variable_data(variable: Variable) -> Data:
 def _attribute_data(attribute: Attribute) -> Data:
     data: Data = {"name": attribute.name, "scope": attribute.scope.value}
     _put(data, "annotation", attribute.annotation)
+    _put(data, "value", attribute.value)
     _put(data, "conditional", attribute.conditional, False)
     _put(data, "line", attribute.line, 0)
     return data
@@ -181,6 +184,11 @@ def _deployment_data(deployment: Deployment) -> Data:
     _put(data, "pythons", deployment.pythons)
     _put(data, "interpreters", deployment.interpreters)
     _put(data, "modules", deployment.modules)
+    _put(data, "env_values", [list(pair) for pair in deployment.env_values], [])
+    _put(data, "secrets", deployment.secrets)
+    _put(data, "names", [_expected_name_data(n) for n in deployment.names], [])
+    _put(data, "version", deployment.version)
+    _put(data, "exact", deployment.exact, False)
     return data
 
 
@@ -191,6 +199,10 @@ def _expectation_data(expectation: Expectation) -> Data:
     _put(data, "deployments", [_deployment_data(d) for d in expectation.deployments], [])
     _put(data, "optional", expectation.optional, False)
     _put(data, "unmet_at_build", expectation.unmet_at_build, False)
+    _put(data, "version", expectation.version)
+    _put(data, "filename", expectation.filename)
+    if expectation.policy is not None:
+        data["policy"] = policy_to_data(expectation.policy)
     return data
 
 
@@ -395,6 +407,7 @@ class _Reader:
             annotation=self.optional_string(data, "annotation", where),
             conditional=self.boolean(data, "conditional", where),
             line=self.integer(data, "line", where),
+            value=self.optional_string(data, "value", where),
         )
 
     def attribute(self, data: Mapping[str, Any], where: str) -> Attribute:
@@ -404,6 +417,7 @@ class _Reader:
             annotation=self.optional_string(data, "annotation", where),
             conditional=self.boolean(data, "conditional", where),
             line=self.integer(data, "line", where),
+            value=self.optional_string(data, "value", where),
         )
 
     def cls(self, data: Mapping[str, Any], where: str) -> Class:
@@ -515,7 +529,21 @@ class _Reader:
             pythons=self.strings(data, "pythons", where),
             interpreters=self.strings(data, "interpreters", where),
             modules=self.strings(data, "modules", where),
+            env_values=tuple(
+                self.pair(v, f"{where}.env_values") for v in data.get("env_values", [])
+            ),
+            secrets=self.strings(data, "secrets", where),
+            names=self.items(data, "names", where, self.expected_name),
+            version=self.optional_string(data, "version", where),
+            exact=self.boolean(data, "exact", where),
         )
+
+    def pair(self, value: Any, where: str) -> tuple[str, str]:
+        if not (
+            isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
+        ):
+            raise self.fail(where, "expected a [name, value] pair of strings")
+        return (value[0], value[1])
 
     def expectation(self, data: Mapping[str, Any], where: str) -> Expectation:
         return Expectation(
@@ -526,6 +554,13 @@ class _Reader:
             deployments=self.items(data, "deployments", where, self.deployment),
             optional=self.boolean(data, "optional", where),
             unmet_at_build=self.boolean(data, "unmet_at_build", where),
+            version=self.optional_string(data, "version", where),
+            filename=self.optional_string(data, "filename", where),
+            policy=None
+            if data.get("policy") is None
+            else policy_from_data(
+                self.mapping(data["policy"], f"{where}.policy"), f"{where}.policy", self.fail
+            ),
         )
 
     def entry_points(self, data: Mapping[str, Any]) -> tuple[EntryPoint, ...] | None:

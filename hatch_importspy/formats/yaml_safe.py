@@ -30,24 +30,26 @@ def load_documents(
     depth: int = YAML_DEPTH,
     nodes: int = YAML_NODES,
     invalid: Callable[[str], str] = str,
+    loader: type[yaml.SafeLoader] = yaml.SafeLoader,
 ) -> list[Any]:
     """Every document of a YAML stream, each checked before it is constructed.
 
     ``aliases=False`` refuses any alias (for formats whose writer never uses them); otherwise the
     documents' size with every alias expanded must stay within ``nodes``.  ``invalid`` words
-    the parser's problem for the message (each format has its own spelling).
+    the parser's problem for the message (each format has its own spelling).  ``loader`` picks
+    the scalar rules (:class:`~hatch_importspy.formats.yaml12.CoreSchemaLoader` for YAML 1.2).
     """
     documents: list[Any] = []
     budget = [nodes]
-    loader: yaml.SafeLoader | None = None
+    reader: yaml.SafeLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)  # refuses a NUL or other unprintable character already
-        while loader.check_node():
-            node = loader.get_node()
+        reader = loader(text)  # refuses a NUL or other unprintable character already
+        while reader.check_node():
+            node = reader.get_node()
             if node is None:
                 break
             _check(node, source=source, error=error, aliases=aliases, depth=depth, budget=budget)
-            documents.append(loader.construct_document(node))
+            documents.append(reader.construct_document(node))
     except yaml.YAMLError as problem:
         mark = getattr(problem, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
@@ -58,8 +60,8 @@ def load_documents(
     except ValueError as problem:  # an integer past the interpreter's digit limit, say
         raise error(f"{source}: a value cannot be read: {str(problem).splitlines()[0]}") from None
     finally:
-        if loader is not None:
-            loader.dispose()
+        if reader is not None:
+            reader.dispose()
     return documents
 
 
@@ -70,10 +72,13 @@ def load_one(
     error: type[UnusableInputError] = UnusableInputError,
     aliases: bool = True,
     invalid: Callable[[str], str] = str,
+    loader: type[yaml.SafeLoader] = yaml.SafeLoader,
 ) -> Any:
     """The single document of ``text`` (``None`` when empty), checked as
     :func:`load_documents` checks it."""
-    documents = load_documents(text, source=source, error=error, aliases=aliases, invalid=invalid)
+    documents = load_documents(
+        text, source=source, error=error, aliases=aliases, invalid=invalid, loader=loader
+    )
     if len(documents) > 1:
         raise error(f"{source}: expected one YAML document, found {len(documents)}")
     return documents[0] if documents else None

@@ -103,6 +103,7 @@ class ExpectationChecker:
                     distribution=distribution,
                     provider_version=self._provider_version(expectation),
                     facts=self._facts,
+                    installed=self._versions,
                 )
             )
         return findings
@@ -120,12 +121,21 @@ class ExpectationChecker:
                 return None
         except SourceError:
             return None
-        owner = self._owner(top_level(expectation.module))
+        owner = self._owner(expectation.module)
         return None if owner is None else self._versions.get(canonicalize_name(owner))
 
-    def _owner(self, name: str) -> str | None:
-        """The distribution that installed the top-level module ``name`` (the first one found
-        on the path, as imported), ``None`` when absent, a namespace, or owned by none."""
+    def _owner(self, module: str) -> str | None:
+        """The distribution that installed ``module``: the owner of the module's own file when
+        it has one (two distributions may share a top-level name: ``importspy/__main__.py`` of
+        one beside ``importspy/__init__.py`` of another), else of its top-level module (the
+        first one found on the path, as imported); ``None`` when absent, a namespace, or owned
+        by none."""
+        own = self._module_files(module) if "." in module else []
+        for path in own:
+            owners = self._records.owners_of(path)
+            if owners:
+                return owners[0]
+        name = top_level(module)
         if name not in self._owners:
             self._owners[name] = None
             for path in self._top_level_files(name):
@@ -134,6 +144,18 @@ class ExpectationChecker:
                     self._owners[name] = owners[0]
                     break
         return self._owners[name]
+
+    def _module_files(self, module: str) -> list[Path]:
+        """The source file of a submodule in the first site directory that has one."""
+        parts = module.split(".")
+        for directory in self._directories:
+            for candidate in (
+                directory.joinpath(*parts[:-1], f"{parts[-1]}.py"),
+                directory.joinpath(*parts, "__init__.py"),
+            ):
+                if candidate.is_file():
+                    return [candidate]
+        return []
 
     def _top_level_files(self, name: str) -> list[Path]:
         for directory in self._directories:

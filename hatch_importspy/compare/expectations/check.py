@@ -1,20 +1,26 @@
 """The entry point: one expectation against the installed modules, every finding in order.
 
-Deployments come first (ISP106), then the module itself (ISP408 when it cannot be described,
-ISP403 when it is absent), then each expected name.
+Deployments and the contract's runtime policy come first (ISP106, ISP101-ISP105), then the
+module itself (ISP408 when it cannot be described, ISP403 when it is absent), then each expected
+name, the module version, the structure of the deployment that runs, and the contract's
+dependency rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from hatch_importspy.compare.expectations.collector import FindingCollector
-from hatch_importspy.compare.expectations.deployments import check_deployments
+from hatch_importspy.compare.expectations.contract_checks import check_version
+from hatch_importspy.compare.expectations.deployments import check_chosen, matching_deployments
 from hatch_importspy.compare.expectations.lookup import ModuleCache, ModuleLookup
 from hatch_importspy.compare.expectations.names import NameCheck
+from hatch_importspy.compare.expectations.policy import check_dependencies, check_runtime
 from hatch_importspy.compare.expectations.resolve import Resolver
 from hatch_importspy.errors import SourceError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
-from hatch_importspy.model import Expectation
+from hatch_importspy.model import Deployment, Expectation
 
 
 def expectation_findings(
@@ -24,19 +30,26 @@ def expectation_findings(
     distribution: str,
     provider_version: str | None,
     facts: EnvironmentFacts | None,
+    installed: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """Every way the installed modules fall short of ``expectation``.
 
     ``distribution`` is the consumer (it owns the findings); ``provider_version`` is the installed
     version of ``expectation.distribution``, ``None`` when that distribution is not installed or
-    unknown; ``facts`` is the environment for a contract's ``deployments`` (``None`` skips them).
+    unknown; ``facts`` is the environment for a contract's ``deployments`` and ``runtime``
+    (``None`` skips them); ``installed`` maps canonical distribution names to installed versions,
+    for a contract's ``dependencies`` rules.
     An inferred module that cannot be found is reported only when its provider is installed: an
     absent provider is a requirement finding (ISP401) or an optional dependency, not drift.
     """
     collector = FindingCollector(expectation, distribution)
     modules = ModuleCache(lookup)
+    chosen: list[Deployment] = []
     if facts is not None and expectation.deployments:
-        check_deployments(collector, modules, facts)
+        chosen = matching_deployments(collector, modules, facts)
+    policy = expectation.policy
+    if facts is not None and policy is not None:
+        check_runtime(collector, policy, facts)
     try:
         provided = modules.module(expectation.module)
     except SourceError as error:
@@ -58,9 +71,21 @@ def expectation_findings(
         elif expectation.origin != "inferred" or provider_version is not None:
             _module_missing(collector, provider_version)
         return collector.findings
-    names = NameCheck(collector, Resolver(modules))
+    resolver = Resolver(modules)
+    names = NameCheck(collector, resolver)
     for name in expectation.names:
         names.name(provided, name)
+    check_version(collector, expectation.version, provided)
+
+    def structure(deployment: Deployment, into: FindingCollector) -> None:
+        for name in deployment.names:
+            NameCheck(into, resolver).name(provided, name)
+        check_version(into, deployment.version, provided)
+
+    if chosen and facts is not None:
+        check_chosen(collector, chosen, structure, facts)
+    if policy is not None:
+        check_dependencies(collector, policy, provided, installed or {})
     return collector.findings
 
 

@@ -1,10 +1,19 @@
-"""ISP106: does any of a contract's deployments describe the environment under check?
+"""ISP106: which of a contract's deployments describe the environment under check, and do they hold?
 
-A deployment holds when every stated part matches the environment facts: machine, platform,
-Python version, interpreter, environment variables, and the modules it names being installed.
+ImportSpy's deployments are alternatives.  A deployment *matches the host* when its ``arch``,
+``os``, Python ``version`` (equal to the running version: ``3.11.7``, not a ``3.11`` prefix) and
+``interpreter`` (``CPython``, case counts) all fit; no match is ISP106.  Among the matching ones,
+one must also *hold*: its environment variables set (with the stated value; values are never
+printed), its secrets set, and its module structure and ``version`` met by the module.  When none
+holds, the findings of the first matching deployment are reported.
+
+Manifests written before these rules (modules that must be installed, interpreters in lower
+case, Python versions as prefixes) keep their old meaning.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 
 from packaging.version import InvalidVersion, Version
 
@@ -15,29 +24,77 @@ from hatch_importspy.compare.constraints import (
 )
 from hatch_importspy.compare.expectations.collector import FindingCollector
 from hatch_importspy.compare.expectations.lookup import ModuleCache
+from hatch_importspy.compare.expectations.policy import (
+    environment_holds,
+    importspy_implementation,
+)
 from hatch_importspy.facts import EnvironmentFacts, normalise_machine
+from hatch_importspy.findings import Finding
 from hatch_importspy.model import Deployment
+from hatch_importspy.policy_model import EnvironmentRequirement
 from hatch_importspy.render import deployment_text
 
+StructureCheck = Callable[[Deployment, FindingCollector], None]
+"""Holds a deployment's module structure against the module, into the given collector."""
 
-def check_deployments(
+
+def matching_deployments(
     collector: FindingCollector, modules: ModuleCache, facts: EnvironmentFacts
-) -> None:
-    """Report ISP106 when no deployment of the collector's expectation matches ``facts``."""
+) -> list[Deployment]:
+    """The deployments that fit the host; ISP106 when none does."""
     deployments = collector.expectation.deployments
-    if any(deployment_holds(deployment, facts, modules) for deployment in deployments):
-        return
-    collector.add(
-        "ISP106",
-        None,
-        "no deployment of the contract matches this environment",
-        expected=" | ".join(deployment_text(d) for d in deployments),
-        found=f"{facts.machine} {facts.platform} {facts.implementation} {facts.python_version}",
-    )
+    matching = [d for d in deployments if deployment_holds(d, facts, modules)]
+    if not matching:
+        collector.add(
+            "ISP106",
+            None,
+            "no deployment of the contract matches this environment",
+            expected=" | ".join(deployment_text(d) for d in deployments),
+            found=f"{facts.machine} {facts.platform} {facts.implementation} {facts.python_version}",
+        )
+    return matching
+
+
+def check_chosen(
+    collector: FindingCollector,
+    matching: Sequence[Deployment],
+    structure: StructureCheck,
+    facts: EnvironmentFacts,
+) -> None:
+    """Pass when one matching deployment holds; else report the first one's findings."""
+    first: list[Finding] | None = None
+    for deployment in matching:
+        trial = FindingCollector(collector.expectation, collector.distribution)
+        _environment(trial, deployment, facts)
+        structure(deployment, trial)
+        if not trial.findings:
+            return
+        if first is None:
+            first = trial.findings
+    collector.findings.extend(first or [])
+
+
+def _environment(
+    collector: FindingCollector, deployment: Deployment, facts: EnvironmentFacts
+) -> None:
+    """Names are held against the environment facts (the interpreter under check); values,
+    which facts never carry, against the checking process's environment."""
+    values = [EnvironmentRequirement(n, v) for n, v in deployment.env_values]
+    failing = set(unset_variables(deployment.env, facts))
+    failing.update(r.name for r in values if not environment_holds((r,)))
+    if failing:
+        collector.add(
+            "ISP106",
+            None,
+            "the deployment's environment is not met (values redacted): "
+            + ", ".join(sorted(failing)),
+            expected="set as the deployment states: " + ", ".join(sorted(failing)),
+            found="unset or different",
+        )
 
 
 def deployment_holds(deployment: Deployment, facts: EnvironmentFacts, modules: ModuleCache) -> bool:
-    """Whether every part the deployment states matches; a module that does not parse is absent."""
+    """Whether the deployment fits the host (see the module docstring)."""
     if deployment.machine is not None and normalise_machine(
         deployment.machine
     ) != normalise_machine(facts.machine):
@@ -47,23 +104,29 @@ def deployment_holds(deployment: Deployment, facts: EnvironmentFacts, modules: M
     ):
         return False
     if deployment.pythons and not any(
-        python_version_matches(python, facts.python_version) for python in deployment.pythons
+        python_version_matches(python, facts.python_version, exact=deployment.exact)
+        for python in deployment.pythons
     ):
         return False
-    if deployment.interpreters and facts.implementation.lower() not in {
-        interpreter.lower() for interpreter in deployment.interpreters
-    }:
+    if deployment.interpreters and not _interpreter_matches(deployment, facts):
         return False
-    if unset_variables(deployment.env, facts):
-        return False
+    if deployment.modules and unset_variables(deployment.env, facts):
+        return False  # an old manifest: variables were part of the match
     return all(modules.quiet_module(module) is not None for module in deployment.modules)
 
 
-def python_version_matches(stated: str, actual: str) -> bool:
-    """A contract's Python version against the interpreter's: ``3.11`` matches ``3.11.7``.
+def _interpreter_matches(deployment: Deployment, facts: EnvironmentFacts) -> bool:
+    running = importspy_implementation(facts)
+    if deployment.exact:
+        return running in deployment.interpreters
+    return running.lower() in {stated.lower() for stated in deployment.interpreters}
 
-    A version of release segments only matches every version that starts with those segments; one
-    with a pre-, post- or dev-release part must be equal.
+
+def python_version_matches(stated: str, actual: str, *, exact: bool = False) -> bool:
+    """A contract's Python version against the interpreter's.
+
+    ImportSpy compares the whole version: ``3.11`` does not match ``3.11.7`` (``exact``).  Old
+    manifests meant a release-segment prefix (``3.11`` matching every ``3.11.x``).
     """
     try:
         wanted = Version(stated)
@@ -72,6 +135,6 @@ def python_version_matches(stated: str, actual: str) -> bool:
     found = parse_python_version(actual)
     if found is None:
         return False
-    if wanted.pre is None and wanted.post is None and wanted.dev is None:
-        return found.release[: len(wanted.release)] == wanted.release
-    return found == wanted
+    if exact or wanted.pre is not None or wanted.post is not None or wanted.dev is not None:
+        return found == wanted
+    return found.release[: len(wanted.release)] == wanted.release

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from hatch_importspy.compare.expectations.calls import POSITIONAL, VARIADIC, find_parameter
 from hatch_importspy.compare.expectations.collector import FindingCollector
+from hatch_importspy.compare.expectations.contract_checks import check_decorated, check_value
 from hatch_importspy.compare.expectations.equivalence import (
+    inferred_annotation,
     same_annotation,
     same_base,
     same_default,
@@ -120,6 +122,13 @@ class DetailCheck:
             found=found or "none",
         )
 
+    def value(self, name: str, expected: Variable | Attribute, found: Variable | Attribute) -> None:
+        """Annotation (inferred from a literal when unannotated, as ImportSpy infers it) and
+        ``value`` of a variable or attribute."""
+        annotation = found.annotation or inferred_annotation(found.value)
+        self.annotation(name, "annotation", expected.annotation, annotation)
+        check_value(self.collector, name, expected.value, found)
+
     def cls(self, name: str, expected: Class, found: Found) -> None:
         actual = found.obj
         assert isinstance(actual, Class)
@@ -173,7 +182,7 @@ class DetailCheck:
                     expected=f"{expected.scope.value} attribute",
                     found=f"{obj.scope.value} attribute",
                 )
-            self.annotation(path, "annotation", expected.annotation, obj.annotation)
+            self.value(path, expected, obj)
         elif isinstance(expected, Function):
             if not isinstance(obj, Function):
                 self.collector.add(
@@ -184,7 +193,8 @@ class DetailCheck:
                     found=describe(obj),
                 )
                 return
-            self.signature(path, expected, obj)
+            if check_decorated(self.collector, path, obj):
+                self.signature(path, expected, obj)
         elif not isinstance(obj, Class):
             self.collector.add(
                 "ISP406",

@@ -25,14 +25,15 @@ def same_annotation(wanted: str, found: str | None) -> bool:
 
 
 def same_default(wanted: str, found: str | None) -> bool:
-    """Literal defaults compare by value and type (``1`` is not ``1.0``), others as code."""
+    """Literal defaults compare with Python ``==`` after ``ast.literal_eval`` (``10`` is
+    ``10.0``, as ImportSpy compares them), others as code."""
     if found is None:
         return False
     try:
         left, right = ast.literal_eval(wanted), ast.literal_eval(found)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return normal_annotation(wanted) == normal_annotation(found)
-    return type(left) is type(right) and left == right
+    return bool(left == right)
 
 
 def same_base(wanted: str, present: str) -> bool:
@@ -43,3 +44,21 @@ def same_base(wanted: str, present: str) -> bool:
         normal_annotation(wanted).rpartition(".")[2]
         == normal_annotation(present).rpartition(".")[2]
     )
+
+
+def literal(text: str | None) -> tuple[bool, object]:
+    """``(True, value)`` for literal text ``ast.literal_eval`` reads, else ``(False, None)``."""
+    if text is None:
+        return False, None
+    try:
+        return True, ast.literal_eval(text)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return False, None
+
+
+def inferred_annotation(value: str | None) -> str | None:
+    """The annotation ImportSpy infers for an unannotated literal (``8`` -> ``int``)."""
+    known, evaluated = literal(value)
+    if not known or evaluated is None:
+        return None
+    return type(evaluated).__name__

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from hatch_importspy.compare.expectations.calls import call_problems, callable_parameters
 from hatch_importspy.compare.expectations.collector import FindingCollector
+from hatch_importspy.compare.expectations.contract_checks import check_decorated
 from hatch_importspy.compare.expectations.details import DetailCheck
 from hatch_importspy.compare.expectations.resolve import Found, Missing, Resolver, Unknown
 from hatch_importspy.compare.expectations.wording import article, describe
@@ -65,12 +66,18 @@ class NameCheck:
             return
         for call in expected.calls:
             self.call(expected.name, result, call)
+        contract = self.collector.expectation.origin != "inferred"
+        if (
+            isinstance(result.obj, Function)
+            and contract
+            and expected.kind == "function"
+            and not check_decorated(self.collector, expected.name, result.obj)
+        ):
+            return
         if expected.function is not None and isinstance(result.obj, Function):
             self.details.signature(expected.name, expected.function, result.obj)
-        if expected.variable is not None:
-            self.details.annotation(
-                expected.name, "annotation", expected.variable.annotation, _annotation_of(result)
-            )
+        if expected.variable is not None and isinstance(result.obj, (Variable, Attribute)):
+            self.details.value(expected.name, expected.variable, result.obj)
         if expected.cls is not None and isinstance(result.obj, Class):
             self.details.cls(expected.name, expected.cls, result)
 
@@ -113,10 +120,3 @@ class NameCheck:
                 expected=written,
                 found=f"{join_path(split_path(name)[-1:])}{signature}",
             )
-
-
-def _annotation_of(result: Found) -> str | None:
-    obj = result.obj
-    if isinstance(obj, (Variable, Attribute)):
-        return obj.annotation
-    return None

@@ -1,0 +1,199 @@
+"""ImportSpy 0.5 contracts keep ImportSpy's meaning: YAML 1.2 scalars, literal values compared
+with ``==``, annotations inferred from literals, the module ``version``, decorated functions
+(ISP411), per-deployment structure, environment values and the admission policy."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+import yaml
+
+from hatch_importspy.compare.expectations import expectation_findings
+from hatch_importspy.describe.contracts import ContractError, read_contract
+from hatch_importspy.facts import EnvironmentFacts
+from hatch_importspy.formats.manifest import dumps, loads
+from hatch_importspy.formats.yaml12 import CoreSchemaLoader
+from hatch_importspy.model import SpyModel
+from hatch_importspy.verify.provider_source import provided_module
+
+PROVIDER = """
+from functools import wraps
+import packaging.version
+__version__ = "1.2.0"
+TIMEOUT: int = 10
+X = 8
+MODE = "off"
+COMPUTED = len("abc")
+
+def deco(f):
+    @wraps(f)
+    def inner(*a, **k):
+        return f(*a, **k)
+    return inner
+
+def send(data: bytes, timeout: float = 10.0, *, on: bool = False) -> int:
+    return 0
+
+@deco
+def wrapped(a: int) -> int:
+    return a
+
+class Client:
+    retries = 3
+"""
+
+HOST = EnvironmentFacts(
+    python_version="3.11.7", platform="linux", machine="x86_64", implementation="cpython"
+)
+
+
+def codes(contract: str, *, installed: dict[str, str] | None = None) -> list[str]:
+    """The finding codes of ``contract`` (bound to ``pkg.transport``) against PROVIDER."""
+    document = yaml.load(textwrap.dedent(contract), Loader=CoreSchemaLoader)
+    expectation = read_contract(document, "c.yml", module="pkg.transport")
+    module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
+    findings = expectation_findings(
+        expectation,
+        {"pkg.transport": module}.get,
+        distribution="consumer",
+        provider_version="1.0",
+        facts=HOST,
+        installed=installed or {},
+    )
+    return [finding.code for finding in findings]
+
+
+@pytest.mark.parametrize(
+    ("scalar", "value"),
+    [("off", "off"), ("on", "on"), ("yes", "yes"), ("1e-3", 0.001), ("017", 17), ("~", None)],
+)
+def test_scalars_are_read_by_yaml_1_2_rules(scalar: str, value: object) -> None:
+    assert yaml.load(f"v: {scalar}", Loader=CoreSchemaLoader) == {"v": value}
+
+
+@pytest.mark.parametrize(
+    ("contract", "expected"),
+    [
+        ("variables: [{name: TIMEOUT, value: 10.0}]", []),  # 10 == 10.0, as ImportSpy
+        ("variables: [{name: TIMEOUT, value: 11}]", ["ISP406"]),
+        ("variables: [{name: MODE, value: off}]", []),  # 'off', not False
+        ("variables: [{name: COMPUTED, value: 3}]", ["ISP411"]),  # not a literal
+        ("variables: [{name: X, annotation: int}]", []),  # inferred from 8
+        ("variables: [{name: X, annotation: str}]", ["ISP406"]),
+        (
+            "classes: [{name: Client, attributes: [{type: class, name: retries, value: 4}]}]",
+            ["ISP406"],
+        ),
+        ("functions: [{name: send, arguments: [{name: timeout, value: 10}]}]", []),
+        ("functions: [{name: send, arguments: [{name: on, annotation: bool}]}]", []),
+        ("functions: [{name: wrapped}]", ["ISP411"]),
+        ("version: 1.2.0", []),
+        ('version: "1.3"', ["ISP406"]),
+    ],
+)
+def test_structure_keeps_importspy_meaning(contract: str, expected: list[str]) -> None:
+    assert codes(f"filename: transport.py\n{contract}") == expected
+
+
+def _deployment(body: str, arch: str = "x86_64") -> str:
+    return f"deployments: [{{arch: {arch}, systems: [{{os: linux, {body}}}]}}]"
+
+
+@pytest.mark.parametrize(
+    ("contract", "expected"),
+    [
+        (_deployment("pythons: [{version: '3.11.7', interpreter: CPython, modules: []}]"), []),
+        (_deployment("pythons: [{version: '3.11', modules: []}]"), ["ISP106"]),  # whole versions
+        (_deployment("pythons: [{modules: []}]", arch="aarch64"), ["ISP106"]),
+        (_deployment("pythons: [{modules: [{variables: [{name: NOPE}]}]}]"), ["ISP404"]),
+        (_deployment("pythons: [{modules: [{variables: [{name: X}]}]}]"), []),
+        (
+            "deployments: [{arch: aarch64, systems: [{os: linux, pythons: [{modules: []}]}]}, "
+            "{arch: x86_64, systems: [{os: linux, pythons: [{modules: []}]}]}]",
+            [],
+        ),
+    ],
+)
+def test_deployments_are_alternatives_with_their_own_structure(
+    contract: str, expected: list[str]
+) -> None:
+    assert codes(contract) == expected
+
+
+def test_environment_values_are_compared_and_never_printed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ISPY_MODE", "prod-secret-value")
+    contract = "runtime: {environment: {ISPY_MODE: test}}"
+    document = yaml.load(contract, Loader=CoreSchemaLoader)
+    expectation = read_contract(document, "c.yml", module="pkg.transport")
+    module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
+    (finding,) = expectation_findings(
+        expectation,
+        {"pkg.transport": module}.get,
+        distribution="c",
+        provider_version="1",
+        facts=HOST,
+    )
+    assert finding.code == "ISP105"
+    assert "prod-secret-value" not in repr(finding) and "test" not in (finding.found or "")
+
+
+@pytest.mark.parametrize(
+    ("contract", "expected"),
+    [
+        (
+            "runtime: {python: '>=3.10', os: [linux], architecture: [x86_64], "
+            "implementation: [CPython]}",
+            [],
+        ),
+        ("runtime: {python: '>=3.12'}", ["ISP101"]),
+        ("runtime: {os: [Linux]}", ["ISP102"]),  # exact, as ImportSpy
+        ("runtime: {implementation: [cpython]}", ["ISP104"]),
+        ("dependencies: {packaging: {version: '>=20'}}", []),
+        ("dependencies: {packaging: {version: '>=99'}}", ["ISP402"]),
+        ("dependencies: {packaging: {allowed: false}}", ["ISP406"]),
+        ("dependencies: {requests: {required: true}}", ["ISP401"]),
+        ("dependency_options: {unlisted: deny}", ["ISP406"]),
+    ],
+)
+def test_the_admission_policy_is_checked(contract: str, expected: list[str]) -> None:
+    assert codes(contract, installed={"packaging": "24.0"}) == expected
+
+
+def test_a_contract_with_values_and_policy_survives_the_manifest() -> None:
+    text = """
+    filename: transport.py
+    version: 1.2.0
+    variables: [{name: TIMEOUT, value: 10}]
+    runtime: {python: '>=3.10', environment: {A: null, B: x}}
+    dependencies: {packaging: {version: '>=20'}, 'import:yaml': {allowed: false}}
+    dependency_options: {unlisted: deny}
+    deployments: [{arch: x86_64, systems: [{os: linux, environment: {variables: [{name: M,
+      value: v}], secrets: [S]}, pythons: [{version: '3.11.7', modules: [{version: '2',
+      variables: [{name: X}]}]}]}]}]
+    """
+    document = yaml.load(textwrap.dedent(text), Loader=CoreSchemaLoader)
+    expectation = read_contract(document, "c.yml", module="pkg.transport")
+    model = SpyModel(name="consumer", version="1.0", expects=(expectation,))
+    assert loads(dumps(model), "manifest") == model
+
+
+def test_a_bound_module_must_have_the_contract_filename() -> None:
+    with pytest.raises(ContractError, match=r"'client\.py' is not the file of pkg\.transport"):
+        read_contract({"filename": "client.py"}, "c.yml", module="pkg.transport")
+
+
+def test_a_submodule_is_credited_to_the_distribution_that_installed_its_file() -> None:
+    """Two distributions share the top-level name ``importspy`` (hatch-importspy ships
+    ``importspy/__main__.py`` beside the ImportSpy library); the top-level resolver credits
+    both to one.  The module's own file decides."""
+    from hatch_importspy.describe.distribution import module_owner_resolver
+
+    records = {"importspy/__main__.py": "hatch-importspy", "importspy/policy.py": "importspy"}
+    resolve = module_owner_resolver(lambda top: "hatch-importspy", lambda: records)
+    assert resolve("importspy.policy") == "importspy"
+    assert resolve("importspy.__main__") == "hatch-importspy"
+    assert resolve("importspy.elsewhere") == "hatch-importspy"
