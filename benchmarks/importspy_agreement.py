@@ -36,9 +36,9 @@ from pathlib import Path
 from benchmarks.importspy_corpus import CASES, PROVIDERS, Case
 from hatch_importspy.compare.expectations import expectation_findings
 from hatch_importspy.describe.contracts import ContractError, load_contract
+from hatch_importspy.describe.provider_source import directory_lookup
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import CODES, Finding, Severity
-from hatch_importspy.verify.provider_source import directory_lookup
 
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"

@@ -11,6 +11,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# ImportSpy 0.5's own vocabulary, shared by the contract reader (build time) and the policy
+# check (verify time): the interpreter names it accepts, and its ``os`` names.
+IMPLEMENTATIONS = (
+    "CPython",
+    "PyPy",
+    "Jython",
+    "IronPython",
+    "MicroPython",
+    "Brython",
+    "Pyston",
+    "GraalPython",
+    "RustPython",
+    "Nuitka",
+    "Transcrypt",
+)
+OS_PLATFORM = {"windows": "win32", "linux": "linux", "darwin": "darwin"}
+"""ImportSpy ``os`` name -> ``sys.platform`` prefix."""
+
 
 @dataclass(frozen=True)
 class EnvironmentRequirement:

@@ -12,11 +12,11 @@ import yaml
 
 from hatch_importspy.compare.expectations import expectation_findings
 from hatch_importspy.describe.contracts import ContractError, read_contract
+from hatch_importspy.describe.provider_source import provided_module
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.formats.manifest import dumps, loads
 from hatch_importspy.formats.yaml12 import CoreSchemaLoader
 from hatch_importspy.model import SpyModel
-from hatch_importspy.verify.provider_source import provided_module
 
 PROVIDER = """
 from functools import wraps

@@ -16,7 +16,7 @@ import pytest
 
 from hatch_importspy.compare.expectations import expectation_findings
 from hatch_importspy.describe.contracts import load_contracts
-from hatch_importspy.verify.provider_source import directory_lookup, provided_module
+from hatch_importspy.describe.provider_source import directory_lookup, provided_module
 
 SUBMODULE = '''"""A submodule of a package."""
 __version__ = "2.0"

@@ -20,7 +20,13 @@ from packaging.utils import canonicalize_name
 from hatch_importspy.describe import contract_schema as schema
 from hatch_importspy.describe.contract_reader import StructureReader, join
 from hatch_importspy.model import Deployment
-from hatch_importspy.policy_model import AdmissionPolicy, DependencyRule, EnvironmentRequirement
+from hatch_importspy.policy_model import (
+    IMPLEMENTATIONS,
+    OS_PLATFORM,
+    AdmissionPolicy,
+    DependencyRule,
+    EnvironmentRequirement,
+)
 
 _RULE_DEFAULTS: Mapping[str, object] = {
     "declared": None,
@@ -50,7 +56,7 @@ class RuntimeReader(StructureReader):
         if entry is None:
             return
         os_name = self.choice(entry, "os", where, schema.OPERATING_SYSTEMS)
-        platform = None if os_name is None else schema.OS_PLATFORM[os_name]
+        platform = None if os_name is None else OS_PLATFORM[os_name]
         env, values, secrets = self.environment(
             entry.get("environment"), join(where, "environment")
         )
@@ -59,7 +65,7 @@ class RuntimeReader(StructureReader):
             if spec is None:
                 continue
             version = self.string(spec, "version", place)
-            interpreter = self.choice(spec, "interpreter", place, schema.IMPLEMENTATIONS)
+            interpreter = self.choice(spec, "interpreter", place, IMPLEMENTATIONS)
             names, module_version = self.modules(spec, place)
             yield Deployment(
                 machine=machine,

@@ -15,22 +15,7 @@ from collections.abc import Mapping
 
 ARCHITECTURES = ("x86_64", "aarch64", "arm", "arm64", "i386", "ppc64", "ppc64le", "s390x")
 OPERATING_SYSTEMS = ("windows", "linux", "darwin")
-IMPLEMENTATIONS = (
-    "CPython",
-    "PyPy",
-    "Jython",
-    "IronPython",
-    "MicroPython",
-    "Brython",
-    "Pyston",
-    "GraalPython",
-    "RustPython",
-    "Nuitka",
-    "Transcrypt",
-)
 ATTRIBUTE_TYPES = ("class", "instance")
-OS_PLATFORM = {"windows": "win32", "linux": "linux", "darwin": "darwin"}
-"""ImportSpy ``os`` name -> ``sys.platform`` prefix."""
 
 MODULE_KEYS = ("filename", "version", "variables", "functions", "classes")
 DOCUMENT_KEYS = (

@@ -23,10 +23,15 @@ from packaging.utils import canonicalize_name
 
 from hatch_importspy.compare.expectations.collector import FindingCollector
 from hatch_importspy.compare.provided import ProvidedModule
-from hatch_importspy.describe.contract_schema import IMPLEMENTATIONS, OS_PLATFORM
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import FindingCode
-from hatch_importspy.policy_model import AdmissionPolicy, DependencyRule, EnvironmentRequirement
+from hatch_importspy.policy_model import (
+    IMPLEMENTATIONS,
+    OS_PLATFORM,
+    AdmissionPolicy,
+    DependencyRule,
+    EnvironmentRequirement,
+)
 
 _IMPLEMENTATION = {name.lower(): name for name in IMPLEMENTATIONS}
 
