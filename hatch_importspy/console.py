@@ -10,7 +10,7 @@ exit 2 (:mod:`hatch_importspy.failure`).
 What runs before this function cannot be helped: the script pip or uv generates imports
 ``hatch_importspy`` and this module before it calls :func:`run`, and Python caches their bytecode
 when the installer did not (``pip install --no-compile``, uv's default) and
-``PYTHONDONTWRITEBYTECODE`` is unset.  The README says how to keep even those two files out of
+``PYTHONDONTWRITEBYTECODE`` is unset.  docs/verify.md says how to keep even those two files out of
 an environment under check.
 """
 

@@ -1,6 +1,6 @@
 """Findings: what a comparison reports, and the stable codes that name each kind of finding.
 
-Codes are the user-facing contract (see the README): a code never changes meaning once released.
+Codes are the user-facing contract (docs/codes.md): a code never changes meaning once released.
 Severity is the default one; policies may change it per code.
 """
 

@@ -9,7 +9,7 @@ when every test passed.  An environment that cannot be verified at all (an unrea
 a bad policy file) stops the session at once with pytest's usage-error status; an unexpected
 exception in the plugin (a bug) ends the session with one line and exit status 2, as in
 :mod:`hatch_importspy.failure`.  The plugin's imports cache no bytecode in the environment
-under test (pytest itself imports this module before it runs, see the README).
+under test (pytest itself imports this module before it runs, see docs/verify.md).
 
 Off unless asked for, because pytest loads every installed plugin in every session::
 

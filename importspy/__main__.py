@@ -14,7 +14,7 @@ drop ``__pycache__`` directories into site-packages when pip installed without c
 This file itself is compiled, and its bytecode cached, by ``runpy`` before its first line runs:
 measured on CPython 3.10 to 3.13, ``python -m`` writes ``importspy/__pycache__/__main__.*.pyc``
 whether ``importspy`` is a namespace package or not, unless ``-B`` or ``PYTHONDONTWRITEBYTECODE``
-is given.  Nothing a module can do prevents it, so the README says to run ``python -B -m
+is given.  Nothing a module can do prevents it, so docs/verify.md says to run ``python -B -m
 importspy`` where the verifier is installed in the environment it checks without bytecode.
 """
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's second command runs it: creates .venv-test (once),
 # installs hatch-importspy editable with its dev extra, then runs ruff, ruff format --check,
-# mypy --strict (configured in pyproject.toml) and pytest.  Safe to re-run.
+# mypy --strict (configured in pyproject.toml), `mkdocs build --strict` (the documentation site,
+# built into a temporary directory that is removed afterwards) and pytest.  Safe to re-run.
 # Extra arguments go to pytest, e.g. the fast loop `bash scripts/test.sh -m "not e2e"` (leaves out
 # the tests that build wheels, make venvs or run the CLI; CI runs them all) or `-k verify -x`.
 set -euo pipefail
@@ -25,5 +26,10 @@ echo "== ruff format --check"
 "$bin/ruff" format --check .
 echo "== mypy --strict"
 "$bin/mypy"
+echo "== mkdocs build --strict"
+site="$(mktemp -d)"
+trap 'rm -rf "$site"' EXIT
+NO_MKDOCS_2_WARNING=1 "$bin/python" -m mkdocs build --strict --site-dir "$site"
+rm -rf "$site"
 echo "== pytest"
 "$bin/python" -m pytest "$@"

@@ -1,4 +1,4 @@
-"""End to end: the CI/CD gates, run the way the README recommends.
+"""End to end: the CI/CD gates, run the way docs/ci-cd.md recommends.
 
 The verifier lives in a virtual environment of its own (hatch-importspy and its dependencies
 only) and is pointed at the application's environment with ``--python`` (or ``--path``); the

@@ -26,7 +26,9 @@ from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.verify.policy import load_policy, loads_policy, loads_pyproject_policy
 
 CI = Path(__file__).resolve().parent.parent / "examples" / "ci"
-README = CI.parent.parent / "README.md"
+ROOT = CI.parent.parent
+README = ROOT / "README.md"
+CI_PAGE = ROOT / "docs" / "ci-cd.md"
 
 COMMAND = re.compile(r"python\"? -m importspy (verify|lock)\b(.*)")
 SHELL_END = re.compile(r"&&|\|\||[;|>']")
@@ -207,19 +209,19 @@ def test_sample_policy_is_valid() -> None:
     assert [entry.path for entry in policy.accept] == ["certifi/cacert.pem"]
 
 
-# --------------------------------------------------------------------------- the README
+# ------------------------------------------------------------- the documentation and README
 
 
-def readme_section(heading: str) -> str:
-    """The README's text from ``heading`` to the next heading of level 2 or 3."""
-    text = README.read_text(encoding="utf-8")
+def page_section(heading: str) -> str:
+    """docs/ci-cd.md's text from ``heading`` to the next heading of level 2 or 3."""
+    text = "\n" + CI_PAGE.read_text(encoding="utf-8")
     start = text.index(f"\n{heading}\n") + 1
     following = re.compile(r"^#{2,3} ", re.MULTILINE).search(text, start + len(heading))
     return text[start : following.start() if following else len(text)]
 
 
-def test_readme_stage_commands_are_real_command_lines() -> None:
-    section = readme_section("## Use in CI/CD")
+def test_documented_stage_commands_are_real_command_lines() -> None:
+    section = page_section("# Use in CI/CD")
     rows = re.findall(
         r"^\| (after the build|test stage|before deploy) \|.*\| `([^`]+)`", section, re.M
     )
@@ -233,13 +235,23 @@ def test_readme_stage_commands_are_real_command_lines() -> None:
     assert gate.require_manifest and gate.policy and gate.lock and gate.python
 
 
-def test_readme_policy_examples_are_valid_policies() -> None:
-    section = readme_section("### The policy file")
+def test_documented_policy_examples_are_valid_policies() -> None:
+    section = page_section("## The policy file")
     [yaml_text] = re.findall(r"```yaml\n(.*?)```", section, re.S)
     [toml_text] = re.findall(r"```toml\n(.*?)```", section, re.S)
-    from_yaml = loads_policy(yaml_text, source="README yaml")
-    from_toml = loads_pyproject_policy(toml_text, source="README toml")
+    from_yaml = loads_policy(yaml_text, source="docs yaml")
+    from_toml = loads_pyproject_policy(toml_text, source="docs toml")
     for policy in (from_yaml, from_toml):
         assert policy.require_manifest and policy.allows("Setuptools")
         assert [entry.path for entry in policy.accept] == ["certifi/cacert.pem"]
         assert dict(policy.severities) == {"ISP202": from_yaml.severities["ISP202"]}
+
+
+def test_the_readme_ci_one_liner_is_a_real_command_line() -> None:
+    section = README.read_text(encoding="utf-8").split("\n## In CI\n", 1)[1]
+    [line] = re.findall(r"```bash\n(.*?)\n```", section, re.S)[:1]
+    words = shlex.split(line)
+    assert words[:2] == ["uvx", "hatch-importspy"]
+    args = parse(words[2:])
+    assert args.python and args.strict
+    assert reports_of(args) == {"text": None}

@@ -10,7 +10,8 @@ Python caches the bytecode of the first module it loads -- ``importspy/__main__.
 ``python -m importspy`` (``runpy`` compiles the main module and caches it, on 3.10 to 3.13,
 namespace package or not), ``hatch_importspy/__init__.py`` and ``console.py`` for the console
 script, ``__init__.py`` and ``pytest_plugin.py`` for pytest's plugin loading.  Nothing after that
-writes; ``python -B`` (or ``PYTHONDONTWRITEBYTECODE=1``), as the README says, writes nothing at all.
+writes; ``python -B`` (or ``PYTHONDONTWRITEBYTECODE=1``), as docs/verify.md says, writes nothing
+at all.
 """
 
 from __future__ import annotations

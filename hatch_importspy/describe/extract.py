@@ -3,7 +3,7 @@
 It parses with :mod:`ast` and never imports or runs the code, so describing a package at build time
 and re-describing a modified file at verify time are both safe on untrusted input.
 
-What it describes, and the rules for what static reading cannot know (also in the README):
+What it describes, and the rules for what static reading cannot know (also in docs/design.md):
 
 - A module's names form one namespace: a later *unconditional* binding of a name replaces an earlier
   one, as it would at run time, and ``del NAME`` removes it when it is unconditional or follows

@@ -1,6 +1,6 @@
 """The JSON report: a documented, stable document for programs (``--format json``).
 
-The shape is :data:`JSON_SCHEMA` (JSON Schema draft 2020-12) and is described in the README.
+The shape is :data:`JSON_SCHEMA` (JSON Schema draft 2020-12) and is described in docs/verify.md.
 ``schema`` is bumped on any incompatible change; fields may be added within a schema version.
 Every key is always present (``null`` when it has no value) and every list has a fixed order, so
 two runs over the same environment give the same bytes and consumers never need ``.get``.

@@ -3,7 +3,7 @@
 A pipeline often wants several documents from one run: the text report in its log, SARIF for
 code scanning, JUnit for the test tab.  Running the verifier once per format would check the
 environment several times and could give documents that disagree, so one run renders every
-format asked for from the same result.  The rule (``verify --help`` and the README state it):
+format asked for from the same result.  The rule (``verify --help`` and docs/ci-cd.md state it):
 
 - ``--output-FORMAT FILE`` (``--output-text``, ``--output-json``, ``--output-junit``,
   ``--output-sarif``, ``--output-github``) writes FORMAT to FILE; naming the option is enough to

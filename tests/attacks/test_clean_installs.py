@@ -14,7 +14,7 @@ site-packages, and a real mypyc-compiled wheel from the package index given a ma
     --require-manifest --allow <every distribution without a manifest> --strict``.
 
 Each must exit 0 with no finding of error or warning severity.  Notes are allowed only where
-the README documents them for the case: ``ISP345`` (a vouched file with other hard links) for
+docs/verify.md documents them for the case: ``ISP345`` (a vouched file with other hard links) for
 uv's default hard-link mode, where the other name is uv's cache entry.  Findings about a base
 interpreter's site-packages are the machine's, not the install's; see
 :func:`test_system_site_packages_venv` for what is asserted about them.
@@ -82,7 +82,7 @@ NAMESPACE_PROJECTS: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
 
 UV_HARDLINK_NOTE = "ISP345"
 """uv's default link mode on Linux hard-links every file from its cache: each vouched file has a
-second name there.  The README documents this as a note, never a failure."""
+second name there.  docs/verify.md documents this as a note, never a failure."""
 
 SEVERE = frozenset({"error", "warning"})
 
