@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import sys
 import sysconfig
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -488,7 +489,25 @@ def list_files(
 
 
 def default_site_dirs() -> tuple[Path, ...]:
-    """The running interpreter's purelib and platlib directories that exist, each once."""
+    """Every site directory the running interpreter's ``site`` processes, in ``sys.path`` order.
+
+    Not only purelib and platlib: in a ``--system-site-packages`` virtual environment the base
+    interpreter's site-packages is processed too, and the user site when ``site`` enabled it (its
+    ``.pth`` files and a ``usercustomize`` run at every start, so they are part of what this
+    interpreter executes).  Directories are ordered as ``sys.path`` has them, those not on it
+    last, each once; only directories that exist are listed.
+    """
+    import site
+
     paths = sysconfig.get_paths()
     candidates = [Path(paths[key]) for key in ("purelib", "platlib") if key in paths]
-    return unique_directories(path for path in candidates if path.is_dir())
+    candidates += [Path(path) for path in site.getsitepackages()]
+    if site.ENABLE_USER_SITE:  # None (site did not run) and False both mean: not processed
+        candidates.append(Path(site.getusersitepackages()))
+    on_path = {Path(entry).resolve(): index for index, entry in enumerate(sys.path) if entry}
+
+    def position(path: Path) -> int:
+        return on_path.get(path.resolve(), len(on_path))
+
+    existing = sorted((path for path in candidates if path.is_dir()), key=position)
+    return unique_directories(existing)
