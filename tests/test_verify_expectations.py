@@ -111,6 +111,31 @@ def test_one_parse_of_a_provider_serves_every_consumer(
     assert sorted(parsed) == ["prov/__init__.py", "prov/core.py"]
 
 
+def test_one_missing_name_is_one_finding_across_the_expectations(site: Path) -> None:
+    """``prov.core`` has no ``stop``: used through ``prov`` and through ``prov.core`` (two
+    expectations), it is still one finding; ``halt``, missing too, is another."""
+    through_package = Expectation(
+        module="prov", distribution="prov", names=(ExpectedName("core.stop"),)
+    )
+    direct = Expectation(
+        module="prov.core",
+        distribution="prov",
+        names=(
+            ExpectedName("halt"),
+            ExpectedName("stop", "callable", (CallShape(1, ("now",)),)),
+        ),
+    )
+    consumer(site, "user", through_package, direct)
+
+    (result,) = verify_installed([site], ["user"], FACTS).distributions
+
+    assert place(result) == [
+        ("user", "ISP404", "prov:core.stop"),
+        ("user", "ISP404", "prov.core:halt"),
+    ]
+    assert "used as: core.stop, prov.core.stop(_, now=_)" in result.findings[0].message
+
+
 def provider_finding(site: Path) -> tuple[str, str | None, str | None]:
     consumer(site, "user", dataclasses.replace(run_call("retries"), module="prov.core"))
     (distribution,) = verify_installed([site], ["user"], FACTS).distributions

@@ -61,8 +61,13 @@ def mark_unmet_at_build(
         if version is None:
             marked.append(expectation)
             continue
-        findings = expectation_findings(
-            expectation, lookup, distribution="", provider_version=version, facts=None
+        findings = expectation_findings(  # one finding per use: each use is marked
+            expectation,
+            lookup,
+            distribution="",
+            provider_version=version,
+            facts=None,
+            per_cause=False,
         )
         unmet = {f.object for f in findings if f.code in _UNMET}
         if not unmet:

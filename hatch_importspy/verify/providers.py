@@ -89,24 +89,27 @@ class ExpectationChecker:
 
     def findings(self, distribution: str, expects: Sequence[Expectation]) -> list[Finding]:
         """Every way the installed providers fall short of ``distribution``'s expectations."""
-        from hatch_importspy.compare.expectations import expectation_findings  # expects only
+        from hatch_importspy.compare.expectations import (  # expects only
+            expectation_collector,
+            one_per_cause,
+        )
 
-        findings: list[Finding] = []
         if self._providers is not None:
             for expectation in expects:
                 self._providers.hint(expectation.module, expectation.distribution)
-        for expectation in expects:
-            findings.extend(
-                expectation_findings(
-                    expectation,
-                    self._lookup,
-                    distribution=distribution,
-                    provider_version=self._provider_version(expectation),
-                    facts=self._facts,
-                    installed=self._versions,
-                )
+        # One finding per missing name across all the expectations: ``from x import api`` and
+        # ``import x.api`` both break when x.api loses fetch, and that is one problem.
+        return one_per_cause(
+            expectation_collector(
+                expectation,
+                self._lookup,
+                distribution=distribution,
+                provider_version=self._provider_version(expectation),
+                facts=self._facts,
+                installed=self._versions,
             )
-        return findings
+            for expectation in expects
+        )
 
     def _provider_version(self, expectation: Expectation) -> str | None:
         """The installed version of the module's provider, ``None`` when it is not installed.
