@@ -197,6 +197,37 @@ def test_an_unnamed_provider_that_is_not_installed_is_no_drift(tmp_path: Path) -
     assert place(*result.distributions) == []
 
 
+def test_a_provider_guessed_from_requires_dist_is_held_to_only_once_confirmed(site: Path) -> None:
+    """The manifest guessed the provider by name (``Requires-Dist``), and the guess is installed.
+    A module it does not have is a wrong guess, not a module it dropped: no ISP403.  The
+    installed files decide instead: ``prov`` does own the top-level package, so its missing
+    submodule is drift, credited to ``prov`` whatever was guessed."""
+    install(site, "python-other", "1.0", {"python_other/__init__.py": b""})
+
+    def guessed(module: str, provider: str) -> Expectation:
+        return Expectation(
+            module=module,
+            distribution=provider,
+            distribution_from_requires=True,
+            names=(ExpectedName("thing"),),
+        )
+
+    consumer(
+        site,
+        "user",
+        guessed("other", "python-other"),
+        guessed("prov.gone", "prov"),
+        guessed("prov.lost", "python-other"),
+    )
+
+    (result,) = verify_installed([site], ["user"], FACTS).distributions
+
+    assert [(f.code, f.object, f.expected, f.found) for f in result.findings] == [
+        ("ISP403", "prov.gone", "module prov.gone from prov", "prov 2.0 installed, without it"),
+        ("ISP403", "prov.lost", "module prov.lost", "not installed"),
+    ]
+
+
 def test_deployments_are_held_against_the_facts(site: Path) -> None:
     contract = Expectation(
         module="prov.core",
