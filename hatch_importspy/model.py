@@ -279,6 +279,10 @@ class Expectation:
     module: str
     distribution: str | None = None
     """The distribution expected to provide the module, when known (canonical name)."""
+    distribution_from_requires: bool = False
+    """:attr:`distribution` is a ``Requires-Dist`` entry named like the module, not a
+    distribution seen installing it: a guess, which ``verify`` holds the module to only once the
+    environment confirms it (see :func:`~hatch_importspy.describe.infer.requirement_resolver`)."""
     origin: str = "inferred"
     """``inferred``, or the contract file (relative to the project root) that stated it."""
     names: tuple[ExpectedName, ...] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import shutil
 import textwrap
 from collections.abc import Mapping
@@ -15,7 +16,9 @@ import yaml
 from hatch_importspy.compare.expectations import (
     ModuleLookup,
     call_problems,
+    expectation_collector,
     expectation_findings,
+    one_per_cause,
     python_version_matches,
 )
 from hatch_importspy.compare.provided import ImportBinding, ProvidedModule
@@ -796,3 +799,106 @@ def test_no_matching_deployment_is_one_environment_finding() -> None:
 )
 def test_python_versions_match_by_release_prefix(stated: str, actual: str, matches: bool) -> None:
     assert python_version_matches(stated, actual) is matches
+
+
+FETCHING_CONSUMER = """
+from spyprov import api
+
+
+def run(url):
+    api.fetch(url, timeout=5)
+    api.parse(url)
+    api.gone(url)
+    return api.fetch(url).json
+"""
+
+
+def spyprov_site(root: Path, api: str) -> Path:
+    """A provider ``spyprov`` whose ``spyprov.api`` module is ``api``."""
+    package = root / "spyprov"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "api.py").write_text(textwrap.dedent(api))
+    return root
+
+
+def test_one_missing_name_is_one_finding_listing_every_use_it_breaks(tmp_path: Path) -> None:
+    """``fetch`` is called with a keyword and through ``fetch().json``: one cause, one finding;
+    ``gone``, also removed, is an independent cause and stays a finding of its own."""
+    (expectation,) = infer_expectations(
+        {"consumer": ast.parse(FETCHING_CONSUMER)},
+        own_top_level={"consumer"},
+        distribution_of={"spyprov": "spyprov"}.get,
+    )
+    lookup = directory_lookup([spyprov_site(tmp_path, "def parse(text):\n    pass\n")])
+
+    findings = expectation_findings(
+        expectation, lookup, distribution="consumer", provider_version="2.0", facts=None
+    )
+
+    assert [(f.code, f.object) for f in findings] == [
+        ("ISP404", "spyprov:api.fetch"),
+        ("ISP404", "spyprov:api.gone"),
+    ]
+    assert findings[0].message == (
+        "api.fetch is missing: spyprov.api has no fetch, "
+        "used as: api.fetch(_), api.fetch(_, timeout=_), api.fetch().json "
+        "(expected by the package's code)"
+    )
+    assert findings[1].message == (
+        "api.gone is missing: spyprov.api has no gone (expected by the package's code)"
+    )
+    per_use = expectation_findings(
+        expectation,
+        lookup,
+        distribution="consumer",
+        provider_version="2.0",
+        facts=None,
+        per_cause=False,
+    )
+    assert [f.object for f in per_use] == [
+        "spyprov:api.fetch",
+        "spyprov:api.fetch().json",
+        "spyprov:api.gone",
+    ]
+
+
+def test_uses_of_one_missing_name_fold_across_modules_and_keep_their_age(tmp_path: Path) -> None:
+    """``from spyprov import api`` and ``import spyprov.api`` reach one ``fetch``; a use the build
+    already lacked folds into an ISP409 of its own, not into the drift."""
+    source = FETCHING_CONSUMER + "\nimport spyprov.api\nspyprov.api.fetch(1, 2)\n"
+    expectations = infer_expectations(
+        {"consumer": ast.parse(source)},
+        own_top_level={"consumer"},
+        distribution_of={"spyprov": "spyprov"}.get,
+    )
+    lookup = directory_lookup([spyprov_site(tmp_path, "def parse(text):\n    pass\n")])
+
+    def collected(expects: tuple[Expectation, ...]) -> list[tuple[str, str | None, str]]:
+        collectors = [
+            expectation_collector(
+                e, lookup, distribution="consumer", provider_version="2.0", facts=None
+            )
+            for e in expects
+        ]
+        return [(f.code, f.object, f.message) for f in one_per_cause(collectors)]
+
+    suffix = " (expected by the package's code)"
+    assert collected(expectations) == [
+        (
+            "ISP404",
+            "spyprov:api.fetch",
+            "api.fetch is missing: spyprov.api has no fetch, used as: api.fetch(_), "
+            "api.fetch(_, timeout=_), api.fetch().json, spyprov.api.fetch(_, _)" + suffix,
+        ),
+        ("ISP404", "spyprov:api.gone", "api.gone is missing: spyprov.api has no gone" + suffix),
+    ]
+    first, second = expectations
+    latent = dataclasses.replace(
+        second, names=tuple(dataclasses.replace(n, unmet_at_build=True) for n in second.names)
+    )
+    assert [row[:2] for row in collected((first, latent))] == [
+        ("ISP404", "spyprov:api.fetch"),
+        ("ISP404", "spyprov:api.gone"),
+        ("ISP409", "spyprov.api:fetch"),
+    ]

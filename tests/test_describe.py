@@ -22,6 +22,7 @@ from hatch_importspy.describe.distribution import (
 )
 from hatch_importspy.describe.extract import extract_structure
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats import manifest
 from hatch_importspy.model import (
     CallShape,
     EnvironmentConstraints,
@@ -431,5 +432,43 @@ def test_the_build_environment_is_asked_only_when_a_name_needs_resolving(
     monkeypatch.setattr(describe_module, "_packages_distributions", installed)
     resolve = build_environment_resolver(["requests"])
     assert calls == []
-    assert (resolve("yaml"), resolve("requests"), resolve("other")) == ("pyyaml", "requests", None)
+    # ``requests`` is not installed: describe_distribution tries the Requires-Dist names for it.
+    assert (resolve("yaml"), resolve("requests"), resolve("other")) == ("pyyaml", None, None)
     assert calls == [1]
+
+
+def test_providers_the_build_cannot_see_are_attributed_to_requirements_named_alike(
+    tmp_path: Path,
+) -> None:
+    """An isolated build has only ``requests`` installed; ``yaml`` and ``dateutil`` are the
+    ``PyYAML`` and ``python-dateutil`` requirements by name, a guess the manifest keeps as one;
+    ``helpers`` matches no requirement and stays unknown."""
+    source = tmp_path / "app.py"
+    source.write_text(
+        "import dateutil.parser\nimport helpers\nimport requests\nimport yaml\n\n\n"
+        "def f():\n"
+        "    return dateutil.parser.parse(requests.get(yaml.safe_load('')), helpers.x)\n"
+    )
+    contract = Expectation(module="yaml", origin="contracts/yaml.yml")
+    model = describe_distribution(
+        [("app/__init__.py", source)],
+        name="app",
+        version="1.0",
+        requires=("python-dateutil>=2.8", "PyYAML; extra == 'yaml'", "requests"),
+        options=ImportSpyOptions(),
+        distribution_of={"requests": "requests"}.get,
+        contracts=(contract,),
+    )
+
+    rows = [
+        (e.module, e.origin, e.distribution, e.distribution_from_requires) for e in model.expects
+    ]
+    assert rows == [
+        ("dateutil.parser", "inferred", "python-dateutil", True),
+        ("helpers", "inferred", None, False),
+        ("requests", "inferred", "requests", False),
+        ("yaml", "inferred", "pyyaml", True),
+        ("yaml", "contracts/yaml.yml", "pyyaml", True),
+    ]
+    assert manifest.loads(manifest.dumps(model), "app") == model
+    assert "distribution_from_requires: true" in manifest.dumps_yaml(model)

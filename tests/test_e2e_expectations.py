@@ -323,11 +323,14 @@ def with_provider(
 
 
 def test_the_consumer_manifest_records_what_its_code_uses(consumer_wheel: Path) -> None:
+    # The isolated build has no spyprov installed: its Requires-Dist entry, named like the
+    # module, is recorded as the provider, and as a guess.
     provider = "spyprov"
     assert embedded_model(consumer_wheel).expects == (
         Expectation(
             module="spyprov",
             distribution=provider,
+            distribution_from_requires=True,
             names=(
                 ExpectedName("Client", "callable", (CallShape(1, ("secure",)),)),
                 ExpectedName("Client().get", "callable", (CallShape(1, ("params",)),)),
@@ -340,6 +343,7 @@ def test_the_consumer_manifest_records_what_its_code_uses(consumer_wheel: Path) 
         Expectation(
             module="spyprov.api",
             distribution=provider,
+            distribution_from_requires=True,
             names=(ExpectedName("Legacy", "callable", (CallShape(0),)),),
         ),
     )
@@ -401,14 +405,14 @@ def test_show_prints_the_expectations_as_calls_are_written(
     comments = [line for line in completed.stdout.splitlines() if line.startswith("#")]
     assert comments == [
         "# expects, as the code uses it (verify holds each line against the installed provider):",
-        "#   spyprov (spyprov; inferred from the code)",
+        "#   spyprov (provider spyprov (from Requires-Dist); inferred from the code)",
         "#     Client(_, secure=_)",
         "#     Client().get(_, params=_)",
         "#     api",
         "#     api.fetch(_, _)",
         "#     api.parse(_)",
         "#     connect(_, timeout=_)",
-        "#   spyprov.api (spyprov; inferred from the code)",
+        "#   spyprov.api (provider spyprov (from Requires-Dist); inferred from the code)",
         "#     Legacy()",
     ]
     # The comments leave the document what it is: the manifest.

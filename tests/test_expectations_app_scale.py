@@ -4,6 +4,7 @@ already unmet at build, and star imports resolved the way Python binds names."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import textwrap
 
 import pytest
@@ -131,6 +132,19 @@ def test_a_missing_module_already_missing_at_build_is_a_latent_bug() -> None:
     )
     assert marked.unmet_at_build
     assert [r[0] for r in check(marked, lookup_of({"prov": ""}, packages=("prov",)))] == ["ISP409"]
+
+
+def test_a_module_missing_from_a_provider_guessed_by_name_is_not_marked() -> None:
+    """The provider was guessed from ``Requires-Dist`` and the guess is installed at build, but
+    has no such module: likely a wrong guess, not a latent bug; its names still are held."""
+    guessed = dataclasses.replace(
+        inferred("prov.gone", uses("run")), distribution_from_requires=True
+    )
+    built_against = lookup_of({"prov": ""}, packages=("prov",))
+    assert mark_unmet_at_build([guessed], built_against, lambda _: "1") == (guessed,)
+    present = dataclasses.replace(inferred("prov", uses("stop")), distribution_from_requires=True)
+    (marked,) = mark_unmet_at_build([present], built_against, lambda _: "1")
+    assert [(n.name, n.unmet_at_build) for n in marked.names] == [("stop", True)]
 
 
 STAR_SOURCE = "def run(task, extra): ...\n"

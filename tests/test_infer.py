@@ -9,9 +9,11 @@ import pytest
 
 from hatch_importspy.describe.infer import (
     ExpectationRecorder,
+    attribute_to_requirements,
     distribution_resolver,
     imports_nothing_external,
     infer_expectations,
+    requirement_resolver,
     uses_of,
 )
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, join_path, split_path
@@ -436,7 +438,7 @@ def test_unknown_distributions_are_none_and_known_ones_canonical() -> None:
     ]
 
 
-def test_distribution_resolver_prefers_requirements_then_falls_back_to_names() -> None:
+def test_distribution_resolver_prefers_requirements_among_the_installed() -> None:
     resolve = distribution_resolver(
         ["PyYAML>=6", "Requests[socks]; python_version>'3'", "not a requirement !"],
         {"yaml": ["PyYAML"], "google": ["protobuf", "Google-Auth", "PyYAML"], "six": ["six"]},
@@ -444,7 +446,7 @@ def test_distribution_resolver_prefers_requirements_then_falls_back_to_names() -
     assert resolve("yaml") == "pyyaml"
     assert resolve("google") == "pyyaml"
     assert resolve("six") == "six"
-    assert resolve("requests") == "requests"
+    assert resolve("requests") is None  # not installed: left to requirement_resolver
     assert resolve("missing") is None
     assert distribution_resolver([], {"google": ["protobuf", "Google-Auth"]})("google") == (
         "google-auth"
@@ -524,3 +526,42 @@ def test_the_shortcut_never_changes_what_is_recorded() -> None:
         tree = ast.parse(source)
         walked = uses_of(tree, own_top_level={"pkg"})
         assert uses_of(tree, own_top_level={"pkg"}, source=source.encode()) == walked
+
+
+def test_requirements_are_matched_to_modules_by_name_and_the_usual_prefixes() -> None:
+    resolve = requirement_resolver(
+        [
+            "python-dateutil>=2.8",
+            "PyYAML; extra == 'yaml'",
+            "py-cpuinfo",
+            "typing_extensions",
+            "Requests[socks]",
+            "serial",
+            "pyserial",
+            "not a requirement !",
+        ]
+    )
+    assert resolve("dateutil") == "python-dateutil"
+    assert resolve("yaml") == "pyyaml"
+    assert resolve("cpuinfo") == "py-cpuinfo"
+    assert resolve("typing_extensions") == "typing-extensions"
+    assert resolve("requests") == "requests"
+    assert resolve("serial") == "serial"  # the exact name wins over a prefixed one
+    assert resolve("Crypto") is None  # pycryptodome's: no rule guesses it
+    assert resolve("thon_dateutil") is None
+    assert requirement_resolver([])("yaml") is None
+
+
+def test_only_unknown_providers_are_attributed_and_marked_as_guesses() -> None:
+    expects = (
+        Expectation(module="yaml.constructor"),
+        Expectation(module="requests", distribution="requests"),
+        Expectation(module="helpers"),
+    )
+    assert attribute_to_requirements(expects, ["PyYAML", "requests"]) == (
+        Expectation(
+            module="yaml.constructor", distribution="pyyaml", distribution_from_requires=True
+        ),
+        Expectation(module="requests", distribution="requests"),
+        Expectation(module="helpers"),
+    )

@@ -82,7 +82,7 @@ def test_inferred_and_contract_expectations_read_like_code(tmp_path: Path) -> No
         #     Session().get(_, timeout=_)
         #     codes
         #     post(_, _, *..., **...)
-        #   charset_normalizer (provider unknown; inferred from the code)
+        #   charset_normalizer (provider unknown: no Requires-Dist; inferred from the code)
         #     (imported; no name of it is used)
         #   requests.api (requests; contract contracts/requests.yml)
         #     variable DEFAULT_TIMEOUT: float
@@ -93,6 +93,32 @@ def test_inferred_and_contract_expectations_read_like_code(tmp_path: Path) -> No
         #     deployment: x86_64 linux CPython 3.12
         """
     )
+
+
+def test_a_provider_named_only_by_requires_dist_says_so_and_an_unknown_one_says_why() -> None:
+    model = SpyModel(
+        name="app",
+        version="1",
+        requires=("python-dateutil>=2.8", "PyYAML"),
+        expects=(
+            Expectation(
+                module="dateutil.parser",
+                distribution="python-dateutil",
+                distribution_from_requires=True,
+            ),
+            Expectation(module="helpers"),
+            Expectation(module="yaml"),  # written before Requires-Dist names were matched
+        ),
+    )
+
+    lines = render_expectations(model).splitlines()
+    headings = [line.removeprefix("#   ") for line in lines if not line.startswith("#    ")][1:]
+
+    assert headings == [
+        "dateutil.parser (provider python-dateutil (from Requires-Dist); inferred from the code)",
+        "helpers (provider unknown: no Requires-Dist name matches; inferred from the code)",
+        "yaml (provider unknown: not attributed when built; inferred from the code)",
+    ]
 
 
 def test_nothing_is_printed_without_expectations_and_the_document_stays_the_manifest() -> None:

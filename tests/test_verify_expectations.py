@@ -111,6 +111,31 @@ def test_one_parse_of_a_provider_serves_every_consumer(
     assert sorted(parsed) == ["prov/__init__.py", "prov/core.py"]
 
 
+def test_one_missing_name_is_one_finding_across_the_expectations(site: Path) -> None:
+    """``prov.core`` has no ``stop``: used through ``prov`` and through ``prov.core`` (two
+    expectations), it is still one finding; ``halt``, missing too, is another."""
+    through_package = Expectation(
+        module="prov", distribution="prov", names=(ExpectedName("core.stop"),)
+    )
+    direct = Expectation(
+        module="prov.core",
+        distribution="prov",
+        names=(
+            ExpectedName("halt"),
+            ExpectedName("stop", "callable", (CallShape(1, ("now",)),)),
+        ),
+    )
+    consumer(site, "user", through_package, direct)
+
+    (result,) = verify_installed([site], ["user"], FACTS).distributions
+
+    assert place(result) == [
+        ("user", "ISP404", "prov:core.stop"),
+        ("user", "ISP404", "prov.core:halt"),
+    ]
+    assert "used as: core.stop, prov.core.stop(_, now=_)" in result.findings[0].message
+
+
 def provider_finding(site: Path) -> tuple[str, str | None, str | None]:
     consumer(site, "user", dataclasses.replace(run_call("retries"), module="prov.core"))
     (distribution,) = verify_installed([site], ["user"], FACTS).distributions
@@ -170,6 +195,37 @@ def test_an_unnamed_provider_that_is_not_installed_is_no_drift(tmp_path: Path) -
     result = verify_installed([site], ["user"], FACTS)
 
     assert place(*result.distributions) == []
+
+
+def test_a_provider_guessed_from_requires_dist_is_held_to_only_once_confirmed(site: Path) -> None:
+    """The manifest guessed the provider by name (``Requires-Dist``), and the guess is installed.
+    A module it does not have is a wrong guess, not a module it dropped: no ISP403.  The
+    installed files decide instead: ``prov`` does own the top-level package, so its missing
+    submodule is drift, credited to ``prov`` whatever was guessed."""
+    install(site, "python-other", "1.0", {"python_other/__init__.py": b""})
+
+    def guessed(module: str, provider: str) -> Expectation:
+        return Expectation(
+            module=module,
+            distribution=provider,
+            distribution_from_requires=True,
+            names=(ExpectedName("thing"),),
+        )
+
+    consumer(
+        site,
+        "user",
+        guessed("other", "python-other"),
+        guessed("prov.gone", "prov"),
+        guessed("prov.lost", "python-other"),
+    )
+
+    (result,) = verify_installed([site], ["user"], FACTS).distributions
+
+    assert [(f.code, f.object, f.expected, f.found) for f in result.findings] == [
+        ("ISP403", "prov.gone", "module prov.gone from prov", "prov 2.0 installed, without it"),
+        ("ISP403", "prov.lost", "module prov.lost", "not installed"),
+    ]
 
 
 def test_deployments_are_held_against_the_facts(site: Path) -> None:

@@ -52,7 +52,8 @@ def mark_unmet_at_build(
 ) -> tuple[Expectation, ...]:
     """``expects`` with ``unmet_at_build`` set where the installed provider falls short.
 
-    An expectation whose provider is not installed is left as it is.
+    An expectation whose provider is not installed is left as it is, and so is a module absent
+    from a provider only guessed from ``Requires-Dist`` (its names are held when it is there).
     """
     marked: list[Expectation] = []
     for expectation in expects:
@@ -61,8 +62,15 @@ def mark_unmet_at_build(
         if version is None:
             marked.append(expectation)
             continue
-        findings = expectation_findings(
-            expectation, lookup, distribution="", provider_version=version, facts=None
+        findings = expectation_findings(  # one finding per use: each use is marked
+            expectation,
+            lookup,
+            distribution="",
+            # A provider guessed from Requires-Dist that is installed here but has no such
+            # module was most likely a wrong guess: not a module missing from its provider.
+            provider_version=None if expectation.distribution_from_requires else version,
+            facts=None,
+            per_cause=False,
         )
         unmet = {f.object for f in findings if f.code in _UNMET}
         if not unmet:

@@ -47,6 +47,7 @@ from hatch_importspy.describe.extract import ExtractionError, parse, structure_o
 from hatch_importspy.describe.infer import (
     ExpectationRecorder,
     ModuleUses,
+    attribute_to_requirements,
     distribution_resolver,
     uses_of,
 )
@@ -134,9 +135,11 @@ def describe_distribution(
     With ``options.infer_expectations`` the selected modules' uses of other distributions are
     recorded in ``expects`` (modules not selected, or not parseable, are not read as Python);
     ``distribution_of`` maps a top-level module name to the distribution that provides it
-    (default: the ``requires`` names only; the build hook passes
-    :func:`build_environment_resolver`).  ``contracts`` (already loaded, see
-    :mod:`hatch_importspy.describe.contracts`) are recorded in ``expects`` as given.
+    (default: none does; the build hook passes :func:`build_environment_resolver`); a module
+    (inferred or a contract's) it leaves unknown is attributed to the ``requires`` entry named
+    like it, marked as a guess (see
+    :func:`~hatch_importspy.describe.infer.attribute_to_requirements`).  ``contracts`` (already
+    loaded, see :mod:`hatch_importspy.describe.contracts`) are recorded in ``expects`` as given.
     ``entry_points`` are those of the wheel's ``entry_points.txt`` (sorted here); ``None`` leaves
     them unrecorded.  With ``build_lookup`` (the build environment's modules) each inferred
     expectation is held against its installed provider, and what that provider already falls
@@ -188,8 +191,10 @@ def describe_distribution(
     inferred: tuple[Expectation, ...] = ()
     if own is not None:
         inferred = recorder.expectations(distribution_of or distribution_resolver(requires, {}))
+        inferred = attribute_to_requirements(inferred, requires)
         if build_lookup is not None:
             inferred = mark_unmet_at_build(inferred, build_lookup)
+    contracts = attribute_to_requirements(contracts, requires)
     return SpyModel(
         name=name,
         version=version,
@@ -232,7 +237,8 @@ def build_environment_resolver(requires: Sequence[str]) -> Callable[[str], str |
     ``importlib.metadata.packages_distributions()`` (which distribution installed which top-level
     name) costs tens of milliseconds, so it is read on the first question only: a package that
     uses nothing outside the standard library never pays for it.  In an isolated build only the
-    build requirements are installed; names it cannot tell fall back to ``requires``.
+    build requirements are installed; names it cannot tell are ``None`` here, and
+    :func:`describe_distribution` tries the ``requires`` names for them.
     """
     resolver: Callable[[str], str | None] | None = None
 

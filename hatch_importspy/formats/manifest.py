@@ -195,6 +195,7 @@ def _deployment_data(deployment: Deployment) -> Data:
 def _expectation_data(expectation: Expectation) -> Data:
     data: Data = {"module": expectation.module, "origin": expectation.origin}
     _put(data, "distribution", expectation.distribution)
+    _put(data, "distribution_from_requires", expectation.distribution_from_requires, False)
     _put(data, "names", [_expected_name_data(n) for n in expectation.names], [])
     _put(data, "deployments", [_deployment_data(d) for d in expectation.deployments], [])
     _put(data, "optional", expectation.optional, False)
@@ -549,6 +550,7 @@ class _Reader:
         return Expectation(
             module=self.string(data, "module", where),
             distribution=self.optional_string(data, "distribution", where),
+            distribution_from_requires=self.boolean(data, "distribution_from_requires", where),
             origin=self.optional_string(data, "origin", where) or "inferred",
             names=self.items(data, "names", where, self.expected_name),
             deployments=self.items(data, "deployments", where, self.deployment),

@@ -53,7 +53,6 @@ from hatch_importspy.describe.build_check import build_environment_lookup
 from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.describe.contracts import load_contracts
 from hatch_importspy.describe.distribution import Warn, describe_distribution
-from hatch_importspy.describe.infer import distribution_resolver
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.entry_points import ENTRY_POINTS_FILENAME, parse_entry_points
 from hatch_importspy.formats.manifest import dumps, load_bytes
@@ -197,12 +196,9 @@ def _describe(
                 f"{contents.path}: contracts are configured but no project directory was given "
                 "to find them in (name the project's pyproject.toml)"
             )
-        # The same resolution as inference below: Requires-Dist names, not this environment.
-        contracts = load_contracts(
-            options.contracts,
-            root=project,
-            distribution_of=distribution_resolver(source.requires, {}),
-        )
+        # Providers are not asked of this environment: describe_distribution below attributes
+        # them, as it does inferred modules, to the Requires-Dist entries named like them.
+        contracts = load_contracts(options.contracts, root=project)
     if options.python is None and source.requires_python is not None:
         options = replace(options, python=source.requires_python)
     prefix = f"{contents.metadata_dir}/"

@@ -12,7 +12,7 @@ it can end the comment and forge YAML after it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from hatch_importspy.model import (
     Attribute,
@@ -23,6 +23,7 @@ from hatch_importspy.model import (
     FunctionKind,
     SpyModel,
     Variable,
+    top_level,
 )
 from hatch_importspy.render import call_text, deployment_text, printable, signature_text
 
@@ -36,13 +37,17 @@ def render_expectations(model: SpyModel) -> str:
         return ""
     lines = [HEADING]
     for expectation in model.expects:
-        lines.extend(expectation_lines(expectation))
+        lines.extend(expectation_lines(expectation, model.requires))
     return "".join(f"# {printable(line)}\n" for line in lines)
 
 
-def expectation_lines(expectation: Expectation) -> list[str]:
-    """One expectation: a heading line, then one line per name, call or deployment."""
-    provider = expectation.distribution or "provider unknown"
+def expectation_lines(expectation: Expectation, requires: Sequence[str] = ()) -> list[str]:
+    """One expectation: a heading line, then one line per name, call or deployment.
+
+    ``requires`` are the manifest's ``Requires-Dist`` values: with them an unknown provider
+    says why it is unknown.
+    """
+    provider = provider_text(expectation, requires)
     origin = (
         "inferred from the code"
         if expectation.origin == "inferred"
@@ -57,6 +62,24 @@ def expectation_lines(expectation: Expectation) -> list[str]:
         body.append("(imported; no name of it is used)")
     lines.extend(f"{INDENT * 2}{line}" for line in body)
     return lines
+
+
+def provider_text(expectation: Expectation, requires: Sequence[str]) -> str:
+    """Who provides the module: a distribution seen installing it, one only named like it in
+    ``Requires-Dist``, or nobody known, and then why (the build found no distribution
+    installing it, so it was down to the ``Requires-Dist`` names)."""
+    if expectation.distribution is not None:
+        if expectation.distribution_from_requires:
+            return f"provider {expectation.distribution} (from Requires-Dist)"
+        return expectation.distribution
+    if not requires:
+        return "provider unknown: no Requires-Dist"
+    # Asked only here: the inference package is not worth importing for every ``show``.
+    from hatch_importspy.describe.infer.distributions import requirement_resolver
+
+    if requirement_resolver(requires)(top_level(expectation.module)) is None:
+        return "provider unknown: no Requires-Dist name matches"
+    return "provider unknown: not attributed when built"  # a manifest older than the rule
 
 
 def name_lines(name: ExpectedName) -> Iterator[str]:

@@ -11,8 +11,9 @@ when a manifest has expectations:
 - the installed version of the distribution expected to provide a module, which tells "the
   provider is installed but lacks the module" (``ISP403``) from "the provider is not installed"
   (a requirement finding, ``ISP401``, when it is one).  When the manifest does not name the
-  provider (inference could not tell at build time), the distribution that installed the
-  module's top-level package is looked up in the RECORDs of the environment.
+  provider (inference could not tell at build time), or only guessed it from a
+  ``Requires-Dist`` name, the distribution that installed the module's top-level package is
+  looked up in the RECORDs of the environment.
 
 A provider module whose file still has the digest its own manifest vouches for is described from
 that manifest (its structure and ``binds``), without reading its source
@@ -24,6 +25,7 @@ never imports or runs anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,40 +91,51 @@ class ExpectationChecker:
 
     def findings(self, distribution: str, expects: Sequence[Expectation]) -> list[Finding]:
         """Every way the installed providers fall short of ``distribution``'s expectations."""
-        from hatch_importspy.compare.expectations import expectation_findings  # expects only
+        from hatch_importspy.compare.expectations import (  # expects only
+            expectation_collector,
+            one_per_cause,
+        )
 
-        findings: list[Finding] = []
         if self._providers is not None:
             for expectation in expects:
                 self._providers.hint(expectation.module, expectation.distribution)
-        for expectation in expects:
-            findings.extend(
-                expectation_findings(
-                    expectation,
-                    self._lookup,
-                    distribution=distribution,
-                    provider_version=self._provider_version(expectation),
-                    facts=self._facts,
-                    installed=self._versions,
-                )
+        # One finding per missing name across all the expectations: ``from x import api`` and
+        # ``import x.api`` both break when x.api loses fetch, and that is one problem.
+        return one_per_cause(
+            expectation_collector(
+                checked,
+                self._lookup,
+                distribution=distribution,
+                provider_version=version,
+                facts=self._facts,
+                installed=self._versions,
             )
-        return findings
+            for checked, version in map(self._provider, expects)
+        )
 
-    def _provider_version(self, expectation: Expectation) -> str | None:
-        """The installed version of the module's provider, ``None`` when it is not installed.
+    def _provider(self, expectation: Expectation) -> tuple[Expectation, str | None]:
+        """The expectation as checked, and the installed version of the module's provider
+        (``None`` when it is not installed).
 
-        Only a missing module needs it (see :func:`expectation_findings`), so a provider the
-        manifest does not name is looked up only then: that costs reading RECORDs.
+        Only a missing module needs the version (see :func:`expectation_findings`), so a
+        provider the manifest does not name is looked up only then: that costs reading RECORDs.
+        A provider the manifest only guessed from ``Requires-Dist`` is treated the same way: a
+        wrong guess that is installed must not make the module "missing from its provider"
+        (ISP403), so the guess stands only when the distribution that installed the module's
+        files is the guessed one, and is dropped otherwise.
         """
-        if expectation.distribution is not None:
-            return self._versions.get(expectation.distribution)
+        if expectation.distribution is not None and not expectation.distribution_from_requires:
+            return expectation, self._versions.get(expectation.distribution)
         try:
             if self._lookup(expectation.module) is not None:
-                return None
+                return expectation, None
         except SourceError:
-            return None
+            return expectation, None
         owner = self._owner(expectation.module)
-        return None if owner is None else self._versions.get(canonicalize_name(owner))
+        canonical = None if owner is None else canonicalize_name(owner)
+        if expectation.distribution is not None and canonical != expectation.distribution:
+            expectation = replace(expectation, distribution=None, distribution_from_requires=False)
+        return expectation, None if canonical is None else self._versions.get(canonical)
 
     def _owner(self, module: str) -> str | None:
         """The distribution that installed ``module``: the owner of the module's own file when

@@ -33,13 +33,15 @@ One job per module:
 - :mod:`.details`: what a contract states beyond names (ISP404, ISP406, ISP407), compared by
   :mod:`.equivalence`;
 - :mod:`.deployments`: a contract's deployments against the environment (ISP106);
-- :mod:`.collector` and :mod:`.wording`: how findings are recorded and worded.
+- :mod:`.collector` and :mod:`.wording`: how findings are recorded and worded, and one finding
+  per missing name however many ways the package uses it.
 """
 
 from __future__ import annotations
 
 from hatch_importspy.compare.expectations.calls import SIGNATURE_KEEPING_DECORATORS, call_problems
-from hatch_importspy.compare.expectations.check import expectation_findings
+from hatch_importspy.compare.expectations.check import expectation_collector, expectation_findings
+from hatch_importspy.compare.expectations.collector import one_per_cause
 from hatch_importspy.compare.expectations.deployments import python_version_matches
 from hatch_importspy.compare.expectations.lookup import ModuleLookup
 
@@ -47,6 +49,8 @@ __all__ = [
     "SIGNATURE_KEEPING_DECORATORS",
     "ModuleLookup",
     "call_problems",
+    "expectation_collector",
     "expectation_findings",
+    "one_per_cause",
     "python_version_matches",
 ]

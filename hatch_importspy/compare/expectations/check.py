@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hatch_importspy.compare.expectations.collector import FindingCollector
+from hatch_importspy.compare.expectations.collector import FindingCollector, one_per_cause
 from hatch_importspy.compare.expectations.contract_checks import check_version
 from hatch_importspy.compare.expectations.deployments import check_chosen, matching_deployments
 from hatch_importspy.compare.expectations.lookup import ModuleCache, ModuleLookup
@@ -31,8 +31,38 @@ def expectation_findings(
     provider_version: str | None,
     facts: EnvironmentFacts | None,
     installed: Mapping[str, str] | None = None,
+    per_cause: bool = True,
 ) -> list[Finding]:
     """Every way the installed modules fall short of ``expectation``.
+
+    With ``per_cause`` a missing name is one finding listing the uses it breaks (see
+    :func:`~hatch_importspy.compare.expectations.collector.one_per_cause`); without, one finding
+    per use, which is what marking each use ``unmet_at_build`` needs.  The arguments are
+    :func:`expectation_collector`'s.
+    """
+    collector = expectation_collector(
+        expectation,
+        lookup,
+        distribution=distribution,
+        provider_version=provider_version,
+        facts=facts,
+        installed=installed,
+    )
+    return one_per_cause([collector]) if per_cause else collector.findings
+
+
+def expectation_collector(
+    expectation: Expectation,
+    lookup: ModuleLookup,
+    *,
+    distribution: str,
+    provider_version: str | None,
+    facts: EnvironmentFacts | None,
+    installed: Mapping[str, str] | None = None,
+) -> FindingCollector:
+    """Every way the installed modules fall short of ``expectation``, one finding per use, with
+    what :func:`~hatch_importspy.compare.expectations.collector.one_per_cause` needs to fold the
+    uses of one missing name (also across the expectations of one consumer).
 
     ``distribution`` is the consumer (it owns the findings); ``provider_version`` is the installed
     version of ``expectation.distribution``, ``None`` when that distribution is not installed or
@@ -54,7 +84,7 @@ def expectation_findings(
         provided = modules.module(expectation.module)
     except SourceError as error:
         _unreadable(collector, expectation.module, str(error))
-        return collector.findings
+        return collector
     if provided is None:
         made_by = _made_at_import_time(modules, expectation.module)
         if made_by is not None:
@@ -70,7 +100,7 @@ def expectation_findings(
             pass  # imported only in fallbacks: the package runs without it
         elif expectation.origin != "inferred" or provider_version is not None:
             _module_missing(collector, provider_version)
-        return collector.findings
+        return collector
     resolver = Resolver(modules)
     names = NameCheck(collector, resolver)
     for name in expectation.names:
@@ -86,7 +116,7 @@ def expectation_findings(
         check_chosen(collector, chosen, structure, facts)
     if policy is not None:
         check_dependencies(collector, policy, provided, installed or {})
-    return collector.findings
+    return collector
 
 
 def _made_at_import_time(modules: ModuleCache, name: str) -> str | None:

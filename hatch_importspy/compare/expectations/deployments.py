@@ -29,7 +29,6 @@ from hatch_importspy.compare.expectations.policy import (
     importspy_implementation,
 )
 from hatch_importspy.facts import EnvironmentFacts, normalise_machine
-from hatch_importspy.findings import Finding
 from hatch_importspy.model import Deployment
 from hatch_importspy.policy_model import EnvironmentRequirement
 from hatch_importspy.render import deployment_text
@@ -62,7 +61,7 @@ def check_chosen(
     facts: EnvironmentFacts,
 ) -> None:
     """Pass when one matching deployment holds; else report the first one's findings."""
-    first: list[Finding] | None = None
+    first: FindingCollector | None = None
     for deployment in matching:
         trial = FindingCollector(collector.expectation, collector.distribution)
         _environment(trial, deployment, facts)
@@ -70,8 +69,9 @@ def check_chosen(
         if not trial.findings:
             return
         if first is None:
-            first = trial.findings
-    collector.findings.extend(first or [])
+            first = trial
+    if first is not None:
+        collector.adopt(first)
 
 
 def _environment(

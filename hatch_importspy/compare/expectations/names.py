@@ -52,12 +52,14 @@ class NameCheck:
         if isinstance(result, Missing):
             container = result.container or module
             where = f"{module}.{container}" if result.container else container
+            uses = tuple(call_text(expected.name, call) for call in expected.calls)
             self.collector.add(
                 "ISP404",
                 expected.name,
                 f"{expected.name} is missing: {where} has no {result.segment}",
                 expected=expected.name,
                 found="missing",
+                missing=(where, result.segment, uses or (expected.name,)),
             )
             return
         if not isinstance(result, Found):

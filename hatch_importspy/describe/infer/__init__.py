@@ -73,8 +73,10 @@ from collections.abc import Callable, Collection, Mapping
 from hatch_importspy.describe.infer.collector import Collector
 from hatch_importspy.describe.infer.distributions import (
     STANDARD_LIBRARY,
+    attribute_to_requirements,
     distribution_resolver,
     is_standard_library,
+    requirement_resolver,
 )
 from hatch_importspy.describe.infer.prescan import imports_nothing_external
 from hatch_importspy.describe.infer.record import Names, Record
@@ -85,10 +87,12 @@ __all__ = [
     "STANDARD_LIBRARY",
     "ExpectationRecorder",
     "ModuleUses",
+    "attribute_to_requirements",
     "distribution_resolver",
     "imports_nothing_external",
     "infer_expectations",
     "is_standard_library",
+    "requirement_resolver",
     "uses_of",
 ]
 
