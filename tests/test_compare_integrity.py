@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hatch_importspy.compare.integrity import (
     added_file_findings,
+    claimed_file_findings,
     file_findings,
     in_record_scope,
     package_directories,
@@ -146,3 +147,22 @@ def test_added_files() -> None:
 def test_added_files_in_a_wheel_say_so() -> None:
     (finding,) = added_file_findings("pkg", ["pkg/x.py"], owned=set(), vouched=set(), in_wheel=True)
     assert finding.message == "pkg/x.py is listed in neither RECORD nor the manifest"
+
+
+def test_a_file_another_distribution_claims_inside_a_package_is_reported() -> None:
+    vouched = {"victim/__init__.py": "a" * 64, "victim/core.py": "b" * 64}
+    claims = {"victim/evil.py": ("packaging",), "victim/__pycache__/core.cpython-311.pyc": ("x",)}
+    findings = claimed_file_findings("victim", claims, vouched=vouched, init_owners={})
+    assert [(f.code, f.file) for f in findings] == [("ISP303", "victim/evil.py")]
+    assert "claimed by packaging's RECORD" in findings[0].message
+
+
+def test_namespace_portions_sharing_a_package_are_not_reported() -> None:
+    vouched = {"ns/__init__.py": "a" * 64, "ns/a.py": "b" * 64}
+    claims = {"ns/b.py": ("ns-b",)}
+    # pkgutil style: the other portion ships the same __init__.py
+    portions = {"ns/__init__.py": ("ns-a", "ns-b")}
+    assert claimed_file_findings("ns-a", claims, vouched=vouched, init_owners=portions) == []
+    # native namespace: no __init__.py vouched, so no regular package of this distribution
+    native = {"ns/a.py": "b" * 64}
+    assert claimed_file_findings("ns-a", claims, vouched=native, init_owners={}) == []

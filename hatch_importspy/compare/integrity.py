@@ -16,7 +16,7 @@ What is deliberately not compared with RECORD (ISP304), and why:
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping, Sequence
 
 from hatch_importspy.findings import Finding
 from hatch_importspy.formats.record import (
@@ -179,4 +179,49 @@ def added_file_findings(
         findings.append(
             Finding("ISP303", distribution, f"{path} is {where}", file=path, found=path)
         )
+    return findings
+
+
+def claimed_file_findings(
+    distribution: str,
+    claims: Mapping[str, Sequence[str]],
+    *,
+    vouched: Container[str],
+    init_owners: Mapping[str, Sequence[str]],
+) -> list[Finding]:
+    """ISP303 for each file inside one of ``distribution``'s regular packages that another
+    distribution's RECORD claims.
+
+    ``claims`` maps such files (present, not vouched for by this manifest) to the distributions
+    whose RECORD lists them; ``init_owners`` maps each package's ``__init__.py`` to the
+    distributions that list it.  A RECORD row is only a claim, and anyone who can write to
+    site-packages can append one to any RECORD: inside a package this manifest vouches for (its
+    ``__init__.py`` vouched), a module another distribution claims is importable as part of this
+    package and is reported, whoever claims it.  The one real layout where two distributions share
+    a package directory is a namespace package: a native one has no ``__init__.py`` (so it is no
+    regular package of this distribution), and a pkgutil-style one is shipped by every portion,
+    so a claimer that also lists the package's ``__init__.py`` is a portion and is not reported.
+    """
+    findings: list[Finding] = []
+    for path in sorted(claims):
+        package = path.rpartition("/")[0]
+        init = f"{package}/__init__.py"
+        if not package or path in vouched or init not in vouched:
+            continue
+        source = bytecode_source(path)
+        if source is not None and source in vouched:
+            continue  # bytecode of a vouched module: the bytecode proof's question (ISP311)
+        portions = set(init_owners.get(init, ()))
+        claimers = [owner for owner in claims[path] if owner not in portions]
+        if claimers:
+            findings.append(
+                Finding(
+                    "ISP303",
+                    distribution,
+                    f"{path} is inside a package of {distribution} but claimed by "
+                    f"{', '.join(sorted(claimers))}'s RECORD, which does not ship the package",
+                    file=path,
+                    found=path,
+                )
+            )
     return findings

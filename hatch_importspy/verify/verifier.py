@@ -29,6 +29,7 @@ from hatch_importspy.compare.bytecode import bytecode_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
+    claimed_file_findings,
     file_findings,
     package_directories,
     record_findings,
@@ -349,6 +350,7 @@ def _verify_distribution(
     findings.extend(
         added_file_findings(name, walk.files, owned=records.relative_to(site_dir), vouched=expected)
     )
+    findings.extend(_claimed_files(distribution, walk.files, expected, records))
     findings.extend(surface.findings(distribution, expected))
 
     checks.append(CHECK_STRUCTURE)
@@ -363,6 +365,40 @@ def _verify_distribution(
         findings.extend(expectations.findings(name, model.expects))
     return DistributionResult(
         name, distribution.version, distribution.source, True, tuple(findings), tuple(checks)
+    )
+
+
+def _claimed_files(
+    distribution: InstalledDistribution,
+    present: Sequence[str],
+    vouched: Mapping[str, str],
+    records: RecordIndex,
+) -> list[Finding]:
+    """Files in the distribution's package directories that another distribution's RECORD claims
+    (see :func:`~hatch_importspy.compare.integrity.claimed_file_findings`).  Only files the
+    manifest does not vouch for are looked up: a handful, so few RECORDs are read."""
+    own = distribution.canonical_name
+    claims: dict[str, tuple[str, ...]] = {}
+    for path in present:
+        if path in vouched:
+            continue
+        owners = tuple(
+            owner
+            for owner in records.owners_of(distribution.site_dir / path)
+            if canonicalize_name(owner) != own
+        )
+        if owners:
+            claims[path] = owners
+    inits = {f"{path.rpartition('/')[0]}/__init__.py" for path in claims}
+    init_owners = {
+        init: tuple(canonicalize_name(o) for o in records.owners_of(distribution.site_dir / init))
+        for init in inits
+    }
+    canonical_claims = {
+        path: tuple(canonicalize_name(o) for o in owners) for path, owners in claims.items()
+    }
+    return claimed_file_findings(
+        distribution.name, canonical_claims, vouched=vouched, init_owners=init_owners
     )
 
 

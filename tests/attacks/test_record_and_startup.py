@@ -15,6 +15,8 @@ it anyway).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import subprocess
@@ -315,3 +317,19 @@ def test_a_clean_editable_install_of_a_setuptools_project_gives_no_finding(
     )
     assert locked.returncode == 0, locked.stderr
     clean(scene)
+
+
+def test_a_module_claimed_by_another_distribution_inside_the_package(
+    scene_factory: Callable[..., Scene],
+) -> None:
+    # The attacker adds victim/evil.py and appends a correct row for it to packaging's RECORD:
+    # packaging's own files still match their RECORD, and the file now has an owner.
+    scene = scene_factory()
+    site = scene.venv.site_packages
+    evil = site / "victim" / "evil.py"
+    evil.write_text(payload(scene.marker) + "\n")
+    digest = base64.urlsafe_b64encode(hashlib.sha256(evil.read_bytes()).digest()).rstrip(b"=")
+    with record_of(scene.venv, "packaging").open("a") as record:
+        record.write(f"victim/evil.py,sha256={digest.decode()},{evil.stat().st_size}\n")
+    scene.prove("-c", "import victim.evil")  # a plugin scan of the package would import it
+    scene.caught("ISP303")
