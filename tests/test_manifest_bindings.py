@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy.describe.bindings import module_bindings
+from hatch_importspy.describe.bindings import module_bindings, writes_namespace
 from hatch_importspy.describe.config import ImportSpyOptions
 from hatch_importspy.describe.distribution import describe_distribution
 from hatch_importspy.errors import ManifestError
@@ -200,3 +200,22 @@ def test_the_build_records_binds_for_every_described_module(tmp_path: Path) -> N
     assert dict(package.imports) == {"get": ImportBinding("pkg.api", "get")}
     assert package.star_imports == ("pkg.models",)
     assert loads(dumps(described), "m") == described
+
+
+@pytest.mark.parametrize(
+    ("source", "dynamic"),
+    [
+        (b"x = 1\n", False),
+        (b"globals()['x'] = 1\n", True),
+        (b"import sys\nsys.modules['m'] = object()\n", True),
+        # ``globals`` in fullwidth letters: NFKC makes it the same name.
+        ("\uff47\uff4c\uff4f\uff42\uff41\uff4c\uff53()['x'] = 1\n".encode(), True),
+        (b"# globals mentioned in a comment only\nx = 1\n", False),
+    ],
+)
+def test_the_namespace_write_check_agrees_with_and_without_the_source(
+    source: bytes, dynamic: bool
+) -> None:
+    tree = ast.parse(source)
+    assert writes_namespace(tree) is dynamic
+    assert writes_namespace(tree, source) is dynamic

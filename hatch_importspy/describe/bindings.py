@@ -23,11 +23,14 @@ from hatch_importspy.describe.extract import known_at_run_time
 from hatch_importspy.model import ImportBinding, ModuleBindings
 
 
-def module_bindings(tree: ast.Module, *, name: str, is_package: bool) -> ModuleBindings:
+def module_bindings(
+    tree: ast.Module, *, name: str, is_package: bool, source: bytes | None = None
+) -> ModuleBindings:
     """The bindings of the module ``name`` parsed into ``tree``.
 
     ``is_package`` is true for a package's ``__init__.py``: relative imports resolve against the
-    package itself rather than its parent.
+    package itself rather than its parent.  ``source``, the bytes ``tree`` was parsed from, lets
+    :func:`writes_namespace` skip walking the tree of a module that cannot write its namespace.
     """
     package = name if is_package else name.rpartition(".")[0]
     imports: dict[str, ImportBinding] = {}
@@ -53,7 +56,7 @@ def module_bindings(tree: ast.Module, *, name: str, is_package: bool) -> ModuleB
         imports=tuple(sorted(imports.items(), key=lambda item: item[0])),
         star_imports=tuple(module for module, _ in stars),
         star_lines=tuple(line for _, line in stars),
-        dynamic=writes_namespace(tree),
+        dynamic=writes_namespace(tree, source),
     )
 
 
@@ -104,8 +107,22 @@ def _module_level(body: list[ast.stmt], *, conditional: bool) -> Iterator[tuple[
                 yield from _module_level(case.body, conditional=True)
 
 
-def writes_namespace(tree: ast.Module) -> bool:
-    """``globals()`` anywhere, or an assignment to ``sys.modules[...]``: names we cannot list."""
+def writes_namespace(tree: ast.Module, source: bytes | None = None) -> bool:
+    """``globals()`` anywhere, or an assignment to ``sys.modules[...]``: names we cannot list.
+
+    Walking every node of every module was half the time of describing a package.  Both shapes
+    need their identifier spelled in the source: in ASCII source a name has no other spelling
+    (identifiers take no escapes), so when an ASCII ``source`` holds neither ``globals`` nor
+    ``modules`` the answer is no without a walk.  Non-ASCII source is always walked, since Python
+    NFKC-normalises identifiers (``globals`` spelled in fullwidth letters is ``globals``).
+    """
+    if (
+        source is not None
+        and source.isascii()
+        and b"globals" not in source
+        and b"modules" not in source
+    ):
+        return False
     for node in ast.walk(tree):
         if (
             isinstance(node, ast.Call)

@@ -369,7 +369,9 @@ def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] |
     try:
         tree = parse(content, path)
         structure = structure_of(tree, private=private)
-        bindings = module_bindings(tree, name=name, is_package=path.endswith("/__init__.py"))
+        bindings = module_bindings(
+            tree, name=name, is_package=path.endswith("/__init__.py"), source=content
+        )
     except ExtractionError as error:
         return str(error), {}
     except RecursionError:

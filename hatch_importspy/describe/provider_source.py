@@ -142,18 +142,24 @@ def describe_provider(
     """
     tree = parse(source, filename)
     try:
-        return provided_module(tree, name=name, is_package=is_package)
+        return provided_module(tree, name=name, is_package=is_package, source=source)
     except RecursionError:
         raise ExtractionError(f"{filename}: nested too deeply to describe") from None
 
 
 def provided_module(
-    tree: ast.Module, *, name: str, is_package: bool, private: bool = True
+    tree: ast.Module,
+    *,
+    name: str,
+    is_package: bool,
+    private: bool = True,
+    source: bytes | None = None,
 ) -> ProvidedModule:
-    """Describe an already parsed module as its importers see it."""
+    """Describe an already parsed module as its importers see it (``source``, the bytes it was
+    parsed from, spares the namespace-write walk where it cannot find anything)."""
     return ProvidedModule.from_bindings(
         name,
         structure_of(tree, private=private),
-        module_bindings(tree, name=name, is_package=is_package),
+        module_bindings(tree, name=name, is_package=is_package, source=source),
         private=private,
     )
