@@ -465,7 +465,7 @@ def test_unusable_policy_file_is_one_line_naming_it(
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ("schema: importspy-lock/9\ndistributions: []\n", "schema must be 'importspy-lock/1'"),
+        ("schema: importspy-lock/9\ndistributions: []\n", "schema must be 'importspy-lock/2'"),
         (
             'schema: "importspy-lock/1"\ndistributions:\n- {name: a, version: "1", manifest: x}\n',
             "distributions[0] (line 3).manifest must be sha256:",
