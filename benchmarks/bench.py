@@ -19,7 +19,10 @@ load hits them alike, and reports medians and ratios:
 (c) the bytecode proof, once ``python -m compileall`` has byte-compiled the package there: proving
     every cache file Python would load instead of a vouched source (``verify.bytecode.prove``,
     one prover process per core, and in one process), against ``compile()`` of the same sources
-    on one core in process; and ``verify`` of the compiled install.
+    on one core in process; and ``verify`` of the compiled install, in process, without a lock
+    (every cache file proven) and with ``--lock`` (a lock made by ``lock`` there: every cache
+    file accepted by its hash), against reading and hashing the vouched sources plus their cache
+    files and against the same single-core ``compile()``.
 (d) start-up, as commands in that environment: ``python -m importspy verify`` against ``python
     -c`` reading and hashing the same files, and ``python -m importspy --version`` against
     ``python -c pass``.  ``--part d`` builds the wheel once and times only this part.
@@ -61,6 +64,10 @@ from hatch_importspy.formats.manifest import (
 from hatch_importspy.formats.record import record_digests
 from hatch_importspy.model import SpyModel
 from hatch_importspy.verify import bytecode, installed
+from hatch_importspy.verify.gate import apply_gate
+from hatch_importspy.verify.lock import Lock, make_lock
+from hatch_importspy.verify.lock_bytecode import approve_bytecode
+from hatch_importspy.verify.policy import Policy
 from hatch_importspy.verify.verifier import verify_installed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -615,6 +622,14 @@ def compile_floor(sources: Sequence[Path]) -> None:
         compile(path.read_bytes(), str(path), "exec", dont_inherit=True, optimize=0)
 
 
+def verify_with_lock(site: Path, facts: EnvironmentFacts, lock: Lock | None) -> None:
+    """What ``verify [--lock FILE]`` does in process once the lock is read: verify, then the
+    gate (the lock's findings need every distribution's manifest or RECORD digest)."""
+    result = verify_installed([site], [], facts, lock=lock)
+    if lock is not None:
+        apply_gate(result, Policy(), installed=installed.find_distributions([site]), lock=lock)
+
+
 def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
     """(c): the proof of the package's bytecode against compiling its sources."""
     run([python, "-m", "compileall", "-q", site / PACKAGE])
@@ -633,6 +648,19 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
     proofs = bytecode.prove(files, loader)
     assert {proof.verdict for proof in proofs} == {"proven"}, proofs[:3]
     facts = current_environment()
+    distributions = installed.find_distributions([site])
+    lock = make_lock(distributions, approve_bytecode(distributions, loader))
+    # What verify --lock reads and hashes: every vouched file, and the cache file of every
+    # vouched source (hatch-importspy's own too: pip compiled it).
+    vouched = vouched_files(site, manifests(site))
+    every_source = {str(path.relative_to(site)): "" for path in vouched if path.suffix == ".py"}
+    every_cache = bytecode.cache_files(site, every_source, loader)
+    hashed = [str(path) for path in vouched] + [str(site / file.cache) for file in every_cache]
+    unlocked, locked, hashing = (
+        "verify in process, compiled install, no lock (proves)",
+        "verify --lock in process, compiled install (hashes)",
+        "read + sha256 of vouched files + cache files (floor)",
+    )
     parallel, single, floor_name = (
         "bytecode proof (a prover process per core)",
         "bytecode proof (1 prover process)",
@@ -644,7 +672,9 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
             parallel: lambda: bytecode.prove(files, loader),
             single: lambda: bytecode.run_provers(str(python), jobs, processes=1),
             floor_name: lambda: compile_floor(sources),
-            "verify in process, compiled install": lambda: verify_installed([site], [], facts),
+            unlocked: lambda: verify_with_lock(site, facts, None),
+            locked: lambda: verify_with_lock(site, facts, lock),
+            hashing: lambda: read_and_hash_descriptors(hashed),
         },
         repeat,
         cpu,
@@ -666,6 +696,16 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
             (
                 "CPU time of the proof (all prover processes) / of compile()",
                 median(cpu, parallel) / median(cpu, floor_name),
+            ),
+            ("verify, no lock / compile() on one core", median(times, unlocked) / floor),
+            (
+                "verify --lock / read+hash sources and bytecode (target <= 1.5)",
+                median(times, locked) / median(times, hashing),
+            ),
+            ("verify --lock / compile() on one core", median(times, locked) / floor),
+            (
+                "verify --lock / verify without a lock",
+                median(times, locked) / median(times, unlocked),
             ),
         ],
     )

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from hatch_importspy.release.diff import BaselineGate
     from hatch_importspy.report.outputs import Output
     from hatch_importspy.results import VerifyResult
+    from hatch_importspy.verify.lock import Lock
     from hatch_importspy.verify.policy import Policy
     from hatch_importspy.verify.scope import Scope
 
@@ -155,8 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="approve an environment: write its distributions, versions and manifest digests",
         description="Write an approval lock of an environment the team approved: each installed "
         "distribution's name, version and the sha256 of its manifest (of its RECORD when it "
-        "has none).  Commit it, and gate deploys with verify --lock FILE.  Read-only, like "
-        "verify.",
+        "has none), and of each __pycache__ file Python would load instead of one of its "
+        "sources, once proven that source's compilation.  Commit it, and gate deploys with "
+        "verify --lock FILE.  Read-only, like verify.",
+        epilog="Exit status: 0 written, 1 refused (a cache file Python would load is not its "
+        "source's compilation: nothing is written), 2 unusable input or usage error.",
     )
     _add_scope_options(lock, exclusive=True)
     lock.add_argument(
@@ -376,9 +380,12 @@ def checks_installed(targets: Sequence[str]) -> bool:
     return not all(is_wheel_target(target) for target in targets)
 
 
-def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResult:
+def run_verify(
+    targets: Sequence[str], scope: Scope | None = None, lock: Lock | None = None
+) -> VerifyResult:
     """Verify the named targets (wheels and installed names), or every manifest when none,
-    in ``scope`` (the running interpreter's environment by default)."""
+    in ``scope`` (the running interpreter's environment by default); ``lock``: the bytecode it
+    approves is accepted by hash (its other findings are the gate's, :func:`apply_gate`)."""
     from hatch_importspy.verify.scope import resolve_scope
     from hatch_importspy.verify.verifier import verify_installed
 
@@ -395,6 +402,7 @@ def run_verify(targets: Sequence[str], scope: Scope | None = None) -> VerifyResu
                 suffixes=scope.suffixes,
                 scheme=scope.scheme,
                 loader=scope.loader,
+                lock=lock,
             )
         )
     if wheels:
@@ -486,7 +494,7 @@ def _verify_command(args: argparse.Namespace) -> int:
     scope = resolve_scope(args.python, args.path)
     from hatch_importspy.verify.self_check import with_verifier_findings
 
-    result = with_verifier_findings(run_verify(args.targets, scope))
+    result = with_verifier_findings(run_verify(args.targets, scope, lock))
     if not args.targets:  # every manifest of the environment: were there any?
         from hatch_importspy.verify.coverage import flag_nothing_verified
 
@@ -501,12 +509,25 @@ def _verify_command(args: argparse.Namespace) -> int:
 
 
 def _lock_command(args: argparse.Namespace) -> int:
+    """Write the lock; refuse, exit 1 with one line, when a cache file Python would load is not
+    proven its source's compilation: the environment is then not one to approve (``verify``
+    would report the file as ISP311 or ISP312), which is a finding, not unusable input."""
     from hatch_importspy.verify.installed import find_distributions
     from hatch_importspy.verify.lock import dumps_lock, make_lock
+    from hatch_importspy.verify.lock_bytecode import BytecodeNotApproved, approve_bytecode
     from hatch_importspy.verify.scope import resolve_scope
 
     scope = resolve_scope(args.python, args.path)
-    _write(dumps_lock(make_lock(find_distributions(scope.site_dirs))), args.output)
+    distributions = find_distributions(scope.site_dirs)
+    try:
+        bytecode = approve_bytecode(distributions, scope.loader)
+    except BytecodeNotApproved as refused:
+        from hatch_importspy.render import printable
+        from hatch_importspy.report.summary import EXIT_VIOLATIONS
+
+        sys.stderr.write(f"importspy: lock refused: {printable(str(refused))}\n")
+        return EXIT_VIOLATIONS
+    _write(dumps_lock(make_lock(distributions, bytecode)), args.output)
     return 0
 
 

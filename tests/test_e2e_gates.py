@@ -34,7 +34,7 @@ import pytest
 from hatch_importspy.report.json import JSON_SCHEMA
 from hatch_importspy.results import NOTICE_NO_FACTS
 from hatch_importspy.verify.installed import find_distributions
-from hatch_importspy.verify.lock import dumps_lock, make_lock
+from hatch_importspy.verify.lock import dumps_lock, loads_lock, make_lock
 from tests.helpers.builds import ProjectFactory
 from tests.helpers.venvs import RunCli, Venv, VenvFactory
 from tests.test_e2e import copy_venv, snapshot
@@ -229,11 +229,15 @@ def test_lock_catches_a_swapped_distribution_regenerated_consistently(
     assert from_path.stdout == printed.stdout
     [manifest] = target.site_packages.glob("swapped_app-*.dist-info/extra_metadata/importspy.yaml")
     digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
+    [cache] = target.site_packages.glob("swapped_app/__pycache__/__init__.*.pyc")  # pip compiled
     assert printed.stdout.splitlines()[2:] == [
         "distributions:",
         '- name: "swapped-app"',
         '  version: "1.0.0"',
         f'  manifest: "sha256:{digest}"',
+        "  bytecode:",  # proven, then approved by its hash
+        f'    "swapped_app/__pycache__/{cache.name}": '
+        f'"sha256:{hashlib.sha256(cache.read_bytes()).hexdigest()}"',
     ]
     assert verifier.verify(target, "--lock", str(lock_file)).codes == {"swapped-app": []}
 
@@ -254,6 +258,12 @@ def test_lock_catches_a_swapped_distribution_regenerated_consistently(
 
 
 # --------------------------------------------------------------------------------- --python
+
+
+def approved(lock: str) -> list[tuple[str, str, str, str]]:
+    """The distributions a lock approves, its bytecode left out."""
+    entries = loads_lock(lock, source="lock").entries
+    return [(entry.name, entry.version, entry.kind, entry.digest) for entry in entries]
 
 
 @pytest.fixture(scope="module")
@@ -328,9 +338,10 @@ def test_python_of_a_system_site_packages_venv_and_its_pth_payload_never_runs(
     # the directory given.
     locked = verifier.run(target, "lock", "--python", str(target.python))
     assert not marker.exists()
-    assert locked.stdout == dumps_lock(make_lock(find_distributions(seen)))
+    assert approved(locked.stdout) == approved(dumps_lock(make_lock(find_distributions(seen))))
     only_venv = verifier.run(target, "lock", "--path", str(target.site_packages))
-    assert only_venv.stdout == dumps_lock(make_lock(find_distributions([target.site_packages])))
+    in_venv = make_lock(find_distributions([target.site_packages]))
+    assert approved(only_venv.stdout) == approved(dumps_lock(in_venv))
 
     # The payload is real: any ordinary start of the target runs it.
     subprocess.run([str(target.python), "-c", "pass"], check=True, timeout=60)
@@ -465,7 +476,7 @@ def test_unusable_policy_file_is_one_line_naming_it(
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
-        ("schema: importspy-lock/9\ndistributions: []\n", "schema must be 'importspy-lock/1'"),
+        ("schema: importspy-lock/9\ndistributions: []\n", "schema must be 'importspy-lock/2'"),
         (
             'schema: "importspy-lock/1"\ndistributions:\n- {name: a, version: "1", manifest: x}\n',
             "distributions[0] (line 3).manifest must be sha256:",

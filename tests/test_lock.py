@@ -54,7 +54,7 @@ def test_file_format_is_fixed_sorted_and_quoted() -> None:
     )
     assert dumps_lock(lock) == (
         "# importspy lock: approved distributions (regenerate: python -m importspy lock -o FILE)\n"
-        'schema: "importspy-lock/1"\n'
+        'schema: "importspy-lock/2"\n'
         "distributions:\n"
         '- name: "alpha"\n'
         '  version: "2.0"\n'
@@ -98,8 +98,9 @@ def test_hand_written_yaml_is_read_too() -> None:
     ("text", "message"),
     [
         (
-            "schema: importspy-lock/2\ndistributions: []\n",
-            "importspy.lock: schema must be 'importspy-lock/1' (found 'importspy-lock/2')",
+            "schema: importspy-lock/9\ndistributions: []\n",
+            "importspy.lock: schema must be 'importspy-lock/2' or the older 'importspy-lock/1' "
+            "(found 'importspy-lock/9')",
         ),
         ("schema: importspy-lock/1\n", "importspy.lock: distributions must be a list"),
         (

@@ -14,6 +14,15 @@ A manifest's digest is the same wherever its wheel is installed; a RECORD's also
 installer added (byte-code paths, ``INSTALLER``), so lock an environment built the way the checked
 one is built: the same image, or the same Python version and installer.
 
+Each entry also lists, under ``bytecode``, the sha256 of every ``__pycache__`` file Python would
+load instead of one of the distribution's vouched sources (listed by the manifest, or by RECORD
+with a sha256 when there is no manifest), by its path in the site directory.  ``lock`` proves each
+such file to be its source's compilation before it records it (:mod:`.lock_bytecode`) and refuses
+to approve one that is not, so ``verify --lock`` can accept a cache file whose bytes are those the
+lock approved by their hash alone: the same bytes next to the same source (the entry's manifest or
+RECORD digest pins the source's) are the same proven compilation.  A cache file that differs, or
+that the lock does not list, is proven as without a lock.
+
 The file format, chosen to diff well in review: a YAML document, written by this module only in
 the fixed layout below (one key per line, double-quoted strings, canonical names such as
 ``importlib-metadata`` whatever the installer's spelling, entries sorted by name then version,
@@ -21,14 +30,20 @@ the fixed layout below (one key per line, double-quoted strings, canonical names
 exactly its own lines::
 
     # importspy lock: approved distributions (regenerate: python -m importspy lock -o FILE)
-    schema: "importspy-lock/1"
+    schema: "importspy-lock/2"
     distributions:
     - name: "certifi"
       version: "2024.2.2"
       record: "sha256:0f3c...e1"
+      bytecode:
+        "certifi/__pycache__/__init__.cpython-311.pyc": "sha256:77d0...02"
     - name: "demo"
       version: "1.0"
       manifest: "sha256:9a1b...7c"
+
+``bytecode`` is left out when a distribution has no such file, and its paths are sorted.  A lock
+of schema ``importspy-lock/1`` (written before bytecode was approved) still loads: it approves no
+bytecode, so ``verify`` proves every cache file as it does without a lock.
 
 It is read back strictly with ``yaml.safe_load`` (so a hand-edited lock in any YAML spelling is
 fine): an unknown schema, a missing or unknown key, a duplicate distribution or a digest that is
@@ -52,6 +67,7 @@ from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.formats.record import read_regular_file
 from hatch_importspy.formats.yaml_safe import load_one
 from hatch_importspy.limits import DOCUMENT_BYTES
+from hatch_importspy.pyrules.bytecode import CACHE_DIRECTORY, parse_cache_name
 from hatch_importspy.render import did_you_mean
 from hatch_importspy.results import CHECK_LOCK, DistributionResult, VerifyResult
 from hatch_importspy.verify.installed import (
@@ -60,10 +76,13 @@ from hatch_importspy.verify.installed import (
     read_optional_bytes,
 )
 
-LOCK_SCHEMA = "importspy-lock/1"
+LOCK_SCHEMA = "importspy-lock/2"
+LEGACY_SCHEMA = "importspy-lock/1"
+"""Locks written before bytecode was approved: no entry has ``bytecode``."""
 HEADER = "# importspy lock: approved distributions (regenerate: python -m importspy lock -o FILE)"
 MANIFEST = "manifest"
 RECORD = "record"
+BYTECODE = "bytecode"
 MISSING = "missing"
 """The digest of a distribution that has neither a manifest nor a RECORD."""
 
@@ -73,7 +92,7 @@ OTHER_VERSION: FindingCode = "ISP332"
 OTHER_DIGEST: FindingCode = "ISP333"
 
 _DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
-_ENTRY_KEYS = frozenset({"name", "version", MANIFEST, RECORD})
+_ENTRY_KEYS = frozenset({"name", "version", MANIFEST, RECORD, BYTECODE})
 _FILE_KEYS = frozenset({"schema", "distributions"})
 
 
@@ -95,6 +114,9 @@ class LockEntry:
     """Line of the entry in the lock file it was read from (0: not read from a file)."""
     source: str = field(default="", compare=False)
     """The installed metadata directory, for entries read from an environment."""
+    bytecode: tuple[tuple[str, str], ...] = ()
+    """``(cache file, sha256:<hex>)`` of each approved cache file, sorted by path (relative to
+    the site directory): the bytecode proven at lock time to be its source's compilation."""
 
     @property
     def canonical_name(self) -> str:
@@ -113,6 +135,9 @@ class Lock:
     entries: tuple[LockEntry, ...]
     source: str = field(default="", compare=False)
     """The lock file, for messages."""
+    approves_bytecode: bool = True
+    """Whether bytecode was approved when it was made (``False``: a legacy lock; see
+    :data:`LEGACY_SCHEMA`): then a distribution that lists no ``bytecode`` had none to list."""
 
     def by_name(self) -> dict[str, LockEntry]:
         return {entry.canonical_name: entry for entry in self.entries}
@@ -125,8 +150,11 @@ def _digest(data: bytes) -> str:
     return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
 
-def installed_entry(distribution: InstalledDistribution) -> LockEntry:
-    """The lock entry describing ``distribution`` as it is installed now (reads one file)."""
+def installed_entry(
+    distribution: InstalledDistribution, bytecode: Iterable[tuple[str, str]] = ()
+) -> LockEntry:
+    """The lock entry describing ``distribution`` as it is installed now (reads one file), with
+    the ``bytecode`` approved for it (``(cache file, hex sha256)``, see :mod:`.lock_bytecode`)."""
     manifest = read_manifest_bytes(distribution)
     if manifest is not None:
         kind, digest = MANIFEST, _digest(manifest)
@@ -139,26 +167,45 @@ def installed_entry(distribution: InstalledDistribution) -> LockEntry:
         kind=kind,
         digest=digest,
         source=distribution.source,
+        bytecode=tuple(sorted((path, f"sha256:{hex_}") for path, hex_ in bytecode)),
     )
 
 
-def installed_entries(distributions: Iterable[InstalledDistribution]) -> tuple[LockEntry, ...]:
-    """One entry per canonical name, for the distribution Python would import: the first found
-    in site-directory order (a shadowed copy of a name is never imported)."""
-    entries: dict[str, LockEntry] = {}
+def first_copies(
+    distributions: Iterable[InstalledDistribution],
+) -> tuple[InstalledDistribution, ...]:
+    """The distribution Python would import of each canonical name: the first found in
+    site-directory order (a shadowed copy of a name is never imported)."""
+    first: dict[str, InstalledDistribution] = {}
     for distribution in distributions:
-        if distribution.canonical_name not in entries:
-            entries[distribution.canonical_name] = installed_entry(distribution)
-    return _sorted(entries.values())
+        first.setdefault(distribution.canonical_name, distribution)
+    return tuple(first.values())
+
+
+def installed_entries(
+    distributions: Iterable[InstalledDistribution],
+    bytecode: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+) -> tuple[LockEntry, ...]:
+    """One entry per canonical name, for its first copy (:func:`first_copies`); ``bytecode``
+    holds the approved cache files of each by its :attr:`~InstalledDistribution.source`."""
+    approved = bytecode or {}
+    return _sorted(
+        installed_entry(distribution, approved.get(distribution.source, ()))
+        for distribution in first_copies(distributions)
+    )
 
 
 def _sorted(entries: Iterable[LockEntry]) -> tuple[LockEntry, ...]:
     return tuple(sorted(entries, key=lambda e: (e.canonical_name, e.version, e.kind, e.digest)))
 
 
-def make_lock(distributions: Iterable[InstalledDistribution]) -> Lock:
-    """The lock approving exactly the given installed distributions as they are now."""
-    return Lock(installed_entries(distributions))
+def make_lock(
+    distributions: Iterable[InstalledDistribution],
+    bytecode: Mapping[str, Iterable[tuple[str, str]]] | None = None,
+) -> Lock:
+    """The lock approving exactly the given installed distributions as they are now, and the
+    bytecode ``bytecode`` approves of each (by source; see :func:`installed_entries`)."""
+    return Lock(installed_entries(distributions, bytecode))
 
 
 # --------------------------------------------------------------------------- the file
@@ -184,6 +231,12 @@ def dumps_lock(lock: Lock) -> str:
             lines.append(f"- name: {_quoted(entry.canonical_name)}")
             lines.append(f"  version: {_quoted(entry.version)}")
             lines.append(f"  {entry.kind}: {_quoted(entry.digest)}")
+            if entry.bytecode:
+                lines.append(f"  {BYTECODE}:")
+                lines.extend(
+                    f"    {_quoted(path)}: {_quoted(digest)}"
+                    for path, digest in sorted(entry.bytecode)
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -207,10 +260,34 @@ def _entry_lines(text: str) -> list[int]:
     return []
 
 
-def _entry(item: object, where: str, line: int, fail: Any) -> LockEntry:
+def _bytecode(value: object, where: str, fail: Any) -> tuple[tuple[str, str], ...]:
+    """An entry's ``bytecode``: cache file paths (relative, in ``__pycache__``, named as a
+    loader looks for them) to digests."""
+    if not isinstance(value, Mapping):
+        raise fail(where, "must be a mapping of cache file paths to sha256 digests")
+    pairs: list[tuple[str, str]] = []
+    for path, digest in value.items():
+        directory, _, name = str(path).rpartition("/")
+        if (
+            not isinstance(path, str)
+            or path.startswith("/")
+            or ".." in path.split("/")
+            or directory.rpartition("/")[2] != CACHE_DIRECTORY
+            or parse_cache_name(name) is None
+        ):
+            raise fail(f"{where}[{path!r}]", "is not a path of a __pycache__ file")
+        if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
+            raise fail(f"{where}[{path!r}]", "must be sha256: and 64 lower-case hex digits")
+        pairs.append((path, digest))
+    return tuple(sorted(pairs))
+
+
+def _entry(item: object, where: str, line: int, fail: Any, *, legacy: bool = False) -> LockEntry:
     if not isinstance(item, Mapping):
         raise fail(where, "must be a mapping with name, version and manifest or record")
     unknown = sorted(set(map(str, item)) - _ENTRY_KEYS)
+    if legacy and BYTECODE in item:
+        unknown.insert(0, BYTECODE)  # schema 1 approved no bytecode
     if unknown:
         hint = did_you_mean(unknown[0], _ENTRY_KEYS)
         raise fail(f"{where}.{unknown[0]}", f"is not a key of a lock entry{hint}")
@@ -226,8 +303,14 @@ def _entry(item: object, where: str, line: int, fail: Any) -> LockEntry:
         _DIGEST.fullmatch(digest) or (kind == RECORD and digest == MISSING)
     ):
         raise fail(f"{where}.{kind}", "must be sha256: and 64 lower-case hex digits")
+    bytecode = _bytecode(item[BYTECODE], f"{where}.{BYTECODE}", fail) if BYTECODE in item else ()
     return LockEntry(
-        name=item["name"], version=item["version"], kind=kind, digest=digest, line=line
+        name=item["name"],
+        version=item["version"],
+        kind=kind,
+        digest=digest,
+        line=line,
+        bytecode=bytecode,
     )
 
 
@@ -243,8 +326,11 @@ def loads_lock(text: str, *, source: str) -> Lock:
     unknown = sorted(set(map(str, data)) - _FILE_KEYS)
     if unknown:
         raise fail(unknown[0], f"is not a key of a lock file{did_you_mean(unknown[0], _FILE_KEYS)}")
-    if data.get("schema") != LOCK_SCHEMA:
-        raise fail("schema", f"must be {LOCK_SCHEMA!r} (found {data.get('schema')!r})")
+    schema = data.get("schema")
+    if schema not in (LOCK_SCHEMA, LEGACY_SCHEMA):
+        raise fail(
+            "schema", f"must be {LOCK_SCHEMA!r} or the older {LEGACY_SCHEMA!r} (found {schema!r})"
+        )
     items = data.get("distributions")
     if not isinstance(items, list):
         raise fail("distributions", "must be a list")
@@ -254,12 +340,12 @@ def loads_lock(text: str, *, source: str) -> Lock:
     for index, item in enumerate(items):
         line = lines[index] if index < len(lines) else 0
         where = f"distributions[{index}]" + (f" (line {line})" if line else "")
-        entry = _entry(item, where, line, fail)
+        entry = _entry(item, where, line, fail, legacy=schema == LEGACY_SCHEMA)
         if entry.canonical_name in seen:
             raise fail(f"{where}.name", f"repeats {entry.name!r}, listed before")
         seen[entry.canonical_name] = index
         entries.append(entry)
-    return Lock(tuple(entries), source=source)
+    return Lock(tuple(entries), source=source, approves_bytecode=schema == LOCK_SCHEMA)
 
 
 def load_lock(path: Path) -> Lock:

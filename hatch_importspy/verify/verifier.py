@@ -6,7 +6,8 @@ findings.  It is read-only: nothing is written, and nothing from the environment
 imported or run -- a module is read as bytes, and re-described statically, only when its digest
 differs from the manifest's, so an unchanged environment costs little more than hashing its files.
 The one exception to "little more" is bytecode: each ``__pycache__`` file Python would run instead
-of a vouched source is proven to be its compilation (:mod:`.bytecode`), which costs a compile.
+of a vouched source is proven to be its compilation (:mod:`.bytecode`), which costs a compile --
+unless an approval lock approves those very bytes (:mod:`.lock_bytecode`): then it costs a hash.
 
 A problem with one distribution (an unreadable manifest, a missing RECORD) is a finding for that
 distribution and verification goes on with the others.  Only input that makes the whole run
@@ -96,6 +97,7 @@ from hatch_importspy.verify.walk import walk_findings, walk_package_directories
 
 if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
+    from hatch_importspy.verify.lock import Lock
 
 # The wheel reader and the structure comparison are imported where they are used: verifying an
 # unchanged install reads no wheel and compares no structure.
@@ -111,6 +113,7 @@ def verify_installed(
     suffixes: LoaderSuffixes | None = None,
     scheme: InstallScheme | None = None,
     loader: BytecodeLoader | None = None,
+    lock: Lock | None = None,
 ) -> VerifyResult:
     """Verify installed distributions in ``site_dirs``.
 
@@ -122,7 +125,11 @@ def verify_installed(
     ``scheme`` says where the interpreter installs ``.data`` scripts, data and headers; without
     it those files are reported as not visible (ISP344, see :mod:`.outside`).
     ``loader`` is the interpreter whose bytecode is proven (default: the running one; see
-    :mod:`.bytecode`).
+    :mod:`.bytecode`).  ``lock`` is the approval lock ``verify --lock`` holds the environment
+    to: a cache file whose bytes it approves is accepted by their hash, without a proof, and
+    unless it is a legacy lock, the bytecode of distributions without a manifest (of the sources
+    their RECORD lists, which the lock pins) is held to it too (see :mod:`.lock_bytecode`).  The
+    lock's own findings are added by :func:`~.gate.apply_gate`.
     """
     directories = unique_directories(site_dirs)
     for directory in directories:
@@ -149,7 +156,7 @@ def verify_installed(
         directories, versions=versions, records=records, facts=facts, distributions=first
     )
     check = RecordCheck.of(directories)
-    bytecode = _Bytecode(loader or BytecodeLoader.running())
+    bytecode = _Bytecode(loader or BytecodeLoader.running(), _approved(lock, distributions))
     results = tuple(
         _verify_distribution(
             distribution,
@@ -183,9 +190,22 @@ def verify_installed(
         manifest = _manifest_file(distribution.metadata_name)
         skip = {manifest} if distribution.source in stopped else set()
         unowned.extend(check.installed(distribution, records, skip=skip))
-    return VerifyResult(
-        bytecode.proven(results), tuple(sorted(unowned, key=sort_key)), tuple(notices)
-    )
+        if lock is not None and lock.approves_bytecode and not has_manifest(distribution):
+            bytecode.add_recorded(distribution, records)
+    results, stray = bytecode.proven(results)
+    unowned.extend(stray)
+    return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
+
+
+def _approved(
+    lock: Lock | None, distributions: Sequence[InstalledDistribution]
+) -> Mapping[str, Mapping[str, str]]:
+    """The cache files ``lock`` approves, by distribution source (none without a lock)."""
+    if lock is None:
+        return {}
+    from hatch_importspy.verify.lock_bytecode import approved_bytecode
+
+    return approved_bytecode(lock, distributions)
 
 
 def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> VerifyResult:
@@ -480,12 +500,17 @@ def _installed_expectations(
 
 class _Bytecode:
     """The cache files named for the vouched sources of every verified distribution, proven
-    together once all are listed: one set of prover processes per run (see :mod:`.bytecode`)."""
+    together once all are listed: one set of prover processes per run (see :mod:`.bytecode`).
+    Those whose bytes an approval lock approves are accepted by hash and not proven."""
 
-    def __init__(self, loader: BytecodeLoader) -> None:
+    def __init__(self, loader: BytecodeLoader, approved: Mapping[str, Mapping[str, str]]) -> None:
         self.loader = loader
+        self.approved = approved
+        """By distribution source: the approved cache files' hex sha256 by path."""
         self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
         """By distribution source: its name, module names by path, and its cache files."""
+        self.accepted = 0
+        """Cache files accepted by their hash, without a proof."""
 
     def add(
         self,
@@ -498,25 +523,46 @@ class _Bytecode:
         ISP301, and its bytecode cannot be the vouched source's)."""
         unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
         files = cache_files(distribution.site_dir, unchanged, self.loader)
+        approved = self.approved.get(distribution.source)
+        if approved:
+            from hatch_importspy.verify.lock_bytecode import split_by_hash
+
+            accepted, files = split_by_hash(files, approved)
+            self.accepted += len(accepted)
         if files:
             self.pending[distribution.source] = (distribution.name, modules, files)
 
-    def proven(self, results: tuple[DistributionResult, ...]) -> tuple[DistributionResult, ...]:
-        """``results`` with the findings of the proofs added (ISP311, ISP312)."""
+    def add_recorded(self, distribution: InstalledDistribution, records: RecordIndex) -> None:
+        """List the cache files of the unchanged sources a distribution without a manifest
+        lists in its RECORD (a changed one is ``ISP317``)."""
+        from hatch_importspy.verify.lock_bytecode import recorded_sources, unchanged
+
+        sources = unchanged(distribution, recorded_sources(distribution, records))
+        self.add(distribution, sources, sources, {})
+
+    def proven(
+        self, results: tuple[DistributionResult, ...]
+    ) -> tuple[tuple[DistributionResult, ...], list[Finding]]:
+        """``results`` with the findings of the proofs added (ISP311, ISP312), and the findings
+        about distributions ``results`` does not hold (those without a manifest)."""
         if not self.pending:
-            return results
+            return results, []
         every = [file for _, _, files in self.pending.values() for file in files]
         proofs = iter(prove(every, self.loader))
         added = {
             source: bytecode_findings(name, [next(proofs) for _ in files], modules=modules)
             for source, (name, modules, files) in self.pending.items()
         }
+        held = {result.source for result in results}
+        stray = [
+            finding for source, found in added.items() if source not in held for finding in found
+        ]
         return tuple(
             dataclasses.replace(result, findings=(*result.findings, *added[result.source]))
             if added.get(result.source)
             else result
             for result in results
-        )
+        ), stray
 
 
 # --------------------------------------------------------------------------- wheels
