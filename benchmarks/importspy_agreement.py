@@ -118,10 +118,30 @@ def theirs(executable: Path, provider: Path, contract: Path, env: dict[str, str]
     return f"{decision} {' '.join(c.removeprefix('ISPY-') for c in codes)}".strip()
 
 
+def environment_site(executable: Path) -> Path:
+    """The site-packages of ImportSpy's venv: the environment both tools resolve imports in."""
+    completed = subprocess.run(
+        [
+            str(executable.parent / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['purelib'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return Path(completed.stdout.strip())
+
+
 def ours(
-    contract: Path, root: Path, site: Path, case: Case, installed: dict[str, str]
+    contract: Path,
+    root: Path,
+    sites: list[Path],
+    case: Case,
+    installed: dict[str, str],
 ) -> tuple[str, str]:
-    """Our decision under ``--strict``, and without it."""
+    """Our decision under ``--strict``, and without it; ``sites`` are where imports resolve (the
+    providers' directory, then the environment ImportSpy itself runs in)."""
     module = case.provider.removesuffix(".py").replace("/", ".")
     try:
         (expectation,) = load_contract(contract, root=root, module=module)
@@ -132,7 +152,7 @@ def ours(
     try:
         findings = expectation_findings(
             expectation,
-            directory_lookup([site]),
+            directory_lookup(sites),
             distribution="consumer",
             provider_version="1.0",
             facts=current_environment(),
@@ -156,6 +176,7 @@ def _decision(findings: list[Finding], *, strict: bool) -> str:
 def main() -> int:
     executable = importspy_venv()
     installed = installed_versions(executable)
+    environment = environment_site(executable)
     rows: list[tuple[Case, str, str, str, str]] = []
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
@@ -167,7 +188,7 @@ def main() -> int:
             contract = root / f"{case.name}.yml"
             contract.write_text(contract_text(case, site, executable), encoding="utf-8")
             real = theirs(executable, site / case.provider, contract, case.env)
-            strict, default = ours(contract, root, site, case, installed)
+            strict, default = ours(contract, root, [site, environment], case, installed)
             same = real.split()[0] == strict.split()[0]
             verdict = (
                 "agree" if same else ("explained" if case.name in EXPLAINED else "UNEXPLAINED")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from collections.abc import Callable
 
 import pytest
 import yaml
 
 from hatch_importspy.compare.expectations import expectation_findings
+from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.describe.contracts import ContractError, read_contract
 from hatch_importspy.describe.provider_source import provided_module
 from hatch_importspy.facts import EnvironmentFacts
@@ -49,6 +51,14 @@ HOST = EnvironmentFacts(
 )
 
 
+# The environment the provider runs in: its one third-party import, packaging, is installed.
+INSTALLED_IMPORT = provided_module(ast.parse(""), name="packaging", is_package=True)
+
+
+def environment(module: ProvidedModule) -> Callable[[str], ProvidedModule | None]:
+    return {"pkg.transport": module, "packaging": INSTALLED_IMPORT}.get
+
+
 def codes(contract: str, *, installed: dict[str, str] | None = None) -> list[str]:
     """The finding codes of ``contract`` (bound to ``pkg.transport``) against PROVIDER."""
     document = yaml.load(textwrap.dedent(contract), Loader=CoreSchemaLoader)
@@ -56,7 +66,7 @@ def codes(contract: str, *, installed: dict[str, str] | None = None) -> list[str
     module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
     findings = expectation_findings(
         expectation,
-        {"pkg.transport": module}.get,
+        environment(module),
         distribution="consumer",
         provider_version="1.0",
         facts=HOST,
@@ -132,7 +142,7 @@ def test_environment_values_are_compared_and_never_printed(
     module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
     (finding,) = expectation_findings(
         expectation,
-        {"pkg.transport": module}.get,
+        environment(module),
         distribution="c",
         provider_version="1",
         facts=HOST,
@@ -197,3 +207,38 @@ def test_a_submodule_is_credited_to_the_distribution_that_installed_its_file() -
     assert resolve("importspy.policy") == "importspy"
     assert resolve("importspy.__main__") == "hatch-importspy"
     assert resolve("importspy.elsewhere") == "hatch-importspy"
+
+
+def test_an_import_of_the_module_that_resolves_nowhere_is_denied() -> None:
+    # ImportSpy's dependency_options.unresolved defaults to deny, for any contract, and a
+    # try/except ImportError fallback does not make the import resolve.
+    loose = provided_module(
+        ast.parse(
+            "try:\n    import not_installed_anywhere\nexcept ImportError:\n"
+            "    not_installed_anywhere = None\nLIMIT = 3\n"
+        ),
+        name="pkg.loose",
+        is_package=False,
+    )
+    document = yaml.load("variables: [{name: LIMIT}]", Loader=CoreSchemaLoader)
+    expectation = read_contract(document, "c.yml", module="pkg.loose")
+    findings = expectation_findings(
+        expectation, {"pkg.loose": loose}.get, distribution="c", provider_version="1", facts=HOST
+    )
+    assert [(f.code, f.found) for f in findings] == [("ISP406", "unresolved")]
+    assert "not_installed_anywhere" in findings[0].message
+    allowed = yaml.load(
+        "variables: [{name: LIMIT}]\nschema_version: 1\ndependency_options: {unresolved: allow}",
+        Loader=CoreSchemaLoader,
+    )
+    expectation = read_contract(allowed, "c.yml", module="pkg.loose")
+    assert (
+        expectation_findings(
+            expectation,
+            {"pkg.loose": loose}.get,
+            distribution="c",
+            provider_version="1",
+            facts=HOST,
+        )
+        == []
+    )

@@ -15,7 +15,11 @@ from hatch_importspy.compare.expectations.contract_checks import check_version
 from hatch_importspy.compare.expectations.deployments import check_chosen, matching_deployments
 from hatch_importspy.compare.expectations.lookup import ModuleCache, ModuleLookup
 from hatch_importspy.compare.expectations.names import NameCheck
-from hatch_importspy.compare.expectations.policy import check_dependencies, check_runtime
+from hatch_importspy.compare.expectations.policy import (
+    check_dependencies,
+    check_runtime,
+    check_unresolved,
+)
 from hatch_importspy.compare.expectations.resolve import Resolver
 from hatch_importspy.errors import SourceError
 from hatch_importspy.facts import EnvironmentFacts
@@ -116,7 +120,17 @@ def expectation_collector(
         check_chosen(collector, chosen, structure, facts)
     if policy is not None:
         check_dependencies(collector, policy, provided, installed or {})
+    if expectation.origin != "inferred" and (policy is None or policy.unresolved == "deny"):
+        check_unresolved(collector, provided, lambda name: _resolves(modules, name))
     return collector
+
+
+def _resolves(modules: ModuleCache, name: str) -> bool:
+    """Whether an import of ``name`` finds an installed module (one that does not parse exists)."""
+    try:
+        return modules.module(name) is not None
+    except SourceError:
+        return True
 
 
 def _made_at_import_time(modules: ModuleCache, name: str) -> str | None:

@@ -9,14 +9,16 @@ spellings, compared exactly: ``os`` is ``linux``/``windows``/``darwin``, ``imple
 it imports it), ``required: true`` (ISP401 when it does not), ``version`` (ISP402 when the
 installed distribution is outside it), and ``dependency_options.unlisted: deny`` (ISP406 for an
 imported, installed distribution no rule lists).  An import is matched to a distribution by its
-top-level name (``import:NAME`` rules match the import itself).
+top-level name (``import:NAME`` rules match the import itself).  ``dependency_options.unresolved:
+deny``, ImportSpy's default and so also applied to contracts without a policy part, is ISP406 for
+each import of the module that resolves to nothing installed.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -95,6 +97,41 @@ def check_runtime(
             + ", ".join(failing),
             expected="set as the contract's runtime.environment states",
             found="unset or different",
+        )
+
+
+def unresolved_imports(module: ProvidedModule, exists: Callable[[str], bool]) -> list[str]:
+    """The modules ``module`` imports at module level (guarded or not) that resolve to nothing
+    installed: absolute imports outside the standard library that ``exists`` cannot find.
+
+    ImportSpy 0.5 denies a contract's module whose imports do not resolve
+    (``dependency_options.unresolved: deny``, its default), a ``try``/``except ImportError``
+    fallback included: the contract then describes a module whose dependencies are not there.
+    """
+    if not module.imports_known:
+        return []
+    names = {binding.module for _, binding in module.imports.items() if binding.module}
+    names.update(star for star in module.star_imports if star)
+    return sorted(
+        name
+        for name in names
+        if name.partition(".")[0] not in sys.stdlib_module_names and not exists(name)
+    )
+
+
+def check_unresolved(
+    collector: FindingCollector, module: ProvidedModule, exists: Callable[[str], bool]
+) -> None:
+    """ISP406 for each import of the contract's module that resolves nowhere (see
+    :func:`unresolved_imports`)."""
+    for name in unresolved_imports(module, exists):
+        collector.add(
+            "ISP406",
+            None,
+            f"module {module.name} imports {name}, which resolves to no installed module "
+            "(dependency_options.unresolved: deny, ImportSpy's default)",
+            expected="an installed module",
+            found="unresolved",
         )
 
 
