@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 
+from hatch_importspy.compare.syntax import attribute_chain
 from hatch_importspy.findings import Finding
 from hatch_importspy.formats.entry_points import ObjectReference
 
@@ -201,14 +202,8 @@ def _is_suffix_trims(statement: ast.stmt) -> bool:
 
 def _dotted(node: ast.expr) -> str | None:
     """``a.b.c`` for a name or an attribute chain on one; ``None`` for anything else."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    chain = attribute_chain(node)
+    return None if chain is None else ".".join(chain)
 
 
 def _unexpected(node: ast.stmt) -> str:

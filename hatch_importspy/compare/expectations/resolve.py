@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from hatch_importspy.compare.expectations.lookup import ModuleCache
 from hatch_importspy.compare.provided import ProvidedModule
+from hatch_importspy.compare.syntax import attribute_chain
 from hatch_importspy.model import (
     INSTANCE,
     Attribute,
@@ -265,11 +266,4 @@ def _base_path(text: str) -> tuple[str, ...] | None:
         return None
     if isinstance(node, ast.Subscript):
         node = node.value
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return tuple(reversed(parts))
+    return attribute_chain(node)
