@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 import hatch_importspy.describe.provider_source as provider_module
-from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import CallShape, Deployment, Expectation, ExpectedName
 from hatch_importspy.results import (
     CHECK_EXPECTATIONS,
@@ -22,16 +21,9 @@ from hatch_importspy.results import (
     VerifyResult,
 )
 from hatch_importspy.verify.verifier import verify_installed, verify_wheels
+from tests.helpers.fakedist import LINUX_FACTS as FACTS
 from tests.helpers.fakedist import install, make_wheel, model_for
 
-FACTS = EnvironmentFacts(
-    "3.11.7",
-    "linux",
-    "x86_64",
-    "cpython",
-    frozenset({"PATH"}),
-    {"python_version": "3.11", "sys_platform": "linux", "python_full_version": "3.11.7"},
-)
 PROVIDER_FILES = {
     "prov/__init__.py": b"from .core import run\n",
     "prov/core.py": b"def run(task, *, retries=1):\n    return task\n",

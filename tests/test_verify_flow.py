@@ -15,7 +15,6 @@ import pytest
 
 import hatch_importspy.describe.extract as extract_module
 from hatch_importspy.errors import UnusableInputError
-from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
 from hatch_importspy.formats.manifest import dumps
 from hatch_importspy.model import EnvironmentConstraints, SpyModel
@@ -30,6 +29,7 @@ from hatch_importspy.results import (
 from hatch_importspy.verify.installed import default_site_dirs
 from hatch_importspy.verify.targets import load_model
 from hatch_importspy.verify.verifier import verify_installed, verify_wheels
+from tests.helpers.fakedist import LINUX_FACTS as FACTS
 from tests.helpers.fakedist import install, make_wheel, model_for, record_hash, sha
 
 CORE = b"def greet(name: str, *, loud: bool = False) -> str:\n    return name\n"
@@ -38,14 +38,6 @@ FILES = {
     "demo/core.py": CORE,
     "demo/data.json": b"{}\n",
 }
-FACTS = EnvironmentFacts(
-    "3.11.7",
-    "linux",
-    "x86_64",
-    "cpython",
-    frozenset({"PATH"}),
-    {"python_version": "3.11", "sys_platform": "linux", "python_full_version": "3.11.7"},
-)
 ALL_CHECKS = ("environment", "integrity", "structure", "dependencies")
 
 

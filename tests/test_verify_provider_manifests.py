@@ -16,21 +16,13 @@ from typing import Any
 
 import pytest
 
-from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.model import CallShape, Expectation, ExpectedName
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.provider_manifests import ManifestProviders
 from hatch_importspy.verify.verifier import verify_installed
+from tests.helpers.fakedist import LINUX_FACTS as FACTS
 from tests.helpers.fakedist import install, model_for
 
-FACTS = EnvironmentFacts(
-    "3.11.7",
-    "linux",
-    "x86_64",
-    "cpython",
-    frozenset({"PATH"}),
-    {"python_version": "3.11", "sys_platform": "linux", "python_full_version": "3.11.7"},
-)
 PROVIDER = {
     "prov/__init__.py": b"from .core import run\nfrom .models import *\n",
     "prov/core.py": b"def run(task, *, retries=1):\n    return task\n",

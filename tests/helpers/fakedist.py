@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hatch_importspy.describe.bindings import module_bindings
 from hatch_importspy.describe.extract import extract_structure
+from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.formats.manifest import dumps
 from hatch_importspy.model import (
     EntryPoint,
@@ -169,3 +170,14 @@ def make_wheel(
             archive.writestr(member, content)
         archive.writestr(f"{info}/RECORD", "\n".join(lines) + "\n")
     return path
+
+
+LINUX_FACTS = EnvironmentFacts(
+    "3.11.7",
+    "linux",
+    "x86_64",
+    "cpython",
+    frozenset({"PATH"}),
+    {"python_version": "3.11", "sys_platform": "linux", "python_full_version": "3.11.7"},
+)
+"""A CPython 3.11.7 on x86_64 Linux, for verify runs that hold environments to facts."""
