@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write the lock to FILE instead of stdout",
     )
     _add_diff_parser(commands)
+    _add_run_parser(commands)
     _add_embed_parser(commands)
     for subcommand in commands.choices.values():
         # Also accepted after the command (``verify --debug``); SUPPRESS keeps the global value.
@@ -184,6 +185,69 @@ _DEBUG_HELP = (
     "show the traceback of an unexpected error (a bug in hatch-importspy) before its one-line "
     "report; IMPORTSPY_DEBUG=1 does the same"
 )
+
+
+def _add_run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    import argparse
+    from pathlib import Path
+
+    run = commands.add_parser(
+        "run",
+        help="run a program under the import guard: only vouched modules execute",
+        description="Start the interpreter with the import guard in place before anything "
+        "else runs (no site, no .pth file, no sitecustomize first): every module loaded from "
+        "the environment is checked against the manifests (and the lock) before it executes, "
+        "and exactly the bytes checked are what runs.  The exit status is the program's.",
+        usage=f"{PROG} run [options] -- (SCRIPT | -m MODULE | -c CODE) [ARGS ...]",
+    )
+    run.add_argument(
+        "--python",
+        metavar="PATH",
+        help="the interpreter to run the program with (default: this one)",
+    )
+    run.add_argument(
+        "--mode",
+        choices=("enforce", "warn", "audit"),
+        default="enforce",
+        help="enforce (default): an unvouched module raises ImportError and unvouched start-up "
+        "code stops the start; warn: one line on stderr and it runs; audit: it runs, and is "
+        "only recorded in --log",
+    )
+    run.add_argument(
+        "--log",
+        metavar="FILE",
+        type=Path,
+        help="append every load and its verdict to FILE as JSON lines",
+    )
+    run.add_argument(
+        "--lock",
+        metavar="FILE",
+        type=Path,
+        help="an approval lock: only the distributions it approves run, and the bytecode it "
+        "approves is run without compiling the sources",
+    )
+    run.add_argument(
+        "--policy", metavar="FILE", type=Path, help="a policy file, as for verify --policy"
+    )
+    run.add_argument(
+        "--require-manifest",
+        action="store_true",
+        help="modules of distributions without a manifest do not run either (except --allow)",
+    )
+    run.add_argument(
+        "--allow",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="NAME",
+        help="distribution names or globs exempt from --require-manifest",
+    )
+    run.add_argument("--strict", action="store_true", help="warnings refuse too")
+    run.add_argument(
+        "program",
+        nargs=argparse.REMAINDER,
+        help="-- then SCRIPT [ARGS], -m MODULE [ARGS] or -c CODE [ARGS]",
+    )
 
 
 def _add_diff_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -531,6 +595,31 @@ def _lock_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_command(args: argparse.Namespace) -> int:
+    """Build the guard's table for the target interpreter and become that interpreter."""
+    import sys
+
+    from hatch_importspy.guard import options_from
+    from hatch_importspy.guard.launch import Target, resolve_python, run_guarded
+    from hatch_importspy.guard.table import build_table
+    from hatch_importspy.verify.interpreter import query_interpreter
+
+    target = Target.parse(args.program)
+    python = resolve_python(args.python or sys.executable)
+    options = options_from(
+        mode=args.mode,
+        lock=args.lock,
+        policy=args.policy,
+        require_manifest=args.require_manifest,
+        allow=tuple(args.allow),
+        strict=args.strict,
+        log=args.log,
+    )
+    facts = query_interpreter(python)
+    table = build_table(facts.site_dirs, options, facts.suffixes)
+    return run_guarded(facts.executable, table, target)
+
+
 def _show_command(args: argparse.Namespace) -> int:
     from hatch_importspy.formats import manifest
     from hatch_importspy.report.show import render_expectations
@@ -765,6 +854,7 @@ def _parse_and_run(arguments: list[str]) -> int:
         "lock": _lock_command,
         "diff": _diff_command,
         "embed": _embed_command,
+        "run": _run_command,
     }[args.command]
     try:
         return command(args)
