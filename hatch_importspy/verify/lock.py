@@ -65,7 +65,7 @@ from packaging.utils import canonicalize_name
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.findings import Finding, FindingCode
 from hatch_importspy.formats.record import read_regular_file
-from hatch_importspy.formats.yaml_safe import load_one
+from hatch_importspy.formats.yaml_safe import fast_safe_loader, load_one
 from hatch_importspy.limits import DOCUMENT_BYTES
 from hatch_importspy.pyrules.bytecode import CACHE_DIRECTORY, parse_cache_name
 from hatch_importspy.render import did_you_mean
@@ -245,7 +245,7 @@ def _entry_lines(text: str) -> list[int]:
     import yaml
 
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=fast_safe_loader())
     except yaml.YAMLError:
         return []
     if not isinstance(root, yaml.MappingNode):
@@ -320,7 +320,13 @@ def loads_lock(text: str, *, source: str) -> Lock:
     def fail(where: str, problem: str) -> LockError:
         return LockError(f"{source}: {where} {problem}")
 
-    data = load_one(text, source=source, error=LockError, invalid=lambda _: "not valid YAML")
+    data = load_one(
+        text,
+        source=source,
+        error=LockError,
+        invalid=lambda _: "not valid YAML",
+        loader=fast_safe_loader(),
+    )
     if not isinstance(data, Mapping):
         raise LockError(f"{source}: not a lock file (expected a mapping with schema)")
     unknown = sorted(set(map(str, data)) - _FILE_KEYS)
