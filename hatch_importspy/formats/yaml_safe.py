@@ -20,7 +20,6 @@ import yaml
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.limits import YAML_DEPTH, YAML_NODES
 
-
 _LIBYAML_TOO_DEEP = "exceeded maximum nesting depth"
 
 
