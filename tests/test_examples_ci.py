@@ -143,7 +143,7 @@ def test_dockerfile_final_stage_depends_on_verification() -> None:
     text = (CI / "Dockerfile").read_text(encoding="utf-8")
     assert text.startswith("# syntax=docker/dockerfile:1\n")
     stages = dockerfile_stages(text)
-    assert list(stages) == ["build", "runtime", "verify", "final"]
+    assert list(stages) == ["build", "runtime", "verify", "final", "guarded"]
     assert stages["verify"][0] == "FROM runtime AS verify"
     assert stages["final"][0] == "FROM runtime AS final"
     # BuildKit builds only what the target needs: the final stage must consume the verify stage.
@@ -157,8 +157,66 @@ def test_dockerfile_final_stage_depends_on_verification() -> None:
     assert gate.require_manifest and gate.policy and gate.lock
     runtime = " ".join(stages["runtime"])
     assert "python -m venv /opt/app" in runtime and "python -m venv /opt/importspy" in runtime
-    [lock] = [parse(c) for c in importspy_commands(text) if c[0] == "lock"]
-    assert lock.python == "/opt/app/bin/python"
+    for lock in [parse(c) for c in importspy_commands(text) if c[0] == "lock"]:
+        assert lock.python == "/opt/app/bin/python"
+
+
+def guard_command(words: list[str]) -> argparse.Namespace:
+    """A ``python -m importspy run`` command line, parsed by the real parser, with its program
+    parsed as ``run`` parses it."""
+    from hatch_importspy.guard.launch import Target
+
+    assert words[:4] == ["/opt/importspy/bin/python", "-m", "importspy", "run"], words
+    args = parse(words[3:])
+    assert Target.parse(args.program) == Target("module", "acme_inventory")
+    return args
+
+
+def test_dockerfile_guarded_stage_runs_the_app_under_the_guard() -> None:
+    import json
+
+    text = (CI / "Dockerfile").read_text(encoding="utf-8")
+    stages = dockerfile_stages(text)
+    guarded = stages["guarded"]
+    assert guarded[0] == "FROM runtime AS guarded"
+    assert "COPY --from=verify /gate/verified /opt/importspy/verified" in guarded
+    [entry] = [
+        json.loads(line.split(" ", 1)[1]) for line in guarded if line.startswith("ENTRYPOINT")
+    ]
+    [cmd] = [json.loads(line.split(" ", 1)[1]) for line in guarded if line.startswith("CMD")]
+    args = guard_command(entry + cmd)
+    assert args.python == "/opt/app/bin/python" and args.mode == "enforce"
+    # The lock the guard reads is the one the verify stage made of this very environment, after
+    # verification passed, and copied in.
+    [made] = [line for line in stages["verify"] if "-m importspy lock" in line]
+    [lock] = verify_lock_commands(made)
+    assert f"COPY --from=verify {lock.output} {args.lock}" in guarded
+    assert "USER 65534" in guarded
+
+
+def verify_lock_commands(text: str) -> list[argparse.Namespace]:
+    return [parse(command) for command in importspy_commands(text) if command[0] == "lock"]
+
+
+def test_kubernetes_guarded_deployment_runs_the_image_entry_point() -> None:
+    import json
+
+    [deployment] = list(yaml.safe_load_all((CI / "k8s-guarded.yaml").read_text("utf-8")))
+    pod = deployment["spec"]["template"]["spec"]
+    [init] = pod["initContainers"]
+    [app] = pod["containers"]
+    assert init["image"] == app["image"]
+    assert parse(init["command"][3:]).lock
+    args = guard_command(app["command"] + app["args"])
+    assert (str(args.lock), args.mode) == ("/opt/importspy/runtime.lock", "enforce")
+    dockerfile = dockerfile_stages((CI / "Dockerfile").read_text(encoding="utf-8"))
+    [entry] = [line for line in dockerfile["guarded"] if line.startswith("ENTRYPOINT")]
+    image_entry = json.loads(entry.split(" ", 1)[1])
+    command = list(app["command"])
+    at = command.index("--log")
+    del command[at : at + 2]  # the pod adds a log of every load to the image's entry point
+    assert command == image_entry
+    assert app["securityContext"]["readOnlyRootFilesystem"] is True
 
 
 def test_kubernetes_init_container_gates_the_pod() -> None:
