@@ -52,6 +52,7 @@ sys.exit(3)
 class Installed:
     venv: Venv
     lock: Path
+    wheel: Path
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +65,12 @@ def clean(
 ) -> Installed:
     """The wheel installed by pip (byte-compiled) beside hatch-importspy, and a lock of it."""
     project = project_factory(FILES, name=DIST, options={}, extra_toml=TOML)
-    venv = venv_factory("guard", wheels=[build_wheel(project)])
+    wheel = build_wheel(project)
+    venv = venv_factory("guard", wheels=[wheel])
     lock = tmp_path_factory.mktemp("guard-lock") / "importspy.lock"
     done = run_cli(sys.executable, "lock", "--python", str(venv.python), "-o", str(lock))
     assert done.returncode == 0, done.stderr
-    return Installed(venv, lock)
+    return Installed(venv, lock, wheel)
 
 
 def payload(marker: Path) -> str:
@@ -442,3 +444,42 @@ def test_unusable_input(clean: Installed, run_cli: RunCli, tmp_path: Path) -> No
         assert done.returncode == 2, (options, done.stderr)
         assert message in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+# --------------------------------------------------------------------------- other Pythons
+
+
+def other_python(version: str) -> Path | None:
+    """A CPython ``version`` from pyenv, where this machine has one."""
+    found = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
+    return found[-1] if found else None
+
+
+@pytest.mark.parametrize("version", ["3.10", "3.12", "3.13"])
+def test_guard_under_other_pythons(
+    clean: Installed, run_cli: RunCli, tmp_path: Path, version: str
+) -> None:
+    """The guard is the verifier's own copy, compiled by the target: it runs on every Python
+    the project supports, whatever the verifier's own version, and ``site``'s differences
+    between versions (how each reads a ``.pth`` file) are handled."""
+    python = other_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    root = tmp_path / "venv"
+    subprocess.run([str(python), "-m", "venv", "--without-pip", str(root)], check=True)
+    venv = Venv(root, root / "bin/python", next(root.glob("lib/python3*/site-packages")))
+    venv.install(clean.wheel)
+    (venv.site_packages / "paths.pth").write_text(f"{tmp_path}\n")
+    (tmp_path / "app.py").write_text(APP)
+    done = guarded(run_cli, venv, "app.py", cwd=tmp_path)
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.startswith("hello world 42\n")
+    marker = tmp_path / "marker"
+    core = venv.site_packages / "guardpkg/core.py"
+    core.write_text(core.read_text() + payload(marker))
+    refused(guarded(run_cli, venv, "app.py", cwd=tmp_path), "ISP301", core)
+    (venv.site_packages / "paths.pth").write_text(f"import os; {payload(marker).strip()}\n")
+    done = guarded(run_cli, venv, "-c", "pass", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "refused to start the program" in done.stderr
+    assert not marker.exists()
