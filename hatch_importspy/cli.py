@@ -615,6 +615,13 @@ def _run_command(args: argparse.Namespace) -> int:
         strict=args.strict,
         log=args.log,
     )
+    from hatch_importspy.verify.self_check import verifier_findings
+
+    # The guard that will run is this installation's own copy: it is held to its manifest first.
+    for finding in verifier_findings():
+        sys.stderr.write(f"importspy: {finding.code} {finding.file or ''}: {finding.message}\n")
+        if options.mode == "enforce":
+            return 1
     facts = query_interpreter(python)
     table = build_table(facts.site_dirs, options, facts.suffixes)
     return run_guarded(facts.executable, table, target)

@@ -215,6 +215,12 @@ def test_payload_carries_this_installations_guard(site: Path) -> None:
     assert document["target"] == {"kind": "code", "value": "pass", "arguments": []}
 
 
+def test_the_launcher_and_the_guard_agree_on_the_modes() -> None:
+    from hatch_importspy.guard import boot, table
+
+    assert table.MODES == boot.MODES
+
+
 def test_options_from_rejects_unknown_mode() -> None:
     with pytest.raises(UnusableInputError, match="unknown guard mode"):
         options_from(mode="loose")

@@ -41,7 +41,7 @@ def options_from(
 ) -> GuardOptions:
     """:class:`GuardOptions` from file names, reading the lock and the policy (a bad file
     raises :class:`~hatch_importspy.errors.UnusableInputError` naming it)."""
-    from hatch_importspy.guard.boot import MODES
+    from hatch_importspy.guard.table import MODES
     from hatch_importspy.verify.lock import load_lock
     from hatch_importspy.verify.policy import Policy, load_policy
 

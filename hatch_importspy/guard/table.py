@@ -62,6 +62,10 @@ from hatch_importspy.verify.installed import (
 from hatch_importspy.verify.lock import Lock, LockEntry
 from hatch_importspy.verify.policy import Policy
 
+MODES = ("enforce", "warn", "audit")
+"""The guard's modes (:mod:`.boot` spells them too: it imports nothing of this package, and is not
+imported by the process that launches it, which only reads its source)."""
+
 GUARDED_CODES = (
     "ISP301",
     "ISP303",

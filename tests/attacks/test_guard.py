@@ -325,6 +325,19 @@ def test_file_changed_after_the_start_is_refused(
     assert not marker.exists()
 
 
+def test_modified_guard_refuses_to_run(clean: Installed, run_cli: RunCli, tmp_path: Path) -> None:
+    """The guard that runs is the running verifier's own copy: an edited copy refuses (ISP356)."""
+    venv = copy_venv(clean.venv, tmp_path)
+    marker = tmp_path / "marker"
+    boot = venv.site_packages / "hatch_importspy/guard/boot.py"
+    boot.write_text(boot.read_text() + payload(marker))
+    done = run_cli(venv.python, "run", "--", "-c", "print('app ran')", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "ISP356 hatch_importspy/guard/boot.py" in done.stderr
+    assert "app ran" not in done.stdout
+    assert not marker.exists()
+
+
 # --------------------------------------------------------------------------- start-up code
 
 
