@@ -225,3 +225,20 @@ def test_options_from_rejects_unknown_mode() -> None:
     with pytest.raises(UnusableInputError, match="unknown guard mode"):
         options_from(mode="loose")
     assert options_from(strict=True).policy.strict
+
+
+def test_a_path_two_distributions_ship_accepts_either_copy(site: Path) -> None:
+    shared = {
+        "nspkg/__init__.py": b"__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n"
+    }
+    other = {"nspkg/__init__.py": b"# the other distribution's copy\n"}
+    install(site, "ns-a", "1.0", shared, manifest=model_for("ns-a", "1.0", shared))
+    install(site, "ns-b", "1.0", other, manifest=model_for("ns-b", "1.0", other))
+    guard = guard_for(site)
+    path = str(site / "nspkg/__init__.py")
+    verdict, _, _, digest = guard.judge("nspkg", path)
+    assert verdict == VOUCHED and digest is not None
+    for content in (shared["nspkg/__init__.py"], other["nspkg/__init__.py"]):
+        assert guard.check_bytes("nspkg", path, content, digest) is True
+    with pytest.raises(GuardError):
+        guard.check_bytes("nspkg", path, b"neither\n", digest)

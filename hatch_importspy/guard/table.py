@@ -7,7 +7,8 @@ files, start-up files; no module is hashed here: each is hashed when it is loade
 moment that counts):
 
 ``files``
-    absolute path -> hex sha256 of every file a distribution's manifest vouches for; with a
+    absolute path -> hex sha256 of every file a distribution's manifest vouches for (several,
+    comma-separated, when more than one distribution ships the path); with a
     lock, also every file of a manifest-less distribution the lock pins (its RECORD digest is
     the lock's, so its RECORD's digests are approved ones).  Without a lock a manifest vouches
     for its own distribution, as ``verify`` without a lock trusts it; a lock is what makes a
@@ -118,7 +119,14 @@ class _Builder:
     def vouch(self, distribution: InstalledDistribution, digests: Mapping[str, str]) -> None:
         """Vouch for ``digests`` (path relative to the site directory -> hex sha256)."""
         for path, digest in digests.items():
-            self.files[str(distribution.site_dir / path)] = digest.lower()
+            where = str(distribution.site_dir / path)
+            known = self.files.get(where)
+            digest = digest.lower()
+            if known is not None and digest not in known.split(","):
+                # Two distributions ship this path (the __init__.py of a pkgutil-style namespace
+                # package, say): whichever copy the installer left is vouched for.
+                digest = f"{known},{digest}"
+            self.files[where] = digest
             name = self.module_name(path)
             if name is None:
                 continue
