@@ -49,7 +49,7 @@ from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.findings import CODES, Severity
 from hatch_importspy.formats.manifest import load_bytes_deferred
 from hatch_importspy.formats.record import installed_path, is_outside
-from hatch_importspy.pyrules.finder import LoaderSuffixes
+from hatch_importspy.pyrules.finder import LoaderSuffixes, module_of_path
 from hatch_importspy.surface import StartupFile, StartupKind
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
@@ -127,7 +127,7 @@ class _Builder:
                 # package, say): whichever copy the installer left is vouched for.
                 digest = f"{known},{digest}"
             self.files[where] = digest
-            name = self.module_name(path)
+            name = module_of_path(path, self.suffixes)
             if name is None:
                 continue
             self.modules.setdefault(name, distribution.name)
@@ -139,22 +139,6 @@ class _Builder:
     ) -> None:
         for path in paths:
             self.refused[str(distribution.site_dir / path)] = [code, message]
-
-    def module_name(self, path: str) -> str | None:
-        """The module an import of this file defines, ``None`` when it is not a module."""
-        directory, _, base = path.rpartition("/")
-        for suffix in (*self.suffixes.source, *self.suffixes.extension):
-            if base.endswith(suffix):
-                stem = base[: -len(suffix)]
-                break
-        else:
-            return None
-        parts = [*directory.split("/"), stem] if directory else [stem]
-        if parts[-1] == "__init__":
-            parts.pop()
-        if not parts or not all(part.isidentifier() for part in parts):
-            return None
-        return ".".join(parts)
 
     def as_json(self, options: GuardOptions, sites: Sequence[Path]) -> dict[str, Any]:
         lenient = sorted(
