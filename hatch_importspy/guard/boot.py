@@ -329,12 +329,19 @@ class Guard:
             self.record(name, origin, verdict, "", message)
             return spec
         loader = spec.loader
+        guarded: GuardedSourceLoader | GuardedExtensionLoader | GuardedSourcelessLoader | None = (
+            None
+        )
         if isinstance(loader, machinery.SourceFileLoader):
-            spec.loader = GuardedSourceLoader(name, origin, self, digest)
+            guarded = GuardedSourceLoader(name, origin)
         elif isinstance(loader, machinery.ExtensionFileLoader):
-            spec.loader = GuardedExtensionLoader(name, origin, self, digest)
+            guarded = GuardedExtensionLoader(name, origin)
         elif isinstance(loader, machinery.SourcelessFileLoader):
-            spec.loader = GuardedSourcelessLoader(name, origin, self, digest)
+            guarded = GuardedSourcelessLoader(name, origin)
+        if guarded is not None:
+            # The loader reads, checks and runs the file itself: see its get_code/create_module.
+            guarded._guard, guarded._digest = self, digest
+            spec.loader = guarded
         else:
             self.finding(
                 name,
@@ -349,10 +356,8 @@ class Guard:
 class GuardedSourceLoader(machinery.SourceFileLoader):
     """Compiles the source from the bytes it checked (or runs lock-approved bytecode)."""
 
-    def __init__(self, fullname: str, path: str, guard: Guard, digest: str) -> None:
-        super().__init__(fullname, path)
-        self._guard = guard
-        self._digest = digest
+    _guard: Guard
+    _digest: str
 
     def get_code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
@@ -374,10 +379,8 @@ class GuardedSourceLoader(machinery.SourceFileLoader):
 class GuardedExtensionLoader(machinery.ExtensionFileLoader):
     """Hashes the extension module immediately before the dynamic loader opens it."""
 
-    def __init__(self, fullname: str, path: str, guard: Guard, digest: str) -> None:
-        super().__init__(fullname, path)
-        self._guard = guard
-        self._digest = digest
+    _guard: Guard
+    _digest: str
 
     def create_module(self, spec: ModuleSpec) -> ModuleType:
         if self._guard.check_bytes(spec.name, self.path, read_bytes(self.path), self._digest):
@@ -388,10 +391,8 @@ class GuardedExtensionLoader(machinery.ExtensionFileLoader):
 class GuardedSourcelessLoader(machinery.SourcelessFileLoader):
     """Runs a shipped bytecode-only module from the bytes it checked."""
 
-    def __init__(self, fullname: str, path: str, guard: Guard, digest: str) -> None:
-        super().__init__(fullname, path)
-        self._guard = guard
-        self._digest = digest
+    _guard: Guard
+    _digest: str
 
     def get_code(self, fullname: str) -> CodeType:
         path = self.get_filename(fullname)
