@@ -59,11 +59,13 @@ def environment(module: ProvidedModule) -> Callable[[str], ProvidedModule | None
     return {"pkg.transport": module, "packaging": INSTALLED_IMPORT}.get
 
 
-def codes(contract: str, *, installed: dict[str, str] | None = None) -> list[str]:
-    """The finding codes of ``contract`` (bound to ``pkg.transport``) against PROVIDER."""
+def codes(
+    contract: str, *, installed: dict[str, str] | None = None, provider: str = PROVIDER
+) -> list[str]:
+    """The finding codes of ``contract`` (bound to ``pkg.transport``) against ``provider``."""
     document = yaml.load(textwrap.dedent(contract), Loader=CoreSchemaLoader)
     expectation = read_contract(document, "c.yml", module="pkg.transport")
-    module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
+    module = provided_module(ast.parse(provider), name="pkg.transport", is_package=False)
     findings = expectation_findings(
         expectation,
         environment(module),
@@ -105,6 +107,99 @@ def test_scalars_are_read_by_yaml_1_2_rules(scalar: str, value: object) -> None:
 )
 def test_structure_keeps_importspy_meaning(contract: str, expected: list[str]) -> None:
     assert codes(f"filename: transport.py\n{contract}") == expected
+
+
+FAIL_CLOSED = """
+import abc
+from collections import OrderedDict
+from dataclasses import dataclass
+from json import dumps
+
+if abc:
+    def conditional() -> None: ...
+
+
+class Meta(type): ...
+
+
+class WithMeta(metaclass=Meta):
+    def own(self) -> None: ...
+
+
+class Base:
+    shared: int = 1
+
+    def base_method(self) -> None: ...
+
+
+class Client(Base):
+    retries: int = 3
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    @staticmethod
+    def make() -> None: ...
+
+    def get(self, path: str) -> bytes:
+        return b""
+
+
+class Mapping(OrderedDict):
+    def own(self) -> None: ...
+
+
+@dataclass
+class Data:
+    x: int = 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("contract", "expected"),
+    [
+        # What the file itself declares, unconditionally and undecorated: ImportSpy admits it.
+        ("classes: [{name: Client, methods: [{name: get}, {name: __init__}]}]", []),
+        ("classes: [{name: Client, attributes: [{type: class, name: retries}]}]", []),
+        ("classes: [{name: Mapping, methods: [{name: own}]}]", []),
+        # What ImportSpy 0.5 denies as unknown until runtime (S103), each checked as 2026-11-30
+        # against the real importspy check: ISP411 here, never a silent pass.
+        ("classes: [{name: Client, attributes: [{type: instance, name: host}]}]", ["ISP411"]),
+        ("classes: [{name: Client, methods: [{name: base_method}]}]", ["ISP411"]),
+        ("classes: [{name: Client, attributes: [{type: class, name: shared}]}]", ["ISP411"]),
+        ("classes: [{name: Client, methods: [{name: make}]}]", ["ISP411"]),
+        ("classes: [{name: Mapping, methods: [{name: keys}]}]", ["ISP411"]),
+        ("classes: [{name: WithMeta, methods: [{name: own}]}]", ["ISP411"]),
+        ("classes: [{name: Data}]", ["ISP411"]),
+        ("functions: [{name: conditional}]", ["ISP411"]),
+        ("functions: [{name: dumps}]", ["ISP411"]),
+        # Static reading still decides what it can: a missing member is missing.
+        ("classes: [{name: Client, attributes: [{type: instance, name: port}]}]", ["ISP404"]),
+        ("classes: [{name: Client, methods: [{name: gone}]}]", ["ISP404"]),
+    ],
+)
+def test_what_importspy_cannot_vouch_for_is_isp411(contract: str, expected: list[str]) -> None:
+    assert codes(contract, provider=FAIL_CLOSED) == expected
+
+
+def test_isp411_says_why_importspy_denies() -> None:
+    document = yaml.load(
+        "classes: [{name: Client, methods: [{name: base_method}]}]", Loader=CoreSchemaLoader
+    )
+    expectation = read_contract(document, "c.yml", module="pkg.transport")
+    module = provided_module(ast.parse(FAIL_CLOSED), name="pkg.transport", is_package=False)
+    (finding,) = expectation_findings(
+        expectation,
+        {"pkg.transport": module}.get,
+        distribution="c",
+        provider_version="1",
+        facts=HOST,
+    )
+    assert finding.message == (
+        "Client.base_method is inherited from a base class (read statically): ImportSpy denies "
+        "what a module or class does not declare itself, unconditionally and undecorated (S103) "
+        "(expected by c.yml)"
+    )
 
 
 def _deployment(body: str, arch: str = "x86_64") -> str:
