@@ -499,6 +499,80 @@ def test_every_violation_of_the_contract_is_reported(
     )
 
 
+MODE_CONTRACT = """\
+filename: api.py
+runtime:
+  environment: {SPY_E2E_MODE: blue-7f3a}
+deployments:
+  - arch: %(machine)s
+    systems:
+      - os: %(os)s
+        environment:
+          variables: [{name: SPY_E2E_REGION, value: eu-9z1k}]
+        pythons: [{modules: []}]
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the target wrapper is a POSIX shell script")
+def test_contract_values_are_compared_in_the_target_environment(
+    project_factory: ProjectFactory,
+    build_wheel: Callable[..., Path],
+    venv_factory: VenvFactory,
+    run_cli: RunCli,
+    with_provider: Callable[[str], Venv],
+) -> None:
+    """``verify --python`` compares a contract's environment values with the target's: here the
+    target is started through a wrapper that sets them (as a container entry point would), and
+    the verifier's own environment says otherwise."""
+    machine = normalise_machine(platform.machine())
+    contract = MODE_CONTRACT % {"machine": machine, "os": sys.platform}
+    consumer = build_wheel(
+        project_factory(
+            {"spymode/__init__.py": CONTRACT_CONSUMER, "contracts/mode.yml": contract},
+            name="spymode",
+            options={"contracts": ["contracts/mode.yml:spyprov.api"]},
+        )
+    )
+    app = with_provider("1.0.0")
+    app.install(consumer)
+    wrapper = app.python.with_name("python-prod")
+    wrapper.write_text(
+        "#!/bin/sh\nSPY_E2E_MODE=blue-7f3a SPY_E2E_REGION=eu-9z1k "
+        'exec "$(dirname "$0")/python" "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    verifier = venv_factory("values-verifier")
+    theirs = {"SPY_E2E_MODE": "green-2c1d", "SPY_E2E_REGION": "us-4q8w"}
+
+    done = run_cli(
+        verifier.python,
+        "verify",
+        "--format",
+        "json",
+        "--python",
+        str(wrapper),
+        "spymode",
+        env=theirs,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert places(json.loads(done.stdout)) == []
+    # The plain interpreter runs with the verifier's environment: neither value holds there.
+    done = run_cli(
+        verifier.python,
+        "verify",
+        "--format",
+        "json",
+        "--python",
+        str(app.python),
+        "spymode",
+        env=theirs,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert places(json.loads(done.stdout)) == [("ISP105", "spyprov.api"), ("ISP106", "spyprov.api")]
+    assert not any(value in done.stdout for value in ("blue-7f3a", "eu-9z1k", *theirs.values()))
+
+
 def test_a_bad_contract_stops_the_build_naming_the_file_and_the_place(
     project_factory: ProjectFactory, build_project: Callable[..., Any], tmp_path: Path
 ) -> None:

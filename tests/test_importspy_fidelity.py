@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import pytest
 import yaml
@@ -227,12 +228,84 @@ def test_deployments_are_alternatives_with_their_own_structure(
     assert codes(contract) == expected
 
 
-def test_environment_values_are_compared_and_never_printed(
+@dataclass(frozen=True)
+class TargetValues:
+    """The values of an environment under check that is not this process's; records what the
+    comparison asks it."""
+
+    environ: dict[str, str]
+    asked: list[dict[str, str]] = field(default_factory=list)
+
+    def differing(self, wanted: Mapping[str, str]) -> frozenset[str]:
+        self.asked.append(dict(wanted))
+        return frozenset(n for n, v in wanted.items() if self.environ.get(n) != v)
+
+
+def target(environ: dict[str, str]) -> tuple[EnvironmentFacts, TargetValues]:
+    values = TargetValues(environ)
+    return replace(HOST, env_names=frozenset(environ), values=values), values
+
+
+ENV_CONTRACT = """
+runtime: {environment: {ISPY_MODE: prod, ISPY_HOME: null}}
+deployments: [{arch: x86_64, systems: [{os: linux, environment: {variables: [{name: ISPY_REGION,
+  value: eu}], secrets: [ISPY_TOKEN]}, pythons: [{modules: []}]}]}]
+"""
+
+
+def env_findings(facts: EnvironmentFacts) -> list[tuple[str, str]]:
+    document = yaml.load(textwrap.dedent(ENV_CONTRACT), Loader=CoreSchemaLoader)
+    expectation = read_contract(document, "c.yml", module="pkg.transport")
+    module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
+    findings = expectation_findings(
+        expectation, environment(module), distribution="c", provider_version="1", facts=facts
+    )
+    return [(f.code, f.message) for f in findings]
+
+
+def test_environment_values_are_those_of_the_environment_under_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("ISPY_MODE", "prod-secret-value")
-    contract = "runtime: {environment: {ISPY_MODE: test}}"
-    document = yaml.load(contract, Loader=CoreSchemaLoader)
+    """Names and values come from the facts of the interpreter under check (``--python``'s
+    target), never from the verifier's own environment, which here says the opposite."""
+    for name, value in {"ISPY_MODE": "test", "ISPY_REGION": "us"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ISPY_HOME", raising=False)
+    monkeypatch.delenv("ISPY_TOKEN", raising=False)
+    holding = {"ISPY_MODE": "prod", "ISPY_HOME": "/h", "ISPY_REGION": "eu", "ISPY_TOKEN": "t0k"}
+    facts, values = target(holding)
+    assert env_findings(facts) == []
+    # Only the names a value is stated for are asked about, nothing else of the environment.
+    assert values.asked == [{"ISPY_MODE": "prod"}, {"ISPY_REGION": "eu"}]
+
+    facts, _ = target({**holding, "ISPY_MODE": "test", "ISPY_REGION": "us"})
+    assert env_findings(facts) == [
+        (
+            "ISP105",
+            "environment variables unset or not the required value (values redacted): "
+            "ISPY_MODE (expected by c.yml)",
+        ),
+        (
+            "ISP106",
+            "the deployment's environment is not met (values redacted): ISPY_REGION "
+            "(expected by c.yml)",
+        ),
+    ]
+    facts, _ = target({"ISPY_MODE": "prod", "ISPY_REGION": "eu"})  # ISPY_HOME, the secret unset
+    assert [code for code, _ in env_findings(facts)] == ["ISP105", "ISP106"]
+
+
+def test_stated_values_fail_closed_when_the_environment_cannot_be_asked() -> None:
+    """Facts read from plain data carry no values: a stated value then counts as not met."""
+    facts = replace(
+        HOST, env_names=frozenset({"ISPY_MODE", "ISPY_HOME", "ISPY_REGION", "ISPY_TOKEN"})
+    )
+    assert [code for code, _ in env_findings(facts)] == ["ISP105", "ISP106"]
+
+
+def test_environment_values_are_compared_and_never_printed() -> None:
+    facts, _ = target({"ISPY_MODE": "prod-secret-value"})
+    document = yaml.load("runtime: {environment: {ISPY_MODE: test}}", Loader=CoreSchemaLoader)
     expectation = read_contract(document, "c.yml", module="pkg.transport")
     module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
     (finding,) = expectation_findings(
@@ -240,7 +313,7 @@ def test_environment_values_are_compared_and_never_printed(
         environment(module),
         distribution="c",
         provider_version="1",
-        facts=HOST,
+        facts=facts,
     )
     assert finding.code == "ISP105"
     assert "prod-secret-value" not in repr(finding) and "test" not in (finding.found or "")
