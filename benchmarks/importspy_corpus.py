@@ -63,7 +63,55 @@ import packaging.version
 LIMIT = 3
 '''
 
-PROVIDERS = {"pkg/transport.py": TRANSPORT, "pkg/client.py": CLIENT, "pkg/loose.py": LOOSE}
+SHAPES = '''"""What a file declares only in part: ImportSpy fails closed on it (S103)."""
+from collections import OrderedDict
+from dataclasses import dataclass
+from json import dumps
+
+LIMIT = 3
+if LIMIT:
+    def conditional() -> None: ...
+
+
+class Meta(type): ...
+
+
+class WithMeta(metaclass=Meta):
+    def own(self) -> None: ...
+
+
+class Base:
+    shared: int = 1
+
+
+class Client(Base):
+    retries: int = 3
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    @staticmethod
+    def make() -> None: ...
+
+    def get(self, path: str) -> bytes:
+        return b""
+
+
+class Mapping(OrderedDict):
+    def own(self) -> None: ...
+
+
+@dataclass
+class Data:
+    x: int = 1
+'''
+
+PROVIDERS = {
+    "pkg/transport.py": TRANSPORT,
+    "pkg/client.py": CLIENT,
+    "pkg/loose.py": LOOSE,
+    "pkg/shapes.py": SHAPES,
+}
 
 
 @dataclass(frozen=True)
@@ -301,4 +349,56 @@ CASES = (
         "policy",
         "evidence_requirements: [{kind: module.variable.present, subject: TIMEOUT}]",
     ),
+    Case(
+        "own-members",
+        "fail closed",
+        "classes: [{name: Client, methods: [{name: get}, {name: __init__}], "
+        "attributes: [{type: class, name: retries}]}]",
+        provider="pkg/shapes.py",
+    ),
+    Case(
+        "unreadable-base-own",
+        "fail closed",
+        "classes: [{name: Mapping, methods: [{name: own}]}]",
+        provider="pkg/shapes.py",
+    ),
+    Case(
+        "instance-attr-missing",
+        "fail closed",
+        "classes: [{name: Client, attributes: [{type: instance, name: port}]}]",
+        provider="pkg/shapes.py",
+    ),
+    Case(
+        "inherited-class-attr",
+        "fail closed",
+        "classes: [{name: Client, attributes: [{type: class, name: shared}]}]",
+        provider="pkg/shapes.py",
+    ),
+    Case(
+        "staticmethod",
+        "fail closed",
+        "classes: [{name: Client, methods: [{name: make}]}]",
+        provider="pkg/shapes.py",
+    ),
+    Case(
+        "unreadable-base",
+        "fail closed",
+        "classes: [{name: Mapping, methods: [{name: keys}]}]",
+        provider="pkg/shapes.py",
+        note="inherited from OrderedDict, which static reading does not describe",
+    ),
+    Case(
+        "metaclass",
+        "fail closed",
+        "classes: [{name: WithMeta, methods: [{name: own}]}]",
+        provider="pkg/shapes.py",
+    ),
+    Case("decorated-class", "fail closed", "classes: [{name: Data}]", provider="pkg/shapes.py"),
+    Case(
+        "conditional",
+        "fail closed",
+        "functions: [{name: conditional}]",
+        provider="pkg/shapes.py",
+    ),
+    Case("imported-name", "fail closed", "functions: [{name: dumps}]", provider="pkg/shapes.py"),
 )

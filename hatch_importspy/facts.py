@@ -4,7 +4,9 @@ The facts are plain strings so that they can come from the running interpreter
 (:func:`current_environment`) or from another interpreter that was asked for them and answered
 with plain data (``--python``, see :mod:`.interpreter`; read by
 :meth:`EnvironmentFacts.from_mapping`).  Only the *names* of environment variables are ever
-collected: their values are none of our business and must never reach a report.
+collected: their values are none of our business and must never reach a report.  A contract may
+still state a value a variable must have; that comparison is made where the values live (see
+:class:`EnvironmentValues`), and only the names that differ come back.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Protocol
 
 from hatch_importspy.errors import UnusableInputError
 
@@ -54,6 +57,24 @@ def normalise_machine(machine: str) -> str:
     return _MACHINE_ALIASES.get(lowered, lowered)
 
 
+class EnvironmentValues(Protocol):
+    """Compares stated values with the environment variables of the interpreter the facts
+    describe, in that interpreter's own environment: the values never leave it, the stated ones
+    go to it.  Asked only for the names a contract states a value for."""
+
+    def differing(self, wanted: Mapping[str, str]) -> frozenset[str]:
+        """The names of ``wanted`` that are unset there, or set to another value."""
+        ...
+
+
+@dataclass(frozen=True)
+class ProcessValues:
+    """The running interpreter's values: its own ``os.environ``, read when asked."""
+
+    def differing(self, wanted: Mapping[str, str]) -> frozenset[str]:
+        return frozenset(name for name, value in wanted.items() if os.environ.get(name) != value)
+
+
 @dataclass(frozen=True)
 class EnvironmentFacts:
     """What the target interpreter is: version, platform, machine, implementation, env names."""
@@ -70,6 +91,19 @@ class EnvironmentFacts:
     """Names of the environment variables that are set (never their values)."""
     markers: Mapping[str, str] = field(default_factory=dict, hash=False)
     """The PEP 508 marker environment, for evaluating ``Requires-Dist`` markers."""
+    values: EnvironmentValues | None = field(default=None, compare=False, repr=False)
+    """Where stated values are compared (:class:`EnvironmentValues`); ``None`` when no one can
+    be asked (facts read from plain data): every stated value then counts as not met, since a
+    value that cannot be compared in the right environment must not pass."""
+
+    def differing_values(self, wanted: Mapping[str, str]) -> frozenset[str]:
+        """The names of ``wanted`` whose value is not the stated one in this environment (all of
+        them when :attr:`values` is unknown)."""
+        if not wanted:
+            return frozenset()
+        if self.values is None:
+            return frozenset(wanted)
+        return self.values.differing(wanted)
 
     def __post_init__(self) -> None:
         # A frozen fact must not change because a caller kept and mutated the dict it passed in.
@@ -135,4 +169,5 @@ def current_environment() -> EnvironmentFacts:
         implementation=sys.implementation.name,
         env_names=frozenset(os.environ),
         markers={key: str(value) for key, value in default_environment().items()},
+        values=ProcessValues(),
     )

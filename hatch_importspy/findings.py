@@ -512,8 +512,10 @@ CODES: dict[str, Code] = _codes(
         "ISP411",
         "contract shape not checkable statically",
         W,
-        "A contract states something static reading cannot establish: a decorated function or "
-        "method (the decorator may replace its signature), or a `value` that is not a literal. "
+        "A contract names something ImportSpy 0.5 cannot vouch for without running the module "
+        "(its S103): an instance attribute, an inherited member, an imported name, a decorated "
+        "or conditionally defined object, a member of a class with a metaclass or an unreadable "
+        "base, or a `value` that is not a literal. What static reading does see is still checked. "
         "ImportSpy denies these; an error under `--strict`.",
         strict=E,
     ),

@@ -615,10 +615,7 @@ def test_a_contract_that_holds_has_no_findings() -> None:
                         kind=FunctionKind.METHOD,
                     ),
                 ),
-                attributes=(
-                    Attribute("kind", AttributeScope.CLASS, "str"),
-                    Attribute("name", AttributeScope.INSTANCE, "int"),
-                ),
+                attributes=(Attribute("kind", AttributeScope.CLASS, "str"),),
             ),
         ),
         ExpectedName(
@@ -633,6 +630,25 @@ def test_a_contract_that_holds_has_no_findings() -> None:
         ExpectedName("VERSION", "variable", variable=Variable("VERSION", "str")),
     )
     assert check(holding, lookup) == []
+
+
+def test_an_instance_attribute_read_statically_is_still_isp411() -> None:
+    """Static reading sees ``self.name: int``, and checks its annotation; ImportSpy denies every
+    instance attribute (S103), so a contract naming one is ISP411, an error under --strict."""
+    lookup = lookup_of({"prov": CONTRACT_PROVIDER})
+    stated = Class("Extension", attributes=(Attribute("name", AttributeScope.INSTANCE, "int"),))
+    [(code, name, message)] = check(
+        contract(ExpectedName("Extension", "class", cls=stated)), lookup
+    )
+    assert (code, name) == ("ISP411", "prov:Extension.name")
+    assert message.startswith("Extension.name is an instance attribute")
+    wrong = Class("Extension", attributes=(Attribute("name", AttributeScope.INSTANCE, "str"),))
+    assert [
+        row[0] for row in check(contract(ExpectedName("Extension", "class", cls=wrong)), lookup)
+    ] == [
+        "ISP411",
+        "ISP406",
+    ]
 
 
 def test_every_contract_violation_is_reported() -> None:

@@ -212,6 +212,12 @@ def check(text: str) -> tuple[bool, str, str]:
 
 Place = tuple[str, str]
 
+UNVOUCHED: list[Place] = [
+    ("ISP411", "spyprov.api:Client.host"),  # an instance attribute
+    ("ISP411", "spyprov.api:Client.retries"),  # inherited from Base
+]
+"""What the contract states that ImportSpy cannot vouch for statically (S103)."""
+
 
 def embedded_model(wheel: Path) -> SpyModel:
     name = next(n for n, _ in iter_wheel(wheel) if n.endswith("extra_metadata/importspy.yaml"))
@@ -450,7 +456,11 @@ def test_the_contract_holds_against_the_release_it_describes(
 ) -> None:
     venv = with_provider("1.0.0")
     returncode, report = verify(run_cli, venv, "spycontract", env={TOKEN: "set"})
-    assert (returncode, places(report)) == (0, [])
+    # The instance attribute and the inherited class attribute are there as static reading
+    # sees them, but ImportSpy denies both (S103): ISP411 warnings, errors under --strict.
+    assert (returncode, places(report)) == (0, UNVOUCHED)
+    strict = run_cli(venv.python, "verify", "--strict", "spycontract", env={TOKEN: "set"})
+    assert strict.returncode == 1, strict.stdout
 
 
 def test_a_deployment_that_does_not_match_is_isp106(
@@ -458,8 +468,8 @@ def test_a_deployment_that_does_not_match_is_isp106(
 ) -> None:
     venv = with_provider("1.0.0")
     returncode, report = verify(run_cli, venv, "spycontract")  # the variable is not set
-    assert (returncode, places(report)) == (1, [("ISP106", "spyprov.api")])
-    [finding] = report["distributions"][0]["findings"]
+    assert (returncode, places(report)) == (1, [("ISP106", "spyprov.api"), *UNVOUCHED])
+    finding = report["distributions"][0]["findings"][0]
     assert TOKEN in finding["expected"]
 
 
@@ -476,6 +486,7 @@ def test_every_violation_of_the_contract_is_reported(
         ("ISP406", "spyprov.api:DEFAULT_PORT"),
         ("ISP406", "spyprov.api:connect"),
         ("ISP407", "spyprov.api:Client"),
+        ("ISP411", "spyprov.api:Client.host"),
     ]
     found = messages(report)
     origin = "(expected by contracts/spyprov-api.yml)"
@@ -486,6 +497,80 @@ def test_every_violation_of_the_contract_is_reported(
     assert found[("ISP407", "spyprov.api:Client")] == (
         f"Client no longer has the base class Base {origin}"
     )
+
+
+MODE_CONTRACT = """\
+filename: api.py
+runtime:
+  environment: {SPY_E2E_MODE: blue-7f3a}
+deployments:
+  - arch: %(machine)s
+    systems:
+      - os: %(os)s
+        environment:
+          variables: [{name: SPY_E2E_REGION, value: eu-9z1k}]
+        pythons: [{modules: []}]
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the target wrapper is a POSIX shell script")
+def test_contract_values_are_compared_in_the_target_environment(
+    project_factory: ProjectFactory,
+    build_wheel: Callable[..., Path],
+    venv_factory: VenvFactory,
+    run_cli: RunCli,
+    with_provider: Callable[[str], Venv],
+) -> None:
+    """``verify --python`` compares a contract's environment values with the target's: here the
+    target is started through a wrapper that sets them (as a container entry point would), and
+    the verifier's own environment says otherwise."""
+    machine = normalise_machine(platform.machine())
+    contract = MODE_CONTRACT % {"machine": machine, "os": sys.platform}
+    consumer = build_wheel(
+        project_factory(
+            {"spymode/__init__.py": CONTRACT_CONSUMER, "contracts/mode.yml": contract},
+            name="spymode",
+            options={"contracts": ["contracts/mode.yml:spyprov.api"]},
+        )
+    )
+    app = with_provider("1.0.0")
+    app.install(consumer)
+    wrapper = app.python.with_name("python-prod")
+    wrapper.write_text(
+        "#!/bin/sh\nSPY_E2E_MODE=blue-7f3a SPY_E2E_REGION=eu-9z1k "
+        'exec "$(dirname "$0")/python" "$@"\n',
+        encoding="utf-8",
+    )
+    wrapper.chmod(0o755)
+    verifier = venv_factory("values-verifier")
+    theirs = {"SPY_E2E_MODE": "green-2c1d", "SPY_E2E_REGION": "us-4q8w"}
+
+    done = run_cli(
+        verifier.python,
+        "verify",
+        "--format",
+        "json",
+        "--python",
+        str(wrapper),
+        "spymode",
+        env=theirs,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert places(json.loads(done.stdout)) == []
+    # The plain interpreter runs with the verifier's environment: neither value holds there.
+    done = run_cli(
+        verifier.python,
+        "verify",
+        "--format",
+        "json",
+        "--python",
+        str(app.python),
+        "spymode",
+        env=theirs,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert places(json.loads(done.stdout)) == [("ISP105", "spyprov.api"), ("ISP106", "spyprov.api")]
+    assert not any(value in done.stdout for value in ("blue-7f3a", "eu-9z1k", *theirs.values()))
 
 
 def test_a_bad_contract_stops_the_build_naming_the_file_and_the_place(

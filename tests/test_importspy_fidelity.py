@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import ast
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 import pytest
 import yaml
@@ -59,11 +60,13 @@ def environment(module: ProvidedModule) -> Callable[[str], ProvidedModule | None
     return {"pkg.transport": module, "packaging": INSTALLED_IMPORT}.get
 
 
-def codes(contract: str, *, installed: dict[str, str] | None = None) -> list[str]:
-    """The finding codes of ``contract`` (bound to ``pkg.transport``) against PROVIDER."""
+def codes(
+    contract: str, *, installed: dict[str, str] | None = None, provider: str = PROVIDER
+) -> list[str]:
+    """The finding codes of ``contract`` (bound to ``pkg.transport``) against ``provider``."""
     document = yaml.load(textwrap.dedent(contract), Loader=CoreSchemaLoader)
     expectation = read_contract(document, "c.yml", module="pkg.transport")
-    module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
+    module = provided_module(ast.parse(provider), name="pkg.transport", is_package=False)
     findings = expectation_findings(
         expectation,
         environment(module),
@@ -107,6 +110,99 @@ def test_structure_keeps_importspy_meaning(contract: str, expected: list[str]) -
     assert codes(f"filename: transport.py\n{contract}") == expected
 
 
+FAIL_CLOSED = """
+import abc
+from collections import OrderedDict
+from dataclasses import dataclass
+from json import dumps
+
+if abc:
+    def conditional() -> None: ...
+
+
+class Meta(type): ...
+
+
+class WithMeta(metaclass=Meta):
+    def own(self) -> None: ...
+
+
+class Base:
+    shared: int = 1
+
+    def base_method(self) -> None: ...
+
+
+class Client(Base):
+    retries: int = 3
+
+    def __init__(self, host: str) -> None:
+        self.host = host
+
+    @staticmethod
+    def make() -> None: ...
+
+    def get(self, path: str) -> bytes:
+        return b""
+
+
+class Mapping(OrderedDict):
+    def own(self) -> None: ...
+
+
+@dataclass
+class Data:
+    x: int = 1
+"""
+
+
+@pytest.mark.parametrize(
+    ("contract", "expected"),
+    [
+        # What the file itself declares, unconditionally and undecorated: ImportSpy admits it.
+        ("classes: [{name: Client, methods: [{name: get}, {name: __init__}]}]", []),
+        ("classes: [{name: Client, attributes: [{type: class, name: retries}]}]", []),
+        ("classes: [{name: Mapping, methods: [{name: own}]}]", []),
+        # What ImportSpy 0.5 denies as unknown until runtime (S103), each checked as 2026-11-30
+        # against the real importspy check: ISP411 here, never a silent pass.
+        ("classes: [{name: Client, attributes: [{type: instance, name: host}]}]", ["ISP411"]),
+        ("classes: [{name: Client, methods: [{name: base_method}]}]", ["ISP411"]),
+        ("classes: [{name: Client, attributes: [{type: class, name: shared}]}]", ["ISP411"]),
+        ("classes: [{name: Client, methods: [{name: make}]}]", ["ISP411"]),
+        ("classes: [{name: Mapping, methods: [{name: keys}]}]", ["ISP411"]),
+        ("classes: [{name: WithMeta, methods: [{name: own}]}]", ["ISP411"]),
+        ("classes: [{name: Data}]", ["ISP411"]),
+        ("functions: [{name: conditional}]", ["ISP411"]),
+        ("functions: [{name: dumps}]", ["ISP411"]),
+        # Static reading still decides what it can: a missing member is missing.
+        ("classes: [{name: Client, attributes: [{type: instance, name: port}]}]", ["ISP404"]),
+        ("classes: [{name: Client, methods: [{name: gone}]}]", ["ISP404"]),
+    ],
+)
+def test_what_importspy_cannot_vouch_for_is_isp411(contract: str, expected: list[str]) -> None:
+    assert codes(contract, provider=FAIL_CLOSED) == expected
+
+
+def test_isp411_says_why_importspy_denies() -> None:
+    document = yaml.load(
+        "classes: [{name: Client, methods: [{name: base_method}]}]", Loader=CoreSchemaLoader
+    )
+    expectation = read_contract(document, "c.yml", module="pkg.transport")
+    module = provided_module(ast.parse(FAIL_CLOSED), name="pkg.transport", is_package=False)
+    (finding,) = expectation_findings(
+        expectation,
+        {"pkg.transport": module}.get,
+        distribution="c",
+        provider_version="1",
+        facts=HOST,
+    )
+    assert finding.message == (
+        "Client.base_method is inherited from a base class (read statically): ImportSpy denies "
+        "what a module or class does not declare itself, unconditionally and undecorated (S103) "
+        "(expected by c.yml)"
+    )
+
+
 def _deployment(body: str, arch: str = "x86_64") -> str:
     return f"deployments: [{{arch: {arch}, systems: [{{os: linux, {body}}}]}}]"
 
@@ -132,12 +228,84 @@ def test_deployments_are_alternatives_with_their_own_structure(
     assert codes(contract) == expected
 
 
-def test_environment_values_are_compared_and_never_printed(
+@dataclass(frozen=True)
+class TargetValues:
+    """The values of an environment under check that is not this process's; records what the
+    comparison asks it."""
+
+    environ: dict[str, str]
+    asked: list[dict[str, str]] = field(default_factory=list)
+
+    def differing(self, wanted: Mapping[str, str]) -> frozenset[str]:
+        self.asked.append(dict(wanted))
+        return frozenset(n for n, v in wanted.items() if self.environ.get(n) != v)
+
+
+def target(environ: dict[str, str]) -> tuple[EnvironmentFacts, TargetValues]:
+    values = TargetValues(environ)
+    return replace(HOST, env_names=frozenset(environ), values=values), values
+
+
+ENV_CONTRACT = """
+runtime: {environment: {ISPY_MODE: prod, ISPY_HOME: null}}
+deployments: [{arch: x86_64, systems: [{os: linux, environment: {variables: [{name: ISPY_REGION,
+  value: eu}], secrets: [ISPY_TOKEN]}, pythons: [{modules: []}]}]}]
+"""
+
+
+def env_findings(facts: EnvironmentFacts) -> list[tuple[str, str]]:
+    document = yaml.load(textwrap.dedent(ENV_CONTRACT), Loader=CoreSchemaLoader)
+    expectation = read_contract(document, "c.yml", module="pkg.transport")
+    module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
+    findings = expectation_findings(
+        expectation, environment(module), distribution="c", provider_version="1", facts=facts
+    )
+    return [(f.code, f.message) for f in findings]
+
+
+def test_environment_values_are_those_of_the_environment_under_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("ISPY_MODE", "prod-secret-value")
-    contract = "runtime: {environment: {ISPY_MODE: test}}"
-    document = yaml.load(contract, Loader=CoreSchemaLoader)
+    """Names and values come from the facts of the interpreter under check (``--python``'s
+    target), never from the verifier's own environment, which here says the opposite."""
+    for name, value in {"ISPY_MODE": "test", "ISPY_REGION": "us"}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("ISPY_HOME", raising=False)
+    monkeypatch.delenv("ISPY_TOKEN", raising=False)
+    holding = {"ISPY_MODE": "prod", "ISPY_HOME": "/h", "ISPY_REGION": "eu", "ISPY_TOKEN": "t0k"}
+    facts, values = target(holding)
+    assert env_findings(facts) == []
+    # Only the names a value is stated for are asked about, nothing else of the environment.
+    assert values.asked == [{"ISPY_MODE": "prod"}, {"ISPY_REGION": "eu"}]
+
+    facts, _ = target({**holding, "ISPY_MODE": "test", "ISPY_REGION": "us"})
+    assert env_findings(facts) == [
+        (
+            "ISP105",
+            "environment variables unset or not the required value (values redacted): "
+            "ISPY_MODE (expected by c.yml)",
+        ),
+        (
+            "ISP106",
+            "the deployment's environment is not met (values redacted): ISPY_REGION "
+            "(expected by c.yml)",
+        ),
+    ]
+    facts, _ = target({"ISPY_MODE": "prod", "ISPY_REGION": "eu"})  # ISPY_HOME, the secret unset
+    assert [code for code, _ in env_findings(facts)] == ["ISP105", "ISP106"]
+
+
+def test_stated_values_fail_closed_when_the_environment_cannot_be_asked() -> None:
+    """Facts read from plain data carry no values: a stated value then counts as not met."""
+    facts = replace(
+        HOST, env_names=frozenset({"ISPY_MODE", "ISPY_HOME", "ISPY_REGION", "ISPY_TOKEN"})
+    )
+    assert [code for code, _ in env_findings(facts)] == ["ISP105", "ISP106"]
+
+
+def test_environment_values_are_compared_and_never_printed() -> None:
+    facts, _ = target({"ISPY_MODE": "prod-secret-value"})
+    document = yaml.load("runtime: {environment: {ISPY_MODE: test}}", Loader=CoreSchemaLoader)
     expectation = read_contract(document, "c.yml", module="pkg.transport")
     module = provided_module(ast.parse(PROVIDER), name="pkg.transport", is_package=False)
     (finding,) = expectation_findings(
@@ -145,7 +313,7 @@ def test_environment_values_are_compared_and_never_printed(
         environment(module),
         distribution="c",
         provider_version="1",
-        facts=HOST,
+        facts=facts,
     )
     assert finding.code == "ISP105"
     assert "prod-secret-value" not in repr(finding) and "test" not in (finding.found or "")

@@ -9,6 +9,7 @@ import stat
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,12 @@ from packaging.markers import default_environment
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import current_environment
-from hatch_importspy.verify.interpreter import QUERY_SCRIPT, query_command, query_interpreter
+from hatch_importspy.verify.interpreter import (
+    QUERY_SCRIPT,
+    InterpreterValues,
+    query_command,
+    query_interpreter,
+)
 from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.builds import ProjectFactory
 
@@ -115,6 +121,26 @@ def test_environment_variable_names_only(tmp_path: Path) -> None:
         {"DATABASE_URL", "PATH"} <= answer.facts.env_names <= {"DATABASE_URL", "PATH", "LC_CTYPE"}
     )
     assert "secret" not in json.dumps(answer.facts.to_mapping())
+
+
+def test_stated_values_are_compared_in_the_target_not_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A contract's environment values are compared in the target's environment: ours says
+    ``test``, the target's ``prod``; the target is asked about the stated names only, and no
+    value comes back (only the names that differ)."""
+    python = make_venv(sys.executable, tmp_path / "venv")
+    monkeypatch.setenv("ISPY_MODE", "test")
+    target_env = {**os.environ, "ISPY_MODE": "prod", "ISPY_TOKEN": "s3cret-value"}
+    facts = query_interpreter(python, env=target_env).facts
+    assert facts.differing_values({"ISPY_MODE": "prod"}) == frozenset()
+    assert facts.differing_values({"ISPY_MODE": "test", "ISPY_UNSET": "x"}) == {
+        "ISPY_MODE",
+        "ISPY_UNSET",
+    }
+    assert "s3cret" not in repr(facts) and "s3cret" not in json.dumps(facts.to_mapping())
+    # The running interpreter's own facts compare with its own environment.
+    assert current_environment().differing_values({"ISPY_MODE": "prod"}) == {"ISPY_MODE"}
 
 
 def test_startup_code_of_the_target_never_runs(tmp_path: Path) -> None:
@@ -278,3 +304,35 @@ def test_the_query_writes_no_bytecode(tmp_path: Path) -> None:
 
     assert run(command, tmp_path / "query") == []
     assert run([part for part in command if part != "-B"], tmp_path / "control") != []
+
+
+@pytestmark_posix
+def test_each_stated_value_is_asked_about_once(tmp_path: Path) -> None:
+    """The values query runs only for names not asked about yet, with the stated values on
+    stdin, never on the command line."""
+    log, argv = tmp_path / "calls", tmp_path / "argv"
+    python = make_venv(sys.executable, tmp_path / "venv")
+    wrapper = fake_interpreter(
+        tmp_path, f'echo call >> {log}\nprintf "%s\\n" "$@" >> {argv}\nexec {python} "$@"'
+    )
+    facts = query_interpreter(wrapper, env={"ISPY_MODE": "prod", "PATH": ""}).facts
+    assert facts.differing_values({"ISPY_MODE": "prod"}) == frozenset()
+    assert facts.differing_values({"ISPY_MODE": "prod", "OTHER": "x"}) == {"OTHER"}
+    assert facts.differing_values({"ISPY_MODE": "prod", "OTHER": "x"}) == {"OTHER"}
+    # The facts, then ISPY_MODE, then OTHER alone; no name or value on a command line.
+    assert log.read_text(encoding="utf-8").splitlines() == ["call"] * 3
+    arguments = argv.read_text(encoding="utf-8")
+    assert "prod" not in arguments and "OTHER" not in arguments
+
+
+@pytestmark_posix
+def test_a_target_answering_the_values_query_with_nonsense(tmp_path: Path) -> None:
+    python = make_venv(sys.executable, tmp_path / "venv")
+    facts = query_interpreter(python).facts
+    target = fake_interpreter(tmp_path, """echo '["NOT_ASKED"]'""")
+    lying = replace(facts, values=InterpreterValues(str(target)))
+    with pytest.raises(UnusableInputError) as raised:
+        lying.differing_values({"ISPY_MODE": "prod"})
+    assert str(raised.value) == (
+        f"{target}: did not answer the environment values query with names it was asked about"
+    )

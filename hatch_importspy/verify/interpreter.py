@@ -29,6 +29,12 @@ what ``site`` and
   and the directories ``site.getsitepackages()`` would give, including Debian's
   ``dist-packages``.  Only directories that exist are listed.
 
+The values of environment variables are not part of that answer.  When a contract states the
+value a variable must have, the target is started once more, the same way, with the stated values
+for only those names on its standard input (never on its command line), and answers which of them
+differ (:class:`InterpreterValues`): the comparison is made in the target's environment, and its
+values never leave it.
+
 The script is written for any Python 3 that can still be found in a container image (no syntax
 newer than 3.6), since the verifier may run under a newer Python than the target.  It prints one
 JSON object; anything else (the path is not an interpreter, it fails, it does not answer within
@@ -42,7 +48,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from hatch_importspy.errors import UnusableInputError
@@ -186,6 +192,55 @@ sys.stdout.write(json.dumps(answer))
 """
 
 
+VALUES_SCRIPT = r"""
+import json, os, sys
+wanted = json.loads(sys.stdin.read())
+sys.stdout.write(json.dumps(sorted(n for n, v in wanted.items() if os.environ.get(n) != v)))
+"""
+"""Reads ``{name: stated value}`` on stdin, answers the names whose value differs (or is unset)."""
+
+
+@dataclass(frozen=True)
+class InterpreterValues:
+    """Stated environment values compared in another interpreter's environment (see the module
+    docstring); each name and value is asked about once."""
+
+    python: str
+    env: Mapping[str, str] | None = None
+    """The environment it runs with, as for :func:`query_interpreter`."""
+    timeout: float = DEFAULT_TIMEOUT
+    _answers: dict[tuple[str, str], bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def differing(self, wanted: Mapping[str, str]) -> frozenset[str]:
+        asked = {
+            name: value for name, value in wanted.items() if (name, value) not in self._answers
+        }
+        if asked:
+            differ = self._ask(asked)
+            self._answers.update({(name, value): name in differ for name, value in asked.items()})
+        return frozenset(name for name, value in wanted.items() if self._answers[(name, value)])
+
+    def _ask(self, asked: Mapping[str, str]) -> frozenset[str]:
+        answer = _run(
+            [self.python, *ISOLATION_FLAGS, "-c", VALUES_SCRIPT],
+            interpreter=self.python,
+            what="environment values query",
+            timeout=self.timeout,
+            env=self.env,
+            stdin=json.dumps(dict(asked)).encode("utf-8"),
+        )
+        try:
+            names = json.loads(answer)
+        except ValueError:
+            names = None
+        if not isinstance(names, list) or not set(names) <= set(asked):
+            raise UnusableInputError(
+                f"{self.python}: did not answer the environment values query with names it was "
+                "asked about"
+            )
+        return frozenset(names)
+
+
 @dataclass(frozen=True)
 class InterpreterFacts:
     """What another interpreter said about itself."""
@@ -274,13 +329,37 @@ def query_interpreter(
     """Ask the interpreter at ``python`` (run with ``-I -S -B`` only) for its facts and site dirs.
 
     ``env`` is the environment it runs with (default: ours, which is the one the deployed
-    program would see in the same CI step); only the variables' names are reported.
+    program would see in the same CI step); only the variables' names are reported.  The facts'
+    stated values are compared by asking it again, when a contract states any
+    (:class:`InterpreterValues`).
     """
     interpreter = os.fspath(python)
+    output = _run(
+        query_command(interpreter),
+        interpreter=interpreter,
+        what="environment query",
+        timeout=timeout,
+        env=env,
+    )
+    answer = parse_answer(output, interpreter=interpreter)
+    values = InterpreterValues(interpreter, None if env is None else dict(env), timeout)
+    return replace(answer, facts=replace(answer.facts, values=values))
+
+
+def _run(
+    command: Sequence[str],
+    *,
+    interpreter: str,
+    what: str,
+    timeout: float,
+    env: Mapping[str, str] | None,
+    stdin: bytes | None = None,
+) -> str:
+    """Run one query in the target; its standard output, or the one-line reason it failed."""
     try:
         completed = subprocess.run(
-            query_command(interpreter),
-            stdin=subprocess.DEVNULL,
+            command,
+            input=stdin if stdin is not None else b"",
             capture_output=True,
             timeout=timeout,
             env=dict(os.environ if env is None else env),
@@ -288,17 +367,17 @@ def query_interpreter(
         )
     except subprocess.TimeoutExpired:
         raise UnusableInputError(
-            f"{interpreter}: did not answer the environment query within {timeout:g} s"
+            f"{interpreter}: did not answer the {what} within {timeout:g} s"
         ) from None
     except OSError as error:
         raise UnusableInputError(f"{interpreter}: cannot run: {error.strerror or error}") from None
     if completed.returncode != 0:
         last = _last_line(completed.stderr)
         raise UnusableInputError(
-            f"{interpreter}: environment query failed with exit status {completed.returncode}"
+            f"{interpreter}: {what} failed with exit status {completed.returncode}"
             + (f": {last}" if last else "")
         )
-    return parse_answer(completed.stdout.decode("utf-8", "replace"), interpreter=interpreter)
+    return completed.stdout.decode("utf-8", "replace")
 
 
 def _last_line(stderr: bytes) -> str:

@@ -4,8 +4,9 @@
 ImportSpy compares a stated ``value`` with ``==`` after ``ast.literal_eval`` of the assigned
 expression, infers an unannotated variable's annotation from its literal (``X = 8`` is ``int``),
 reads the module ``version`` from a literal ``__version__``, and denies what it cannot read
-statically (a decorated function, a value that is not a literal).  The same decisions here: a
-value that is not a literal is ``ISP411``, never a pass.
+statically (S103): a value that is not a literal, and anything the checked file does not itself
+declare unconditionally and undecorated (:func:`check_vouched`).  The same decisions here: each is
+``ISP411``, never a pass.
 """
 
 from __future__ import annotations
@@ -14,7 +15,14 @@ from hatch_importspy.compare.expectations.calls import SIGNATURE_KEEPING_DECORAT
 from hatch_importspy.compare.expectations.collector import FindingCollector
 from hatch_importspy.compare.expectations.equivalence import literal
 from hatch_importspy.compare.provided import ProvidedModule
-from hatch_importspy.model import Attribute, Function, Variable, decorator_name
+from hatch_importspy.model import (
+    Attribute,
+    AttributeScope,
+    Class,
+    Function,
+    Variable,
+    decorator_name,
+)
 
 
 def check_value(
@@ -77,18 +85,52 @@ def check_version(collector: FindingCollector, wanted: str | None, module: Provi
         )
 
 
-def check_decorated(collector: FindingCollector, name: str, found: Function) -> bool:
-    """``ISP411`` when a decorator may have replaced what a contract states of ``found``;
-    whether the shape is readable."""
-    unknown = [d for d in found.decorators if decorator_name(d) not in SIGNATURE_KEEPING_DECORATORS]
-    if not unknown:
-        return True
+def declared_reasons(obj: object) -> list[str]:
+    """Why ImportSpy 0.5 would not vouch for ``obj`` although the file declares it (its S103):
+    an instance attribute (it exists only once a method has run), a definition under control
+    flow, a decorator (any: ImportSpy proves none of them), a class with a metaclass or other
+    class keywords.  Empty when ImportSpy reads it as declared."""
+    reasons: list[str] = []
+    if isinstance(obj, Attribute) and obj.scope is AttributeScope.INSTANCE:
+        reasons.append("an instance attribute, assigned on self only when a method runs")
+    if isinstance(obj, (Function, Class, Variable, Attribute)) and obj.conditional:
+        reasons.append("defined under control flow (if, try, with, a loop)")
+    if isinstance(obj, (Function, Class)) and obj.decorators:
+        reasons.append("decorated with " + ", ".join(f"@{d}" for d in obj.decorators))
+    if isinstance(obj, Class) and any("=" in base for base in obj.bases):
+        reasons.append("a class with a metaclass or class keywords")
+    return reasons
+
+
+def signature_readable(found: Function) -> bool:
+    """Whether every decorator of ``found`` is known to keep its signature, so the contract's
+    arguments can still be held against what static reading sees."""
+    return all(decorator_name(d) in SIGNATURE_KEEPING_DECORATORS for d in found.decorators)
+
+
+def check_vouched(
+    collector: FindingCollector, name: str, obj: object, context: tuple[str, ...] = ()
+) -> None:
+    """``ISP411`` when ImportSpy 0.5 fails closed on what the contract names (S103): ``context``
+    says how static reading reached it when that is the reason (inherited from a base, imported
+    from another module), :func:`declared_reasons` what the object itself is.
+
+    ImportSpy vouches only for what the checked file itself declares, unconditionally and
+    undecorated, in a class without a metaclass.  Static reading here often sees further (an
+    attribute assigned on ``self``, a method of a base class read from source), and what it sees
+    is still checked; but a contract written in ImportSpy's syntax must not pass here where
+    ImportSpy denies it, so this is a finding (an error under ``--strict``), never a silent pass.
+    """
+    reasons = [*context, *declared_reasons(obj)]
+    if not reasons:
+        return
+    if isinstance(obj, Function) and not signature_readable(obj):
+        reasons.append("a decorator may replace its signature, so it is not checked")
     collector.add(
         "ISP411",
         name,
-        f"{name} is decorated with {', '.join(unknown)}, which may replace its signature: "
-        "the contract's shape cannot be checked statically",
-        expected="an undecorated function",
-        found=f"@{unknown[0]}",
+        f"{name} is {'; '.join(reasons)}: ImportSpy denies what a module or class does not "
+        "declare itself, unconditionally and undecorated (S103)",
+        expected="declared by the module or class itself, unconditionally and undecorated",
+        found=reasons[0],
     )
-    return False

@@ -25,8 +25,8 @@ from hatch_importspy.compare.constraints import (
 from hatch_importspy.compare.expectations.collector import FindingCollector
 from hatch_importspy.compare.expectations.lookup import ModuleCache
 from hatch_importspy.compare.expectations.policy import (
-    environment_holds,
     importspy_implementation,
+    unmet_environment,
 )
 from hatch_importspy.facts import EnvironmentFacts, normalise_machine
 from hatch_importspy.model import Deployment
@@ -77,11 +77,11 @@ def check_chosen(
 def _environment(
     collector: FindingCollector, deployment: Deployment, facts: EnvironmentFacts
 ) -> None:
-    """Names are held against the environment facts (the interpreter under check); values,
-    which facts never carry, against the checking process's environment."""
+    """Names and values are held against the environment under check (values compared there,
+    see :func:`~hatch_importspy.compare.expectations.policy.unmet_environment`)."""
     values = [EnvironmentRequirement(n, v) for n, v in deployment.env_values]
     failing = set(unset_variables(deployment.env, facts))
-    failing.update(r.name for r in values if not environment_holds((r,)))
+    failing.update(unmet_environment(values, facts))
     if failing:
         collector.add(
             "ISP106",

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 from hatch_importspy.compare.expectations.calls import POSITIONAL, VARIADIC, find_parameter
 from hatch_importspy.compare.expectations.collector import FindingCollector
-from hatch_importspy.compare.expectations.contract_checks import check_decorated, check_value
+from hatch_importspy.compare.expectations.contract_checks import (
+    check_value,
+    check_vouched,
+    signature_readable,
+)
 from hatch_importspy.compare.expectations.equivalence import (
     inferred_annotation,
     same_annotation,
@@ -161,8 +165,27 @@ class DetailCheck:
             )
             return
         if not isinstance(result, Found):
+            # A metaclass, __slots__ or a base static reading cannot follow: ImportSpy denies
+            # what the class does not declare itself, and nothing here can vouch for it either.
+            check_vouched(
+                self.collector,
+                path,
+                None,
+                (
+                    "not declared by the class itself, and static reading cannot see where it "
+                    "would come from (a base it cannot read, a metaclass, __slots__)",
+                ),
+            )
             return
         obj = result.obj
+        assert isinstance(owner.obj, Class)
+        inherited = not any(
+            member is obj
+            for members in (owner.obj.methods, owner.obj.attributes, owner.obj.classes)
+            for member in members
+        )
+        context = ("inherited from a base class (read statically)",) if inherited else ()
+        # ISP411 only for a member of the stated sort: a wrong sort is already ISP406.
         if isinstance(expected, Attribute):
             if not isinstance(obj, (Attribute, Variable)):
                 self.collector.add(
@@ -182,6 +205,8 @@ class DetailCheck:
                     expected=f"{expected.scope.value} attribute",
                     found=f"{obj.scope.value} attribute",
                 )
+            else:
+                check_vouched(self.collector, path, obj, context)
             self.value(path, expected, obj)
         elif isinstance(expected, Function):
             if not isinstance(obj, Function):
@@ -193,7 +218,8 @@ class DetailCheck:
                     found=describe(obj),
                 )
                 return
-            if check_decorated(self.collector, path, obj):
+            check_vouched(self.collector, path, obj, context)
+            if signature_readable(obj):
                 self.signature(path, expected, obj)
         elif not isinstance(obj, Class):
             self.collector.add(
@@ -204,4 +230,5 @@ class DetailCheck:
                 found=describe(obj),
             )
         else:
+            check_vouched(self.collector, path, obj, context)
             self.cls(path, expected, result)

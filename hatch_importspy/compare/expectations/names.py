@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hatch_importspy.compare.expectations.calls import call_problems, callable_parameters
 from hatch_importspy.compare.expectations.collector import FindingCollector
-from hatch_importspy.compare.expectations.contract_checks import check_decorated
+from hatch_importspy.compare.expectations.contract_checks import check_vouched, signature_readable
 from hatch_importspy.compare.expectations.details import DetailCheck
 from hatch_importspy.compare.expectations.resolve import Found, Missing, Resolver, Unknown
 from hatch_importspy.compare.expectations.wording import article, describe
@@ -62,20 +62,27 @@ class NameCheck:
                 missing=(where, result.segment, uses or (expected.name,)),
             )
             return
+        contract = self.collector.expectation.origin != "inferred"
         if not isinstance(result, Found):
+            if contract:  # ImportSpy denies what it cannot see declared; so does a contract here
+                check_vouched(self.collector, expected.name, None, (_unseen(provided, parts),))
             return
         if not self.kind_fits(expected, result):
             return
         for call in expected.calls:
             self.call(expected.name, result, call)
-        contract = self.collector.expectation.origin != "inferred"
-        if (
-            isinstance(result.obj, Function)
-            and contract
-            and expected.kind == "function"
-            and not check_decorated(self.collector, expected.name, result.obj)
-        ):
-            return
+        if contract:  # ImportSpy's proof rule
+            imported = result.owner.name != provided.name
+            check_vouched(
+                self.collector,
+                expected.name,
+                result.obj,
+                (f"imported from {result.owner.name}, not defined in {provided.name}",)
+                if imported
+                else (),
+            )
+            if isinstance(result.obj, Function) and not signature_readable(result.obj):
+                return
         if expected.function is not None and isinstance(result.obj, Function):
             self.details.signature(expected.name, expected.function, result.obj)
         if expected.variable is not None and isinstance(result.obj, (Variable, Attribute)):
@@ -122,3 +129,15 @@ class NameCheck:
                 expected=written,
                 found=f"{join_path(split_path(name)[-1:])}{signature}",
             )
+
+
+def _unseen(provided: ProvidedModule, parts: tuple[str, ...]) -> str:
+    """Why static reading cannot place a name a contract states of ``provided``."""
+    binding = provided.imports.get(parts[0])
+    if binding is not None:
+        source = binding.module or "a relative import"
+        return f"imported from {source}, not defined in {provided.name}"
+    return (
+        f"not declared by {provided.name} as static reading sees it (a star import, a name "
+        "made at import time, or one the provider's description leaves out)"
+    )

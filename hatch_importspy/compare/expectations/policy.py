@@ -3,7 +3,8 @@
 ``runtime`` is held against the environment facts like the hook's own constraints (ISP101 Python,
 ISP102 os, ISP103 architecture, ISP104 implementation, ISP105 environment), but with ImportSpy's
 spellings, compared exactly: ``os`` is ``linux``/``windows``/``darwin``, ``implementation`` is
-``CPython``/``PyPy`` (case counts).  Environment values are compared, never printed.
+``CPython``/``PyPy`` (case counts).  Environment values are compared in the environment under
+check (the ``--python`` target's, not the verifier's), never printed.
 
 ``dependencies`` rules concern what the provider module imports: ``allowed: false`` (ISP406 when
 it imports it), ``required: true`` (ISP401 when it does not), ``version`` (ISP402 when the
@@ -16,13 +17,13 @@ each import of the module that resolves to nothing installed.
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
+from hatch_importspy.compare.constraints import unset_variables
 from hatch_importspy.compare.expectations.collector import FindingCollector
 from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.facts import EnvironmentFacts
@@ -51,13 +52,17 @@ def importspy_implementation(facts: EnvironmentFacts) -> str:
     return _IMPLEMENTATION.get(facts.implementation.lower(), facts.implementation)
 
 
-def environment_holds(requirements: tuple[EnvironmentRequirement, ...]) -> bool:
-    """Every variable set, with the stated value where one is stated (``os.environ`` of the
-    checking process: values never leave it)."""
-    return all(
-        r.name in os.environ and (r.value is None or os.environ[r.name] == r.value)
-        for r in requirements
-    )
+def unmet_environment(
+    requirements: Sequence[EnvironmentRequirement], facts: EnvironmentFacts
+) -> list[str]:
+    """The names of ``requirements`` unset in the environment under check, or not set to the
+    stated value, in order: names against the facts, values compared in that environment
+    (:meth:`~hatch_importspy.facts.EnvironmentFacts.differing_values`; never the verifier's own
+    unless it is the one under check), so no value is ever read here."""
+    unset = set(unset_variables([r.name for r in requirements], facts))
+    wanted = {r.name: r.value for r in requirements if r.value is not None and r.name not in unset}
+    differing = facts.differing_values(wanted)
+    return [r.name for r in requirements if r.name in unset or r.name in differing]
 
 
 def check_runtime(
@@ -88,7 +93,7 @@ def check_runtime(
                 expected=", ".join(allowed),
                 found=found,
             )
-    failing = [r.name for r in policy.environment if not environment_holds((r,))]
+    failing = unmet_environment(policy.environment, facts)
     if failing:
         collector.add(
             "ISP105",
