@@ -32,6 +32,7 @@ from hatch_importspy.verify.runtime_probe import (
     run_probe,
 )
 from tests.helpers.runtime_samples import CLEAN_FILES, DRIFT_FILES
+from tests.test_interpreter import other_python
 
 
 def write(root: Path, files: Mapping[str, str | bytes]) -> list[Module]:
@@ -109,6 +110,7 @@ def test_ordinary_code_is_really_looked_at(on_path: Path) -> None:
 
 def test_drift_only_an_import_shows_is_reported(on_path: Path) -> None:
     findings = findings_for(on_path, DRIFT_FILES)
+    assert sorted((f.code, f.object or f.module) for f in findings) == DRIFT_SEEN
     assert by_object(findings) == {
         "driftpkg.api:greet": {"ISP211"},
         "driftpkg.api:helper": {"ISP210"},
@@ -127,6 +129,43 @@ def test_drift_only_an_import_shows_is_reported(on_path: Path) -> None:
     assert (stop.expected, stop.found) == ("a method", "a property")
     optional = next(f for f in findings if f.code == "ISP213")
     assert "drift_optional_speedups" in optional.message
+
+
+DRIFT_SEEN = [
+    ("ISP209", "driftpkg.broken"),
+    ("ISP210", "driftpkg.api:helper"),
+    ("ISP210", "driftpkg.api:legacy"),
+    ("ISP211", "driftpkg.api:greet"),
+    ("ISP212", "driftpkg.api:Service.stop"),
+    ("ISP213", "driftpkg.optional"),
+]
+
+
+@pytest.mark.parametrize("minor", [7, 8, 9, 10, 12, 13])
+def test_other_pythons_see_the_same(
+    on_path: Path, minor: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The probe runs in the target, whatever its version (3.7 syntax); enums, dataclasses and
+    # descriptors changed inside between versions, and none of that may show as a finding.
+    python = other_python(minor)
+    if python is None:
+        pytest.skip(f"no Python 3.{minor} on this machine")
+    drift_root, clean_root = on_path / "drift", on_path / "clean"
+    drift_root.mkdir()
+    clean_root.mkdir()
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(drift_root), str(clean_root)]))
+    drift = import_findings(
+        "s", write(drift_root, DRIFT_FILES), drift_root, python, launcher=test_launcher
+    )
+    assert sorted((f.code, f.object or f.module) for f in drift) == DRIFT_SEEN
+    clean = import_findings(
+        "s", write(clean_root, CLEAN_FILES), clean_root, python, launcher=test_launcher
+    )
+    if minor >= 8:
+        assert clean == []
+    else:  # the sample has positional-only parameters (3.8): a SyntaxError is what 3.7 sees
+        found = {(f.code, (f.found or "").partition(":")[0]) for f in clean}
+        assert found == {("ISP209", "SyntaxError")}
 
 
 def test_an_import_error_inside_the_distribution_is_an_import_failure(on_path: Path) -> None:
