@@ -94,10 +94,14 @@ def test_ordinary_code_is_really_looked_at(on_path: Path) -> None:
     assert seen[("Shape", "__new__")].kind == "staticmethod"
     assert seen[("Shape", "__init_subclass__")].kind == "classmethod"
     assert seen[("Shape", "perimeter")].kind == "descriptor"
+    assert seen[("Shape", "label")].kind == "property"  # described as a method: @derived
     assert seen[("cached",)].kind == "callable"
     assert seen[("Point", "x")].state == "annotated"  # a dataclass field without default
     assert seen[("pending",)].state == "annotated"
     assert seen[("Color", "RED")].state == "present"
+    status_new = seen[("Status", "__new__")].parameters  # the enum's own, not Enum.__new__
+    assert status_new is not None
+    assert [p.name for p in status_new] == ["cls", "value", "phrase"]
     area = seen[("area",)].parameters
     assert area is not None
     assert [(p.name, p.kind.value, p.has_default) for p in area] == [
@@ -172,6 +176,32 @@ def test_an_import_error_inside_the_distribution_is_an_import_failure(on_path: P
     findings = findings_for(on_path, {"mine/__init__.py": "from mine import gone\n"})
     assert [(f.code, f.module) for f in findings] == [("ISP209", "mine")]
     assert (findings[0].found or "").startswith("ImportError: cannot import name 'gone'")
+
+
+def test_a_name_of_all_that_nothing_binds_is_absent(on_path: Path) -> None:
+    # ``from lib import *`` raises AttributeError for it (attrs 26.1 lists __author__ so).
+    files = {"lib/__init__.py": "__all__ = ['run', '__author__']\n\ndef run() -> None: ...\n"}
+    findings = findings_for(on_path, files)
+    assert [(f.code, f.object, f.message) for f in findings] == [
+        (
+            "ISP210",
+            "lib:__author__",
+            "name __author__ is listed in __all__ but absent once the module is imported",
+        )
+    ]
+
+
+def test_a_private_module_that_raises_is_a_note(on_path: Path) -> None:
+    files = {
+        "plat/__init__.py": "",
+        "plat/_windows.py": "raise ImportError('plat._windows can only be imported on Windows')\n",
+        "plat/posix.py": "raise ImportError('plat.posix needs a POSIX system')\n",
+    }
+    findings = findings_for(on_path, files)
+    assert sorted((f.module, f.code) for f in findings) == [
+        ("plat._windows", "ISP213"),  # its package imports it only where it works
+        ("plat.posix", "ISP209"),  # anyone may import a public module
+    ]
 
 
 def test_kinds_changed_at_import_are_reported_and_hide_members(on_path: Path) -> None:

@@ -14,25 +14,30 @@ What is compared, and what is deliberately not:
 - **Kind** (``ISP212``): a class must be a class; a function must be callable; a method must be a
   function (or a callable or method-like descriptor), a ``staticmethod``/``classmethod``/
   ``property`` exactly that (``functools.cached_property`` counts as a property).  Python's own
-  conversions are expected: ``__new__`` is a staticmethod and ``__init_subclass__`` and
+  conversions are expected: ``__new__`` is a staticmethod (or a plain function: an enum keeps
+  the one its body wrote that way, and the probe reads that one) and ``__init_subclass__`` and
   ``__class_getitem__`` are classmethods without a decorator.  A function with decorators other
   than the ones that only mark it (``abstractmethod``, ``final``, ``override``) may be any
-  callable or descriptor: what it becomes is the decorator's business, and its signature is
-  still compared.
+  callable or descriptor, a property or classmethod included: what it becomes is the
+  decorator's business, and its signature is still compared.  A kind that changed with no
+  decorator to say so is reported, a metaclass's doing included (Pygments' ``LexerMeta``
+  makes every ``analyse_text`` a staticmethod).
 - **Signature** (``ISP211``): parameter names, kinds and which have a default, as
   :func:`inspect.signature` reports them (it follows ``functools.wraps``).  Default values and
   annotations are not compared: at run time they are objects, not the source text the manifest
   holds, and under ``from __future__ import annotations`` not even evaluated.
 - **Not compared**: sync against async (a plain wrapper that returns the coroutine is still
   awaited by callers), instance attributes (no instance exists), definitions the manifest marks
-  conditional (the other branch may be the one that ran), and names added at run time: every
-  import adds names, and no rule tells an expected one from a surprising one.
+  conditional, also as names of ``__all__`` (the other branch may be the one that ran), and
+  names added at run time: every import adds names, and no rule tells an expected one from a
+  surprising one.
 - **Cannot compare** (``ISP213``, a note): an object whose signature cannot be read; a module
   that Python imported from another file than the one verified (the static checks say why:
   ``ISP313``); a module whose import needs a module of another distribution that is not
   installed -- an optional dependency (extras) of an ordinary package; a missing *required*
-  distribution is ``ISP401`` already.  Any other failed import is ``ISP209``, and leaves nothing
-  of the module to compare.
+  distribution is ``ISP401`` already; a private module (``pkg._winconsole``) that raises: its
+  package imports it only where it works (on Windows, say).  Any other failed import is
+  ``ISP209``, and leaves nothing of the module to compare.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ from hatch_importspy.model import (
     Parameter,
     Variable,
     decorator_name,
+    is_public,
     join_path,
     mangled,
     top_level,
@@ -74,14 +80,21 @@ _ACCEPTED: dict[FunctionKind, frozenset[str]] = {
     FunctionKind.PROPERTY: frozenset({"property", "descriptor"}),
 }
 """The run-time kinds (the probe's classification) each described kind may show."""
-_REPLACEABLE = frozenset({"callable", "descriptor"})
-"""What a function with other decorators may also have become."""
+_REPLACEABLE = frozenset(
+    {"function", "callable", "descriptor", "property", "classmethod", "staticmethod"}
+)
+"""What a function with other decorators may have become: any callable or descriptor (a
+decorator that makes a property of a method is as ordinary as ``functools.cached_property``);
+not a class, and not a value that cannot be called."""
 _IMPLICIT = {
     "__new__": FunctionKind.STATICMETHOD,
     "__init_subclass__": FunctionKind.CLASSMETHOD,
     "__class_getitem__": FunctionKind.CLASSMETHOD,
 }
 """Methods ``type`` itself converts, decorated or not."""
+_PLAIN_NEW = frozenset({"function"})
+"""``__new__`` may also be a plain function: ``type()`` looks it up on the class, where both
+read the same (an enum keeps the one its body wrote as a plain function)."""
 _MARKING_DECORATORS = frozenset(
     {
         "staticmethod",
@@ -151,7 +164,7 @@ def _expectations(module: Module) -> list[_Expected]:
             found.append(_Expected((element.name,), (element.name,), element))
             if isinstance(element, Class):
                 found.extend(_members(element, (element.name,), (element.name,)))
-    described = {item.path[0] for item in found if len(item.path) == 1}
+    described = {element.name for element in elements}  # conditional ones: not compared
     for name in structure.all or ():
         if name not in described:
             described.add(name)
@@ -226,6 +239,12 @@ def _module_findings(
                 "optional dependency?); nothing of it was compared"
             )
             return [finding("ISP213", message, found=text)]
+        if not all(is_public(part) for part in module.name.split(".")):
+            message = (
+                f"importing {module.name} raised {kind}: a private module, which its package "
+                "may import only where it works; nothing of it was compared"
+            )
+            return [finding("ISP213", message, found=text)]
         return [finding("ISP209", f"importing {module.name} raised {kind}", found=text)]
     expected_file = expected_files.get(module.name)
     if expected_file is not None and seen.file != expected_file:
@@ -284,6 +303,8 @@ def _function_finding(element: Function, what: str, runtime: RuntimeObject) -> _
     if kind is FunctionKind.METHOD:
         kind = _IMPLICIT.get(element.name, kind)
     accepted = _ACCEPTED[kind]
+    if element.name == "__new__":
+        accepted |= _PLAIN_NEW
     if any(decorator_name(d) not in _MARKING_DECORATORS for d in element.decorators):
         accepted |= _REPLACEABLE
     if runtime.kind not in accepted:

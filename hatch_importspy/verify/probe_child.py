@@ -52,6 +52,7 @@ request's.
 
 from __future__ import annotations
 
+import enum
 import inspect
 import json
 import os
@@ -178,10 +179,20 @@ def _annotations(owner: object) -> dict[str, object]:
     return found if isinstance(found, dict) else {}
 
 
+_ENUM_NEW = ("_new_member_", "__new_member__")
+"""Where an enum keeps the ``__new__`` its class body wrote (3.11+, 3.10): ``EnumMeta`` puts
+``Enum.__new__`` in its place once the members are made."""
+
+
 def _class_lookup(owner: type, name: str) -> object:
     """A class member as stored: the class's own ``__dict__`` along the MRO, then the metaclass's,
     then (for what a metaclass ``__getattr__`` supplies, such as an older enum's members) plain
     ``getattr``.  :data:`_MISSING` when none has it."""
+    if name == "__new__" and isinstance(owner, enum.EnumMeta):
+        namespace = owner.__dict__
+        for kept in _ENUM_NEW:
+            if kept in namespace and "__new__" in namespace:
+                return namespace[kept]
     try:
         return inspect.getattr_static(owner, name)
     except AttributeError:

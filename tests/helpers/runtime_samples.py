@@ -10,11 +10,18 @@ from __future__ import annotations
 
 CLEAN_FILES: dict[str, str | bytes] = {
     "cleanpkg/__init__.py": '''"""Ordinary code that verify --import must pass without a finding."""
+import sys
+
 from cleanpkg.shapes import Color, Point, Shape
 
-__all__ = ["Color", "Point", "Shape", "VERSION", "area"]
+__all__ = ["Color", "Point", "Shape", "VERSION", "area", "windows_only"]
 VERSION = "1.0"
 from cleanpkg.shapes import area  # noqa: E402  (a re-export named in __all__)
+
+if sys.platform == "win32":  # named in __all__, defined on one platform only
+
+    def windows_only() -> None:
+        pass
 ''',
     "cleanpkg/shapes.py": """from __future__ import annotations
 
@@ -36,6 +43,10 @@ def logged(func):
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def derived(func):  # makes a property of a method, as functools.cached_property does
+    return property(func)
 
 
 @logged
@@ -115,6 +126,10 @@ class Shape(abc.ABC):
     def scaled(self, factor: float) -> Shape:
         return self
 
+    @derived
+    def label(self) -> str:
+        return "shape"
+
 
 @dataclasses.dataclass(frozen=True)
 class Point:
@@ -140,6 +155,17 @@ class Color(enum.Enum):
 
     def lighter(self) -> Color:
         return self
+
+
+class Status(int, enum.Enum):
+    OK = (200, "ok")
+    MISSING = (404, "missing")
+
+    def __new__(cls, value: int, phrase: str = "") -> Status:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.phrase = phrase
+        return member
 
 
 class Pair(NamedTuple):
@@ -169,12 +195,14 @@ class Box(Generic[T]):
             return "Inner"
 """,
 }
-"""A package of ordinary shapes: ``functools.wraps`` decorators, properties (a setter too),
+"""A package of ordinary shapes: ``functools.wraps`` decorators, properties (a setter too, and
+one a decorator of the package's own makes),
 class and static methods, ``cached_property``, ``lru_cache``, ``singledispatch``, overloads, a
 context manager, an abstract class with ``__new__`` and ``__init_subclass__``, a frozen
 dataclass, ``__slots__``, an enum, a NamedTuple, a TypedDict, a Protocol, a generic class with a
-nested class, async functions, ``*args``/``**kwargs``, positional-only and keyword-only
-parameters, defaults, annotation-only names and a re-export named in ``__all__``."""
+nested class, an enum with its own ``__new__``, async functions, ``*args``/``**kwargs``,
+positional-only and keyword-only parameters, defaults, annotation-only names, a re-export named
+in ``__all__`` and a name ``__all__`` lists but only Windows defines."""
 
 DRIFT_FILES: dict[str, str | bytes] = {
     "driftpkg/__init__.py": '''"""A package whose run-time shape is not its source's."""
