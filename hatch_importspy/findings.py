@@ -221,8 +221,8 @@ CODES: dict[str, Code] = _codes(
         "ISP209",
         "module fails to import",
         E,
-        "`verify --import`: importing a module the manifest describes raised an exception (its "
-        "type and first line are reported); nothing of it could be compared.",
+        "`verify --import`: importing a public module the manifest describes raised an "
+        "exception (its type and first line are reported); nothing of it could be compared.",
     ),
     Code(
         "ISP210",
@@ -253,9 +253,11 @@ CODES: dict[str, Code] = _codes(
         "not compared at run time",
         N,
         "`verify --import`: an object whose run-time signature cannot be read (a built-in "
-        "without one, a descriptor with no function to inspect), or a module that Python "
-        "imported from another file than the one verified; nothing is known to be wrong.  A "
-        "warning under `--strict`.",
+        "without one, a descriptor with no function to inspect); a module that Python imported "
+        "from another file than the one verified, that needs an uninstalled module of another "
+        "distribution (an optional dependency), or that is private and raises (its package "
+        "imports it only where it works).  Nothing is known to be wrong; a warning under "
+        "`--strict`.",
         strict=W,
     ),
     # ISP3xx integrity: the files.
