@@ -92,7 +92,9 @@ def run_probe(
     with (
         tempfile.TemporaryFile() as answer_file,
         tempfile.TemporaryFile() as error_file,
-        tempfile.TemporaryDirectory(prefix="importspy-probe-") as workdir,
+        tempfile.TemporaryDirectory(
+            prefix="importspy-probe-", ignore_cleanup_errors=True
+        ) as workdir,
     ):
         status, timed_out = _run(
             command,
@@ -157,6 +159,10 @@ def _run(
         _kill(process)
         process.wait()
         return process.returncode, True
+    except BaseException:  # interrupted (Ctrl-C): the child and what it started go too
+        _kill(process)
+        process.wait()
+        raise
     return process.returncode, False
 
 
@@ -180,6 +186,8 @@ def _stage(answer: ProbeAnswer, queries: Sequence[ModuleQuery]) -> str:
     return "while inspecting the imported modules"
 
 
-def _last_line(data: bytes) -> str:
+def _last_line(data: bytes, *, limit: int = 300) -> str:
+    """The last line of the child's standard error (what killed it, usually), cut to ``limit``."""
     lines = data.decode("utf-8", "replace").strip().splitlines()
-    return lines[-1].strip() if lines else ""
+    last = lines[-1].strip() if lines else ""
+    return last if len(last) <= limit else last[: limit - 1] + "\u2026"
