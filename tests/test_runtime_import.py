@@ -316,6 +316,53 @@ def test_an_interpreter_that_cannot_run_is_one_line(tmp_path: Path) -> None:
     assert "cannot run the import probe" in str(failed.value)
 
 
+def test_an_answer_beyond_its_limit_is_refused(on_path: Path) -> None:
+    modules = runtime_modules(write(on_path, DRIFT_FILES))
+    queries = [runtime_query(m) for m in modules]
+    whole = run_probe(sys.executable, queries, launcher=test_launcher)
+    assert whole.complete
+    with pytest.raises(ProbeFailed) as failed:
+        run_probe(sys.executable, queries, launcher=test_launcher, answer_bytes=100)
+    assert "answered more than 100 bytes" in str(failed.value)
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("print('garbage')", "gave an unusable answer: answer line 1 is not JSON"),
+        ("import sys; sys.exit(3)", "stopped with exit status 3 (before it read the request)"),
+        (
+            'import sys; print(\'{"ready": "3"}\'); sys.exit(0)',
+            "stopped with exit status 0 (while running site.main())",
+        ),
+    ],
+)
+def test_a_child_outside_the_protocol_is_one_line(code: str, said: str) -> None:
+    def launcher(python: str) -> list[str]:
+        return [python, "-c", code]
+
+    with pytest.raises(ProbeFailed) as failed:
+        run_probe(sys.executable, [wire.ModuleQuery("m", ())], launcher=launcher)
+    assert said in str(failed.value)
+    assert "\n" not in str(failed.value)
+
+
+def test_the_command_line_refuses_import_where_nothing_is_imported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from hatch_importspy.cli import main
+
+    site = tmp_path / "site-packages"
+    (site / "demo-1.0.dist-info").mkdir(parents=True)
+    (site / "demo-1.0.dist-info" / "METADATA").write_text("Name: demo\nVersion: 1.0\n")
+    wheel = tmp_path / "demo-1.0-py3-none-any.whl"
+    for args in (["--path", str(site)], [str(wheel)]):
+        assert main(["verify", "--import", *args]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == ""
+        assert captured.err.count("\n") == 1 and "--import" in captured.err
+
+
 def test_the_probe_command_is_isolated_and_carries_the_script() -> None:
     command = probe_command("/venv/bin/python")
     assert command[:5] == ["/venv/bin/python", "-I", "-S", "-B", "-c"]

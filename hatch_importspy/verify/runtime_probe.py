@@ -80,10 +80,12 @@ def run_probe(
     *,
     timeout: float = TIMEOUT,
     launcher: Launcher = probe_command,
+    answer_bytes: int = ANSWER_BYTES,
 ) -> ProbeAnswer:
     """Import ``queries``' modules in a child of ``python`` and return what it saw.
 
-    Raises :class:`ProbeFailed` (one line) when the child gives no complete, well-formed answer.
+    Raises :class:`ProbeFailed` (one line) when the child gives no complete, well-formed answer
+    (or one longer than ``answer_bytes``).
     """
     try:
         command = launcher(python)
@@ -106,13 +108,13 @@ def run_probe(
             python=python,
         )
         answer_file.seek(0)
-        data = answer_file.read(ANSWER_BYTES + 1)
+        data = answer_file.read(answer_bytes + 1)
         error_file.seek(0, os.SEEK_END)
         error_file.seek(max(0, error_file.tell() - STDERR_TAIL))
         last_error = _last_line(error_file.read())
     where = f"--import: {python}: the import probe"
-    if len(data) > ANSWER_BYTES:
-        raise ProbeFailed(f"{where} answered more than {ANSWER_BYTES // MIB} MiB")
+    if len(data) > answer_bytes:
+        raise ProbeFailed(f"{where} answered more than {answer_bytes:,} bytes")
     try:
         answer = decode_answer(data.decode("utf-8", "replace").splitlines(), queries)
     except ProbeAnswerError as error:
