@@ -37,7 +37,7 @@ from hatch_importspy.formats.probe import (
     decode_answer,
     encode_request,
 )
-from hatch_importspy.limits import MIB
+from hatch_importspy.limits import PROBE_ANSWER_BYTES
 from hatch_importspy.verify import probe_child
 
 ISOLATION_FLAGS = ("-I", "-S", "-B")
@@ -48,9 +48,9 @@ ISOLATION_FLAGS = ("-I", "-S", "-B")
 TIMEOUT = 120.0
 """Seconds one probe (one distribution's modules) gets: importing a large package with its
 dependencies takes seconds; a module that waits for something that never comes does not end."""
-ANSWER_BYTES = 64 * MIB
-"""The most answer read back; the probe cuts texts and parameter lists, so its answer is a few
-hundred bytes per object asked about."""
+ANSWER_BYTES = PROBE_ANSWER_BYTES
+"""The most answer read back (:mod:`hatch_importspy.limits`); the probe cuts texts and parameter
+lists, so its answer is a few hundred bytes per object asked about."""
 STDERR_TAIL = 4096
 """Bytes of the child's standard error read for the one-line report of a failure."""
 
