@@ -261,6 +261,19 @@ def test_a_module_imported_from_another_file_is_not_compared(
     assert findings[0].found == os.path.realpath(on_path / "moved.py")
 
 
+def test_an_object_a_module_puts_in_its_place_is_what_is_compared(on_path: Path) -> None:
+    source = (
+        "import sys\n\n"
+        "def kept(x): ...\n"
+        "def dropped(y): ...\n\n"
+        "class _Facade:\n"
+        "    kept = staticmethod(kept)\n\n"
+        "sys.modules[__name__] = _Facade()\n"
+    )
+    findings = findings_for(on_path, {"facade.py": source})
+    assert [(f.code, f.object) for f in findings] == [("ISP210", "facade:dropped")]
+
+
 def test_main_modules_and_compiled_modules_are_not_imported(on_path: Path) -> None:
     modules = write(on_path, {"app/__init__.py": "", "app/__main__.py": "raise SystemExit(9)\n"})
     compiled = Module("fast", "fast.py", "0" * 64, runs="fast.cpython-311-x86_64-linux-gnu.so")
