@@ -13,7 +13,7 @@ What it does, in this order, and why:
    descriptor before any code of the environment runs: the code it imports could rebind them.
    (It can still lie: it runs in this process.  ``--import`` checks honest code for what static
    reading cannot see -- decorators, import-time patching -- and is no defence against hostile
-   code; the static checks and the import guard are.)
+   code; the static checks are.)
 2. Read the whole request from standard input, then put ``/dev/null`` on it and point file
    descriptor 1 at standard error, so an imported module that reads input gets EOF and one that
    prints cannot corrupt the answer.
