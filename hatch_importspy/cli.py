@@ -123,6 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
         "(require-manifest, allow, strict, severities, accept); options add to it",
     )
     gate.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    verify.add_argument(
+        "--import",
+        dest="import_",
+        action="store_true",
+        help="also import each described module in a subprocess of the target interpreter "
+        "(--python, else this one; isolated) and compare what Python sees (signatures, kinds, "
+        "names) with the manifest (ISP209-ISP213).  Opt-in: it RUNS the installed code.  Not "
+        "with --path or wheels",
+    )
     _add_report_options(verify)
 
     show = commands.add_parser(
@@ -549,6 +558,8 @@ def _verify_command(args: argparse.Namespace) -> int:
             f"--lock {args.lock}: a lock approves an installed environment, and only wheels "
             "were named: name no TARGET (or an installed distribution) to check one"
         )
+    if args.import_:
+        _check_import_usable(args)
     policy = _policy(args)
     lock = None
     if args.lock is not None:
@@ -559,6 +570,10 @@ def _verify_command(args: argparse.Namespace) -> int:
     from hatch_importspy.verify.self_check import with_verifier_findings
 
     result = with_verifier_findings(run_verify(args.targets, scope, lock))
+    if args.import_:
+        from hatch_importspy.verify.import_check import with_import_findings
+
+        result = with_import_findings(result, scope.site_dirs, args.python or sys.executable)
     if not args.targets:  # every manifest of the environment: were there any?
         from hatch_importspy.verify.coverage import flag_nothing_verified
 
@@ -570,6 +585,25 @@ def _verify_command(args: argparse.Namespace) -> int:
     result = apply_gate(result, policy, installed=distributions, lock=lock)
     write_reports(outputs, result, strict=policy.strict)
     return summarize(result, strict=policy.strict).exit_code
+
+
+def _check_import_usable(args: argparse.Namespace) -> None:
+    """``--import`` needs an interpreter whose own environment is checked: not ``--path``
+    directories (no interpreter imports from them) and not wheels (nothing is installed)."""
+    if args.path:
+        raise UsageError(
+            "--import imports modules as an interpreter's own environment finds them; --path "
+            "names directories no interpreter imports from: use --python PATH instead"
+        )
+    if args.targets:
+        from hatch_importspy.formats.wheel import is_wheel_target
+
+        wheels = [target for target in args.targets if is_wheel_target(target)]
+        if wheels:
+            raise UsageError(
+                f"--import imports installed distributions, and {wheels[0]} is a wheel: install "
+                "it and name the distribution"
+            )
 
 
 def _lock_command(args: argparse.Namespace) -> int:

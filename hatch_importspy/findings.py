@@ -34,6 +34,11 @@ FindingCode = Literal[
     "ISP206",
     "ISP207",
     "ISP208",
+    "ISP209",
+    "ISP210",
+    "ISP211",
+    "ISP212",
+    "ISP213",
     "ISP301",
     "ISP302",
     "ISP303",
@@ -208,6 +213,52 @@ CODES: dict[str, Code] = _codes(
         "module does not parse",
         E,
         "An installed module the manifest describes is not valid Python source.",
+    ),
+    # ISP209-ISP213: what Python sees at import (``verify --import``), held against the manifest.
+    # Errors where callers would get something other than what the manifest vouches for (the
+    # run-time object is what they call); a note where nothing could be compared.
+    Code(
+        "ISP209",
+        "module fails to import",
+        E,
+        "`verify --import`: importing a public module the manifest describes raised an "
+        "exception (its type and first line are reported); nothing of it could be compared.",
+    ),
+    Code(
+        "ISP210",
+        "name absent at run time",
+        E,
+        "`verify --import`: a function, class, method, class attribute or variable the manifest "
+        "describes (or a name in its `__all__`) is not there once the module is imported: "
+        "deleted at import time by the module itself or by other code.",
+    ),
+    Code(
+        "ISP211",
+        "signature differs at run time",
+        E,
+        "`verify --import`: the signature Python reports (`inspect.signature`) differs from the "
+        "manifest's in parameter names, kinds or which have defaults: a decorator that replaces "
+        "the function without `functools.wraps`, or a name rebound at import time.",
+    ),
+    Code(
+        "ISP212",
+        "kind differs at run time",
+        E,
+        "`verify --import`: the object is another kind than the manifest says: a class that is "
+        "not a class, a function that is not callable, a method that became a property, "
+        "staticmethod or classmethod (or the reverse).",
+    ),
+    Code(
+        "ISP213",
+        "not compared at run time",
+        N,
+        "`verify --import`: an object whose run-time signature cannot be read (a built-in "
+        "without one, a descriptor with no function to inspect); a module that Python imported "
+        "from another file than the one verified, that needs an uninstalled module of another "
+        "distribution (an optional dependency), or that is private and raises (its package "
+        "imports it only where it works).  Nothing is known to be wrong; a warning under "
+        "`--strict`.",
+        strict=W,
     ),
     # ISP3xx integrity: the files.
     Code("ISP301", "file modified", E, "An installed file's sha256 differs from the manifest's."),

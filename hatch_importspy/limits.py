@@ -25,6 +25,7 @@ Limit                          Value        Applies to
 ``WHEEL_MEMBERS``              100,000      entries in a wheel's zip directory
 ``WHEEL_UNPACKED_BYTES``       16 GiB       all members of one wheel, decompressed and hashed
 ``WALK_ENTRIES``               500,000      directory entries listed per distribution
+``PROBE_ANSWER_BYTES``         64 MiB       the import probe's answer (``verify --import``)
 =============================  ===========  ====================================================
 
 Readers open only regular files, with ``O_NONBLOCK`` and an ``fstat`` check, and read at most
@@ -51,3 +52,4 @@ INTEGER = 2**63 - 1
 WHEEL_MEMBERS = 100_000
 WHEEL_UNPACKED_BYTES = 16 * 1024 * MIB
 WALK_ENTRIES = 500_000
+PROBE_ANSWER_BYTES = 64 * MIB

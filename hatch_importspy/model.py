@@ -419,3 +419,15 @@ def decorator_name(text: str) -> str:
     manifest records them.
     """
     return text.partition("(")[0].rpartition(".")[2].strip()
+
+
+def mangled(name: str, class_name: str | None) -> str:
+    """``name`` as Python stores it when written inside the body of class ``class_name``.
+
+    ``__x`` becomes ``_Class__x`` (the class name without its leading underscores); dunders, other
+    names, names outside a class and classes named only with underscores are left alone.
+    """
+    if class_name is None or not name.startswith("__") or name.endswith("__"):
+        return name
+    stripped = class_name.lstrip("_")
+    return f"_{stripped}{name}" if stripped else name

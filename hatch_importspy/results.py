@@ -18,6 +18,8 @@ CHECK_STRUCTURE = "structure"
 CHECK_DEPENDENCIES = "dependencies"
 CHECK_EXPECTATIONS = "expectations"
 """Run only for a distribution whose manifest has ``expects``."""
+CHECK_IMPORT = "import"
+"""What Python sees at import against the manifest (``verify --import``; opt-in, it runs code)."""
 CHECK_LOCK = "lock"
 """Findings of an approval lock (``verify --lock``)."""
 CHECK_POLICY = "policy"
@@ -47,7 +49,8 @@ class DistributionResult:
     findings: tuple[Finding, ...]
     checks: tuple[str, ...]
     """The check families that ran: ``environment``, ``integrity``, ``structure``,
-    ``dependencies`` and, when the manifest has ``expects``, ``expectations``."""
+    ``dependencies``, ``expectations`` when the manifest has ``expects``, and ``import`` under
+    ``verify --import``."""
 
 
 @dataclass(frozen=True)

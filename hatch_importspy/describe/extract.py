@@ -48,6 +48,7 @@ from hatch_importspy.model import (
     ParameterKind,
     Variable,
     is_public,
+    mangled,
 )
 
 _CALL_SHAPE_DECORATORS = {
@@ -210,18 +211,6 @@ def _target_names(target: ast.expr) -> Iterator[str]:
             yield from _target_names(element)
     elif isinstance(target, ast.Starred):
         yield from _target_names(target.value)
-
-
-def mangled(name: str, class_name: str | None) -> str:
-    """``name`` as Python stores it when written inside the body of class ``class_name``.
-
-    ``__x`` becomes ``_Class__x`` (the class name without its leading underscores); dunders, other
-    names, names outside a class and classes named only with underscores are left alone.
-    """
-    if class_name is None or not name.startswith("__") or name.endswith("__"):
-        return name
-    stripped = class_name.lstrip("_")
-    return f"_{stripped}{name}" if stripped else name
 
 
 def _parameters(arguments: ast.arguments, class_name: str | None) -> tuple[Parameter, ...]:

@@ -42,6 +42,7 @@ CHECK_ORDER = (
     "structure",
     "dependencies",
     "expectations",
+    "import",
     "policy",
     "lock",
 )
@@ -62,6 +63,8 @@ _EXPECTATION_CODES = frozenset(
     {"ISP403", "ISP404", "ISP405", "ISP406", "ISP407", "ISP408", "ISP409", "ISP410"}
 )
 """What the ``expectations`` check finds (its ISP106 is an environment finding, reported there)."""
+_IMPORT_CODES = frozenset({"ISP209", "ISP210", "ISP211", "ISP212", "ISP213"})
+"""What the ``import`` check (``verify --import``) finds."""
 
 
 def check_family(code: str) -> str:
@@ -71,6 +74,8 @@ def check_family(code: str) -> str:
         return "integrity"
     if code in _EXPECTATION_CODES:
         return "expectations"
+    if code in _IMPORT_CODES:
+        return "import"
     for prefix, family in _FAMILY_BY_PREFIX:
         if code.startswith(prefix):
             return family
