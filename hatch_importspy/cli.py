@@ -571,9 +571,20 @@ def _verify_command(args: argparse.Namespace) -> int:
 
     result = with_verifier_findings(run_verify(args.targets, scope, lock))
     if args.import_:
+        from hatch_importspy.guard.launch import Target, program_launcher
+        from hatch_importspy.guard.table import GuardOptions, build_table
+        from hatch_importspy.pyrules.finder import LoaderSuffixes
         from hatch_importspy.verify.import_check import with_import_findings
+        from hatch_importspy.verify.runtime_probe import probe_script
 
-        result = with_import_findings(result, scope.site_dirs, args.python or sys.executable)
+        # The probe imports the environment's code: under the guard, so only vouched bytes run.
+        options = GuardOptions(lock=lock, policy=policy)
+        suffixes = scope.suffixes or LoaderSuffixes.running()
+        table = build_table(scope.site_dirs, options, suffixes)
+        with program_launcher(table, Target("code", probe_script())) as launcher:
+            result = with_import_findings(
+                result, scope.site_dirs, args.python or sys.executable, launcher=launcher
+            )
     if not args.targets:  # every manifest of the environment: were there any?
         from hatch_importspy.verify.coverage import flag_nothing_verified
 

@@ -535,7 +535,7 @@ def main(data: Mapping[str, Any]) -> None:
     try:
         process_site(guard)
     except StartupRefused as refused:
-        sys.stderr.write(f"{refused.text}\nimportspy: refused to start the program\n")
+        sys.stderr.write(f"{refused.text} (refused to start the program)\n")
         sys.stderr.flush()
         os._exit(EXIT_REFUSED)
     if target["kind"] == "script" and not os.path.exists(target["value"]):

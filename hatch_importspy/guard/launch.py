@@ -18,12 +18,13 @@ have no option and are not honoured.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,28 @@ def run_guarded(
             os.close(descriptor)
         return completed.returncode
     return _run_with_file(python, data, env)
+
+
+@contextlib.contextmanager
+def program_launcher(
+    table: Mapping[str, Any], target: Target, *, environ: Mapping[str, str] | None = None
+) -> Iterator[Callable[[str], list[str]]]:
+    """Within the block, a function giving the command that runs ``target`` under the guard in a
+    given interpreter, for a caller that starts the process itself (``verify --import`` starts
+    its probe this way).  The stub reads the guard and the table from a file in a private
+    temporary directory, removed when the block ends."""
+    import tempfile
+
+    env = dict(os.environ if environ is None else environ)
+    data = payload(table, target)
+    with tempfile.TemporaryDirectory(prefix="importspy-guard-") as directory:
+        where = Path(directory, "guard.json")
+        where.write_bytes(data)
+
+        def command(python: str) -> list[str]:
+            return guarded_command(python, str(where), env)
+
+        yield command
 
 
 def _run_with_file(python: str, data: bytes, env: dict[str, str]) -> int:

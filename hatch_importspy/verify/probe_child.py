@@ -59,6 +59,8 @@ import os
 import sys
 import types
 
+GUARD = "_importspy_guard"
+"""The module name the import guard runs as (``verify --import`` starts the probe under it)."""
 TEXT_LIMIT = 300
 PATH_LIMIT = 4096
 PARAMETER_LIMIT = 512
@@ -277,9 +279,10 @@ def main() -> None:
     modules = [(str(name), list(paths)) for name, paths in request["modules"]]
     answer.send({"ready": ".".join(str(part) for part in sys.version_info[:3])})
     try:
-        import site
+        if GUARD not in sys.modules:  # under the import guard, site has run through it already
+            import site
 
-        site.main()
+            site.main()
         answer.send({"site": None})
     except BaseException as error:
         answer.send({"site": _error_text(error)})

@@ -338,6 +338,24 @@ def test_modified_guard_refuses_to_run(clean: Installed, run_cli: RunCli, tmp_pa
     assert not marker.exists()
 
 
+def test_verify_import_runs_the_probe_under_the_guard(
+    clean: Installed, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """``verify --import`` imports the environment's code: under the guard, so a tampered module
+    it would import never runs; the import check reports the guard's refusal."""
+    venv = copy_venv(clean.venv, tmp_path)
+    marker = tmp_path / "marker"
+    core = venv.site_packages / "guardpkg/core.py"
+    core.write_text(core.read_text() + payload(marker))
+    clean_run = run_cli(sys.executable, "verify", "--import", "--python", str(clean.venv.python))
+    assert clean_run.returncode == 0, clean_run.stdout + clean_run.stderr
+    done = run_cli(sys.executable, "verify", "--import", "--python", str(venv.python))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ISP301" in done.stdout  # the static check
+    assert "ISP209" in done.stdout and f"ISP301 {core}" in done.stdout  # the guard's refusal
+    assert not marker.exists()
+
+
 # --------------------------------------------------------------------------- start-up code
 
 
