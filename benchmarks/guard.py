@@ -9,9 +9,10 @@ wheel with the hook, installs it beside hatch-importspy in a fresh virtual envir
 byte-compiles it (warm bytecode, as pip leaves an install), makes an approval lock there, and
 then times, interleaved in every repetition so that machine load hits them alike:
 
-- importing every module of the package (and, as a real package, every module of
-  hatch-importspy itself, whose wheel carries its own manifest, with its dependencies) in a
-  fresh interpreter, unguarded (``python -c``);
+- importing every module of the package in a fresh interpreter, unguarded (``python -c``); and
+  the same for two real ones: rich with markdown-it-py and mdurl (and the Pygments modules rich
+  imports), wheels from the package index given manifests with ``embed``, and hatch-importspy
+  itself, whose wheel carries its own manifest, with its dependencies;
 - the same under ``python -m importspy run --lock`` (lock-approved bytecode runs after its
   digest is checked);
 - the same under ``python -m importspy run`` without a lock (every vouched module is compiled
@@ -42,6 +43,13 @@ from benchmarks.bench import (
     report,
     run,
 )
+from benchmarks.corpus import CORPUS, download, embedded
+
+REAL = ("rich", "markdown-it-py", "mdurl", "pygments")
+"""A real application library from the package index with its dependencies (versions pinned
+in :mod:`benchmarks.corpus`), given manifests with ``embed``."""
+REAL_PACKAGES = ("rich", "markdown_it", "mdurl")
+"""Whose every module is imported (Pygments' 600 lexer modules are left to rich's own imports)."""
 
 SKIPPED = frozenset({"__main__", "pytest_plugin"})
 """Modules an import would run as a program, or that need pytest."""
@@ -59,6 +67,40 @@ def module_names(site: Path, package: str) -> list[str]:
             continue
         names.append(".".join(parts))
     return sorted(names, key=lambda name: (name.count("."), name))
+
+
+def importable(python: Path, names: Sequence[str]) -> list[str]:
+    """The ``names`` that import on this platform (rich ships Windows-only modules), found once,
+    unguarded, so that every timed variant imports exactly the same modules and fails loudly."""
+    program = (
+        "import importlib, json, sys\n"
+        "ok = []\n"
+        "for name in json.loads(sys.argv[1]):\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "    except Exception:\n"
+        "        continue\n"
+        "    ok.append(name)\n"
+        "print(json.dumps(ok))\n"
+    )
+    import json
+
+    completed = subprocess.run(
+        [str(python), "-c", program, json.dumps(list(names))],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=_environment(),
+    )
+    found: list[str] = json.loads(completed.stdout)
+    return found
+
+
+def install_real(python: Path, scratch: Path) -> None:
+    """The real library's wheels, with manifests added by ``embed``, installed (byte-compiled)."""
+    pinned = [(name, version) for name, version in CORPUS if name in REAL]
+    wheels = embedded(download(pinned), cache=scratch / "corpus")
+    run([python, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index", *wheels])
 
 
 def import_program(names: Sequence[str]) -> str:
@@ -159,17 +201,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         wheel = scratch / "wheel" / build_quietly(project, scratch / "wheel")
         python, site = install_environment(wheel, scratch)
         run([python, "-m", "compileall", "-q", site / PACKAGE])
+        install_real(python, scratch)
         lock = scratch / "importspy.lock"
         run([sys.executable, "-m", "importspy", "lock", "--python", python, "-o", lock])
         generated = module_names(site, PACKAGE)
-        real = module_names(site, "hatch_importspy")
+        ours = module_names(site, "hatch_importspy")
+        real = importable(python, [n for p in REAL_PACKAGES for n in module_names(site, p)])
         print(
             f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} cpus; "
-            f"{len(generated)} generated modules, {len(real)} hatch_importspy modules; "
-            f"{args.repeat} repetitions"
+            f"{len(generated)} generated modules, {len(ours)} hatch_importspy modules, "
+            f"{len(real)} modules of rich, markdown-it-py and mdurl; {args.repeat} repetitions"
         )
         bench_imports(python, lock, import_program(generated), PACKAGE, args.repeat)
-        bench_imports(python, lock, import_program(real), "hatch_importspy", args.repeat)
+        bench_imports(python, lock, import_program(real), "rich", args.repeat)
+        bench_imports(python, lock, import_program(ours), "hatch_importspy", args.repeat)
     return 0
 
 
