@@ -34,6 +34,7 @@ from benchmarks.bench import (
     HASH_COMPILE_SCRIPT,
     HASH_SCRIPT,
     IN_PROCESS_REPEAT,
+    command_environment,
     manifests,
     measure,
     median,
@@ -69,7 +70,11 @@ def run(command: Sequence[str | Path]) -> None:
     """Run a command quietly; a status other than 0 stops the benchmark (a clean install must
     verify clean, or the timing is of a different path)."""
     completed = subprocess.run(
-        [str(part) for part in command], capture_output=True, text=True, check=False
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        env=command_environment(),
+        check=False,
     )
     if completed.returncode != 0:
         sys.exit(
