@@ -66,14 +66,14 @@ SELECTION_ORDER = (
 """The first N of these are the N verified by name: an application's direct dependencies first."""
 
 
-def run(command: Sequence[str | Path]) -> None:
+def run(command: Sequence[str | Path], *, write_bytecode: bool = False) -> None:
     """Run a command quietly; a status other than 0 stops the benchmark (a clean install must
     verify clean, or the timing is of a different path)."""
     completed = subprocess.run(
         [str(part) for part in command],
         capture_output=True,
         text=True,
-        env=command_environment(),
+        env=command_environment(write_bytecode=write_bytecode),
         check=False,
     )
     if completed.returncode != 0:
@@ -163,7 +163,7 @@ def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> 
     ]
     commands = measure(
         {
-            "python -m importspy verify --python": lambda: run(verify_command),
+            "python -m importspy verify --python": lambda: run(verify_command, write_bytecode=True),
             "python -m pip check (whole environment)": lambda: run([python, "-m", "pip", "check"]),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
             "python -c <read + sha256 + compile()>": lambda: run(

@@ -49,7 +49,7 @@ import textwrap
 import time
 import unittest.mock
 import venv
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from hatch_importspy.describe.config import ImportSpyOptions
@@ -272,22 +272,37 @@ def cpu_seconds() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def command_environment(**env: str) -> dict[str, str]:
-    """This process's environment for a timed command, without ``PYTHONDONTWRITEBYTECODE``:
-    an installed tool starts from bytecode, and a shell that sets the variable would otherwise
-    make every ``python -m importspy`` of a source checkout compile hatch-importspy's own modules
-    (about 70 ms of each command in part (d), none of it verify's work)."""
+def command_environment(
+    *, write_bytecode: bool = False, env: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """This process's environment for a timed command.
+
+    ``write_bytecode``: for hatch-importspy's own commands, without ``PYTHONDONTWRITEBYTECODE``,
+    so that after the warm-up round they start from bytecode as an installed tool does (a shell
+    that sets it would make every ``python -m importspy`` of the checkout compile
+    hatch-importspy's own modules first: about 70 ms of each command in part (d), none of it
+    verify's work).  Otherwise with it set: a floor or ``pip check`` run in the environment
+    under test must not write bytecode into it (that would change what ``verify`` proves).
+    """
     inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**inherited, **env}
+    if not write_bytecode:
+        inherited["PYTHONDONTWRITEBYTECODE"] = "1"
+    return {**inherited, **(env or {})}
 
 
-def run(command: Sequence[str | Path], **env: str) -> None:
-    """Run a command quietly; a failure stops the benchmark with the command's output."""
+def run(
+    command: Sequence[str | Path],
+    *,
+    write_bytecode: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> None:
+    """Run a command quietly, with ``env`` added to the environment (``write_bytecode``: see
+    :func:`command_environment`); a failure stops the benchmark with the command's output."""
     completed = subprocess.run(
         [str(part) for part in command],
         capture_output=True,
         text=True,
-        env=command_environment(**env),
+        env=command_environment(write_bytecode=write_bytecode, env=env),
         check=False,
     )
     if completed.returncode != 0:
@@ -354,7 +369,7 @@ def bench_build(project: Path, sources: Sequence[Path], scratch: Path, repeat: i
     def command(hooks: bool) -> None:
         env = {} if hooks else {"HATCH_BUILD_NO_HOOKS": "true"}
         wheel_command = [sys.executable, "-m", "build", "--wheel", "--no-isolation"]
-        run([*wheel_command, "-o", next(outputs), project], **env)
+        run([*wheel_command, "-o", next(outputs), project], env=env)
 
     files = [(str(path.relative_to(project)), path) for path in sources]
 
@@ -612,7 +627,9 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
     proven = proven_sources(site, python, documents)
     commands = measure(
         {
-            "python -m importspy verify": lambda: run([python, "-m", "importspy", "verify"]),
+            "python -m importspy verify": lambda: run(
+                [python, "-m", "importspy", "verify"], write_bytecode=True
+            ),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
             "python -c <read + sha256 + compile() of the proven sources>": lambda: run(
                 [python, "-c", HASH_COMPILE_SCRIPT, *files, "--compile", *proven]
@@ -621,7 +638,9 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
                 [python, "-c", HASH_SCRIPT, *every]
             ),
             "python -m pip check": lambda: run([python, "-m", "pip", "check"]),
-            "python -m importspy --version": lambda: run([python, "-m", "importspy", "--version"]),
+            "python -m importspy --version": lambda: run(
+                [python, "-m", "importspy", "--version"], write_bytecode=True
+            ),
             "python -c pass": lambda: run([python, "-c", "pass"]),
         },
         repeat * STARTUP_REPEAT,
