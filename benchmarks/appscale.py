@@ -35,6 +35,7 @@ from benchmarks.bench import (
     HASH_SCRIPT,
     IN_PROCESS_REPEAT,
     command_environment,
+    compile_checkout,
     manifests,
     measure,
     median,
@@ -66,14 +67,14 @@ SELECTION_ORDER = (
 """The first N of these are the N verified by name: an application's direct dependencies first."""
 
 
-def run(command: Sequence[str | Path], *, write_bytecode: bool = False) -> None:
+def run(command: Sequence[str | Path]) -> None:
     """Run a command quietly; a status other than 0 stops the benchmark (a clean install must
     verify clean, or the timing is of a different path)."""
     completed = subprocess.run(
         [str(part) for part in command],
         capture_output=True,
         text=True,
-        env=command_environment(write_bytecode=write_bytecode),
+        env=command_environment(),
         check=False,
     )
     if completed.returncode != 0:
@@ -163,7 +164,7 @@ def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> 
     ]
     commands = measure(
         {
-            "python -m importspy verify --python": lambda: run(verify_command, write_bytecode=True),
+            "python -m importspy verify --python": lambda: run(verify_command),
             "python -m pip check (whole environment)": lambda: run([python, "-m", "pip", "check"]),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
             "python -c <read + sha256 + compile()>": lambda: run(
@@ -207,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         root = Path(temporary, "venv")
         python = corpus.install(root, wheels, compile=not args.no_compile)
         site = corpus.site_packages(root)
+        compile_checkout()
         every = vouched(site, ())
         size = sum(path.stat().st_size for path in every)
         print(

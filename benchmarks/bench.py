@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import contextlib
 import gc
 import hashlib
@@ -272,37 +273,33 @@ def cpu_seconds() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def command_environment(
-    *, write_bytecode: bool = False, env: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """This process's environment for a timed command.
+def command_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a timed command, with ``PYTHONDONTWRITEBYTECODE`` set: a
+    floor or ``pip check`` run in the environment under test must not write bytecode into it
+    (that would change what ``verify`` proves; ``python -m importspy`` never writes any)."""
+    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
 
-    ``write_bytecode``: for hatch-importspy's own commands, without ``PYTHONDONTWRITEBYTECODE``,
-    so that after the warm-up round they start from bytecode as an installed tool does (a shell
-    that sets it would make every ``python -m importspy`` of the checkout compile
-    hatch-importspy's own modules first: about 70 ms of each command in part (d), none of it
-    verify's work).  Otherwise with it set: a floor or ``pip check`` run in the environment
-    under test must not write bytecode into it (that would change what ``verify`` proves).
+
+def compile_checkout() -> None:
+    """Byte-compile this checkout's packages, as pip does when it installs them.
+
+    The commands timed run hatch-importspy from this checkout (``python -m importspy`` in the
+    repository root, or the editable install), and ``python -m importspy`` writes no bytecode:
+    without this, whether each run first compiles hatch-importspy's own modules (about 70 ms)
+    would depend on what happened to run in the checkout before.
     """
-    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    if not write_bytecode:
-        inherited["PYTHONDONTWRITEBYTECODE"] = "1"
-    return {**inherited, **(env or {})}
+    for package in ("hatch_importspy", "importspy"):
+        compileall.compile_dir(REPO / package, quiet=1)
 
 
-def run(
-    command: Sequence[str | Path],
-    *,
-    write_bytecode: bool = False,
-    env: Mapping[str, str] | None = None,
-) -> None:
-    """Run a command quietly, with ``env`` added to the environment (``write_bytecode``: see
+def run(command: Sequence[str | Path], env: Mapping[str, str] | None = None) -> None:
+    """Run a command quietly, with ``env`` added to the environment (see
     :func:`command_environment`); a failure stops the benchmark with the command's output."""
     completed = subprocess.run(
         [str(part) for part in command],
         capture_output=True,
         text=True,
-        env=command_environment(write_bytecode=write_bytecode, env=env),
+        env=command_environment(env),
         check=False,
     )
     if completed.returncode != 0:
@@ -627,9 +624,7 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
     proven = proven_sources(site, python, documents)
     commands = measure(
         {
-            "python -m importspy verify": lambda: run(
-                [python, "-m", "importspy", "verify"], write_bytecode=True
-            ),
+            "python -m importspy verify": lambda: run([python, "-m", "importspy", "verify"]),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
             "python -c <read + sha256 + compile() of the proven sources>": lambda: run(
                 [python, "-c", HASH_COMPILE_SCRIPT, *files, "--compile", *proven]
@@ -638,9 +633,7 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
                 [python, "-c", HASH_SCRIPT, *every]
             ),
             "python -m pip check": lambda: run([python, "-m", "pip", "check"]),
-            "python -m importspy --version": lambda: run(
-                [python, "-m", "importspy", "--version"], write_bytecode=True
-            ),
+            "python -m importspy --version": lambda: run([python, "-m", "importspy", "--version"]),
             "python -c pass": lambda: run([python, "-c", "pass"]),
         },
         repeat * STARTUP_REPEAT,
@@ -816,6 +809,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             wheel = scratch / "wheel" / build_quietly(project, scratch / "wheel")
         python, site = install_environment(wheel, scratch)
+        compile_checkout()
         if "b" in parts:
             bench_verify(python, site, args.repeat)
         if "d" in parts:  # before (c), which byte-compiles the package: (d) times hashing
