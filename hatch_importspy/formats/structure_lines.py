@@ -21,6 +21,15 @@ asked for decodes as one JSON value that ends where its line does.  Anything els
 layout, a key that is not a plain JSON string, a value that does not end at its line's end --
 gives ``None`` here, and the caller decodes the whole document as before (reporting whatever is
 wrong with it).  A later line with the same key wins, as it does in ``json.loads``.
+
+Lines not asked for are not decoded, so damage in them goes unnoticed here (as it does when
+``verify`` checks an unchanged install, which never reads this document).  One case reads
+differently from ``json.loads`` of the whole: a line that smuggles a second pair after its value
+(``"a.py": {...}, "b.py": {...},``, which no writer of this form produces) is decoded whole only
+if ``a.py`` is asked for; ``b.py`` is answered by its own line even when ``json.loads`` would
+take the smuggled one.  Both are the same manifest's word about the same file, whose digest
+matched, and ``verify`` takes that word as given either way: nothing is vouched for that the
+manifest did not state.
 """
 
 from __future__ import annotations
