@@ -26,22 +26,28 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from benchmarks import corpus
 from benchmarks.bench import (
+    HASH_COMPILE_SCRIPT,
     HASH_SCRIPT,
     IN_PROCESS_REPEAT,
+    command_environment,
+    compile_checkout,
     manifests,
     measure,
     median,
+    proven_sources,
     read_and_hash,
     read_and_hash_descriptors,
     report,
 )
+from benchmarks.bench import compile_floor as compile_sources
 from hatch_importspy.facts import current_environment
 from hatch_importspy.formats.manifest import load_bytes
+from hatch_importspy.verify.bytecode import BytecodeLoader
 from hatch_importspy.verify.verifier import verify_installed
 
 SCALES = (1, 10)
@@ -65,7 +71,11 @@ def run(command: Sequence[str | Path]) -> None:
     """Run a command quietly; a status other than 0 stops the benchmark (a clean install must
     verify clean, or the timing is of a different path)."""
     completed = subprocess.run(
-        [str(part) for part in command], capture_output=True, text=True, check=False
+        [str(part) for part in command],
+        capture_output=True,
+        text=True,
+        env=command_environment(),
+        check=False,
     )
     if completed.returncode != 0:
         sys.exit(
@@ -90,33 +100,58 @@ def vouched(site: Path, names: Sequence[str]) -> list[Path]:
     return files
 
 
+def selected_manifests(site: Path, names: Sequence[str]) -> dict[Path, bytes]:
+    """The manifests of ``names`` (all when empty), by path."""
+    wanted = {name.lower() for name in names}
+    return {
+        source: document
+        for source, document in manifests(site).items()
+        if not wanted or load_bytes(document, str(source)).name.lower().replace("_", "-") in wanted
+    }
+
+
 def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> None:
     files = vouched(site, names)
     descriptors = [str(path) for path in files]
+    proven = proven_sources(site, python, selected_manifests(site, names))
     facts = current_environment()
+    loader = BytecodeLoader(str(python), sys.implementation.cache_tag)
     label = f"{len(names)} named" if names else "all"
-    in_process = measure(
-        {
-            "verify in process": lambda: verify_installed([site], names, facts),
-            "read + sha256, Path.read_bytes (floor)": lambda: read_and_hash(files),
-            "read + sha256, file descriptor": lambda: read_and_hash_descriptors(descriptors),
-        },
-        repeat * IN_PROCESS_REPEAT,
-    )
+    variants: dict[str, Callable[[], object]] = {
+        "verify in process": lambda: verify_installed([site], names, facts, loader=loader),
+        "read + sha256, Path.read_bytes (floor)": lambda: read_and_hash(files),
+        "read + sha256, file descriptor": lambda: read_and_hash_descriptors(descriptors),
+    }
+    if proven:
+        variants["compile() of the sources whose cache files verify proves, one core"] = lambda: (
+            compile_sources(proven)
+        )
+    in_process = measure(variants, repeat * (IN_PROCESS_REPEAT if not proven else 1))
     verify = median(in_process, "verify in process")
+    ratios = [
+        (
+            "verify / read+hash (Path.read_bytes) (target <= 1.5)",
+            verify / median(in_process, "read + sha256, Path.read_bytes (floor)"),
+        ),
+        (
+            "verify / read+hash (file descriptor)",
+            verify / median(in_process, "read + sha256, file descriptor"),
+        ),
+    ]
+    if proven:
+        compiled = median(
+            in_process, "compile() of the sources whose cache files verify proves, one core"
+        )
+        floor = median(in_process, "read + sha256, Path.read_bytes (floor)") + compiled
+        ratios.append(("verify / (read+hash + compile() on one core)", verify / floor))
+        ratios.append(
+            ("verify / (read+hash + compile() over the cores)", verify / (floor - compiled / 2))
+        )
     report(
-        f"verify of {label} distributions ({len(files)} files), in process",
+        f"verify of {label} distributions ({len(files)} files, {len(proven)} cache files "
+        "to prove), in process",
         in_process,
-        [
-            (
-                "verify / read+hash (Path.read_bytes) (target <= 1.5)",
-                verify / median(in_process, "read + sha256, Path.read_bytes (floor)"),
-            ),
-            (
-                "verify / read+hash (file descriptor)",
-                verify / median(in_process, "read + sha256, file descriptor"),
-            ),
-        ],
+        ratios,
     )
     verify_command: list[str | Path] = [
         sys.executable,
@@ -132,6 +167,9 @@ def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> 
             "python -m importspy verify --python": lambda: run(verify_command),
             "python -m pip check (whole environment)": lambda: run([python, "-m", "pip", "check"]),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
+            "python -c <read + sha256 + compile()>": lambda: run(
+                [python, "-c", HASH_COMPILE_SCRIPT, *files, "--compile", *proven]
+            ),
         },
         repeat,
     )
@@ -148,6 +186,10 @@ def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> 
                 "verify / python -c <read+hash>",
                 command / median(commands, "python -c <read + sha256>"),
             ),
+            (
+                "verify / python -c <read+hash+compile() of the proven sources>",
+                command / median(commands, "python -c <read + sha256 + compile()>"),
+            ),
         ],
     )
 
@@ -155,18 +197,25 @@ def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each command")
+    parser.add_argument(
+        "--no-compile",
+        action="store_true",
+        help="install without bytecode (pip --no-compile): nothing to prove, hashing alone",
+    )
     args = parser.parse_args(argv)
     wheels = corpus.embedded(corpus.download())
     with tempfile.TemporaryDirectory(prefix="importspy-appscale-") as temporary:
         root = Path(temporary, "venv")
-        python = corpus.install(root, wheels)
+        python = corpus.install(root, wheels, compile=not args.no_compile)
         site = corpus.site_packages(root)
+        compile_checkout()
         every = vouched(site, ())
         size = sum(path.stat().st_size for path in every)
         print(
             f"python {sys.version.split()[0]} on {sys.platform}, {os.cpu_count()} cpus; "
             f"{len(wheels)} distributions, {len(every)} vouched files ({size / 1e6:.1f} MB); "
-            f"{args.repeat} repetitions"
+            f"{args.repeat} repetitions; "
+            + ("installed without bytecode" if args.no_compile else "byte-compiled by pip")
         )
         for scale in SCALES:
             bench_scale(python, site, SELECTION_ORDER[:scale], args.repeat)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import compileall
 import contextlib
 import gc
 import hashlib
@@ -49,7 +50,7 @@ import textwrap
 import time
 import unittest.mock
 import venv
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from hatch_importspy.describe.config import ImportSpyOptions
@@ -272,13 +273,33 @@ def cpu_seconds() -> float:
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
-def run(command: Sequence[str | Path], **env: str) -> None:
-    """Run a command quietly; a failure stops the benchmark with the command's output."""
+def command_environment(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for a timed command, with ``PYTHONDONTWRITEBYTECODE`` set: a
+    floor or ``pip check`` run in the environment under test must not write bytecode into it
+    (that would change what ``verify`` proves; ``python -m importspy`` never writes any)."""
+    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+
+
+def compile_checkout() -> None:
+    """Byte-compile this checkout's packages, as pip does when it installs them.
+
+    The commands timed run hatch-importspy from this checkout (``python -m importspy`` in the
+    repository root, or the editable install), and ``python -m importspy`` writes no bytecode:
+    without this, whether each run first compiles hatch-importspy's own modules (about 70 ms)
+    would depend on what happened to run in the checkout before.
+    """
+    for package in ("hatch_importspy", "importspy"):
+        compileall.compile_dir(REPO / package, quiet=1)
+
+
+def run(command: Sequence[str | Path], env: Mapping[str, str] | None = None) -> None:
+    """Run a command quietly, with ``env`` added to the environment (see
+    :func:`command_environment`); a failure stops the benchmark with the command's output."""
     completed = subprocess.run(
         [str(part) for part in command],
         capture_output=True,
         text=True,
-        env={**os.environ, **env},
+        env=command_environment(env),
         check=False,
     )
     if completed.returncode != 0:
@@ -345,7 +366,7 @@ def bench_build(project: Path, sources: Sequence[Path], scratch: Path, repeat: i
     def command(hooks: bool) -> None:
         env = {} if hooks else {"HATCH_BUILD_NO_HOOKS": "true"}
         wheel_command = [sys.executable, "-m", "build", "--wheel", "--no-isolation"]
-        run([*wheel_command, "-o", next(outputs), project], **env)
+        run([*wheel_command, "-o", next(outputs), project], env=env)
 
     files = [(str(path.relative_to(project)), path) for path in sources]
 
@@ -496,6 +517,31 @@ for path in sys.argv[1:]:
         hashlib.sha256(handle.read()).digest()
 """
 
+HASH_COMPILE_SCRIPT = """\
+import hashlib, sys
+split = sys.argv.index("--compile")
+for path in sys.argv[1:split]:
+    with open(path, "rb") as handle:
+        hashlib.sha256(handle.read()).digest()
+for path in sys.argv[split + 1:]:
+    with open(path, "rb") as handle:
+        compile(handle.read(), path, "exec", dont_inherit=True)
+"""
+"""The floor of ``verify`` where cache files are to be proven: read and hash the vouched files,
+then ``compile()`` (on one core) each source whose cache file Python would load."""
+
+
+def proven_sources(site: Path, python: Path | str, documents: dict[Path, bytes]) -> list[Path]:
+    """The vouched sources whose cache files (of ``python``'s tag) ``verify`` proves: those
+    with a cache file listed for them (pip byte-compiles on install; the loader uses those)."""
+    loader = bytecode.BytecodeLoader(str(python), sys.implementation.cache_tag)
+    sources = {
+        str(path.relative_to(site)): ""
+        for path in vouched_files(site, documents)
+        if path.suffix == ".py"
+    }
+    return sorted({site / file.source for file in bytecode.cache_files(site, sources, loader)})
+
 
 def install_environment(wheel: Path, scratch: Path) -> tuple[Path, Path]:
     """A virtual environment holding hatch-importspy and, without bytecode, the package: its
@@ -572,12 +618,17 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
     """``verify`` and ``--version`` as the commands a user runs, against the floors a command
     cannot beat: an interpreter that reads and hashes the same files, and one that does nothing.
     What separates them is start-up: the imports each command needs."""
-    files = vouched_files(site, manifests(site))
+    documents = manifests(site)
+    files = vouched_files(site, documents)
     every = recorded_files(site)
+    proven = proven_sources(site, python, documents)
     commands = measure(
         {
             "python -m importspy verify": lambda: run([python, "-m", "importspy", "verify"]),
             "python -c <read + sha256>": lambda: run([python, "-c", HASH_SCRIPT, *files]),
+            "python -c <read + sha256 + compile() of the proven sources>": lambda: run(
+                [python, "-c", HASH_COMPILE_SCRIPT, *files, "--compile", *proven]
+            ),
             "python -c <read + sha256>, every RECORD file": lambda: run(
                 [python, "-c", HASH_SCRIPT, *every]
             ),
@@ -589,13 +640,19 @@ def bench_commands(python: Path, site: Path, repeat: int) -> None:
     )
     report(
         f"(d) start-up: the same as commands ({len(files)} vouched files, {len(every)} "
-        "with the files every RECORD vouches for)",
+        f"with the files every RECORD vouches for; {len(proven)} sources whose cache files "
+        "verify proves)",
         commands,
         [
             (
                 "python -m importspy verify / python -c <read+hash> (target <= 3)",
                 median(commands, "python -m importspy verify")
                 / median(commands, "python -c <read + sha256>"),
+            ),
+            (
+                "python -m importspy verify / python -c <read+hash+compile the proven sources>",
+                median(commands, "python -m importspy verify")
+                / median(commands, "python -c <read + sha256 + compile() of the proven sources>"),
             ),
             (
                 "python -m importspy verify / python -c <read+hash every RECORD file>",
@@ -656,10 +713,19 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
     every_source = {str(path.relative_to(site)): "" for path in vouched if path.suffix == ".py"}
     every_cache = bytecode.cache_files(site, every_source, loader)
     hashed = [str(path) for path in vouched] + [str(site / file.cache) for file in every_cache]
-    unlocked, locked, hashing = (
+    # ... and what it must also hash: every file any RECORD lists (pip's and setuptools' too:
+    # every distribution is held to its RECORD), and their cache files, which the lock approves.
+    recorded = recorded_files(site)
+    recorded_sources = {str(p.relative_to(site)): "" for p in recorded if p.suffix == ".py"}
+    recorded_caches = bytecode.cache_files(site, recorded_sources, loader)
+    every_hashed = [str(path) for path in recorded] + [
+        str(site / file.cache) for file in recorded_caches
+    ]
+    unlocked, locked, hashing, hashing_all = (
         "verify in process, compiled install, no lock (proves)",
         "verify --lock in process, compiled install (hashes)",
         "read + sha256 of vouched files + cache files (floor)",
+        "read + sha256 of every RECORD file + cache files",
     )
     parallel, single, floor_name = (
         "bytecode proof (a prover process per core)",
@@ -675,6 +741,7 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
             unlocked: lambda: verify_with_lock(site, facts, None),
             locked: lambda: verify_with_lock(site, facts, lock),
             hashing: lambda: read_and_hash_descriptors(hashed),
+            hashing_all: lambda: read_and_hash_descriptors(every_hashed),
         },
         repeat,
         cpu,
@@ -701,6 +768,10 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
             (
                 "verify --lock / read+hash sources and bytecode (target <= 1.5)",
                 median(times, locked) / median(times, hashing),
+            ),
+            (
+                "verify --lock / read+hash of every RECORD file and cache file",
+                median(times, locked) / median(times, hashing_all),
             ),
             ("verify --lock / compile() on one core", median(times, locked) / floor),
             (
@@ -738,6 +809,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             wheel = scratch / "wheel" / build_quietly(project, scratch / "wheel")
         python, site = install_environment(wheel, scratch)
+        compile_checkout()
         if "b" in parts:
             bench_verify(python, site, args.repeat)
         if "d" in parts:  # before (c), which byte-compiles the package: (d) times hashing

@@ -135,15 +135,17 @@ def site_packages(root: Path) -> Path:
     return Path(paths["purelib"])
 
 
-def install(root: Path, wheels: Sequence[Path], *, pip: bool = True) -> Path:
+def install(root: Path, wheels: Sequence[Path], *, pip: bool = True, compile: bool = True) -> Path:
     """A fresh virtual environment at ``root`` with exactly ``wheels``; its interpreter.
 
     ``pip`` puts pip itself in the environment (``pip check`` runs there); the wheels are
-    installed by this interpreter's pip pointed at it either way.
+    installed by this interpreter's pip pointed at it either way.  ``compile``: pip byte-compiles
+    them, as it does by default (``False``: ``--no-compile``).
     """
     venv.EnvBuilder(with_pip=pip, clear=True).create(root)
     python = root / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     command = [sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet"]
-    command += ["--no-deps", "--no-index", "--no-warn-script-location", *map(str, wheels)]
+    command += ["--no-deps", "--no-index", "--no-warn-script-location"]
+    command += [*([] if compile else ["--no-compile"]), *map(str, wheels)]
     subprocess.run(command, check=True, timeout=PIP_TIMEOUT, capture_output=True)
     return python

@@ -317,6 +317,39 @@ def test_compiled_files_are_proven(
     assert verdict(module, level) == (PROVEN, "")
 
 
+def test_the_interpreters_own_bytes_are_proven_without_unmarshalling(
+    module: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache file holding exactly ``marshal.dumps`` of the compilation is proven by that
+    equality alone; one that differs by a byte is still walked, and disproven."""
+    import hatch_importspy.pyrules.bytecode as rules
+
+    py_compile.compile(str(module), doraise=True)
+    walked: list[object] = []
+
+    def same_code(*pair: object) -> bool:
+        walked.append(pair)
+        return True
+
+    monkeypatch.setattr(rules, "same_code", same_code)
+    assert verdict(module) == (PROVEN, "")
+    assert walked == []  # equal bytes: nothing unmarshalled, nothing walked
+    monkeypatch.undo()
+    cache = Path(importlib.util.cache_from_source(str(module)))
+    data = cache.read_bytes()
+    forged = data.replace(b"source", b"sourcf")  # the constant "source" -> "sourcf"
+    assert forged != data and len(forged) == len(data)
+    forge(module, forged[:16], forged[16:])
+    assert verdict(module) == (DISPROVEN, "its code is not the compilation of its source")
+
+
+def test_equal_code_in_other_bytes_is_still_proven(module: Path) -> None:
+    """Bytes that differ from ``marshal.dumps`` of the compilation (here: the file name, which
+    the loader replaces anyway) fall back to comparing the code: still proven."""
+    forge(module, stat_header(module), body(SOURCE.decode(), "/elsewhere/m.py"))
+    assert verdict(module) == (PROVEN, "")
+
+
 def test_a_file_of_another_level_is_not_proven_at_this_one(module: Path) -> None:
     py_compile.compile(str(module), optimize=2, doraise=True)
     opt2 = Path(importlib.util.cache_from_source(str(module), optimization=2))

@@ -211,6 +211,15 @@ def test_the_build_records_binds_for_every_described_module(tmp_path: Path) -> N
         # ``globals`` in fullwidth letters: NFKC makes it the same name.
         ("\uff47\uff4c\uff4f\uff42\uff41\uff4c\uff53()['x'] = 1\n".encode(), True),
         (b"# globals mentioned in a comment only\nx = 1\n", False),
+        # Every way Python lets a name reach its call or subscript bracket.
+        (b"(globals  # the module's\n)()['x'] = 1\n", True),
+        (b"globals \\\n ()['x'] = 1\n", True),
+        (b"import sys\n(sys.modules\n  # comment\n  )['m'] = object()\n", True),
+        (b"import sys\nsys.modules \t[\n'm'] = 1\n", True),
+        # Reads and prose are not writes (a subscripted read is walked to tell it from one).
+        (b"import sys\nm = sys.modules.get('m')\nn = sys.modules['n']\n", False),
+        (b'"""Uses globals and submodules."""\nsubmodules = []\nG = globals\n', False),
+        (b"import sys\nsys.modules['m'].x = 1\n", False),
     ],
 )
 def test_the_namespace_write_check_agrees_with_and_without_the_source(

@@ -43,6 +43,7 @@ from hatch_importspy.formats import entry_points as entry_points_format
 from hatch_importspy.formats.bindings import BINDINGS_KEY, bindings_from_data, bindings_to_data
 from hatch_importspy.formats.paths import unsafe_path_problem
 from hatch_importspy.formats.policy_data import policy_from_data, policy_to_data
+from hatch_importspy.formats.structure_lines import StructureLines, line_index
 from hatch_importspy.limits import CLASS_NESTING, INTEGER, MANIFEST_BYTES, MANIFEST_ENTRIES
 from hatch_importspy.model import (
     SCHEMA_VERSION,
@@ -249,6 +250,7 @@ DOCUMENT_SEPARATOR = "\n---\n"
 """Between the two documents of the embedded form: YAML's document start marker on its own line.
 A JSON document cannot contain it (a line break inside a JSON string is always escaped)."""
 _SEPARATOR_BYTES = DOCUMENT_SEPARATOR.encode()
+_NOT_INDEXED = object()
 
 
 def dumps(model: SpyModel) -> str:
@@ -645,6 +647,7 @@ class _Documents:
         self._pending: bytes | None = None
         self._pending_at = 0
         self._whole = whole
+        self._lines: StructureLines | object | None = _NOT_INDEXED
         split = content.find(_SEPARATOR_BYTES)  # no copy of the (large) structures document
         if split < 0 and whole is not None:  # ``content`` was only the start of the file
             content, self._whole = self._read_whole(), None
@@ -680,12 +683,32 @@ class _Documents:
         _check_size(content, self.source)
         return content
 
-    def structures(self) -> Any:
+    def _read_pending(self) -> None:
+        """Read the rest of the file, when only its start was given."""
         if self._pending is not None and self._whole is not None:
             self._pending, self._whole = self._read_whole(), None
             self._pending_at = self._pending.find(_SEPARATOR_BYTES) + len(_SEPARATOR_BYTES)
             if self._pending_at < len(_SEPARATOR_BYTES):
                 raise ManifestError(f"{self.source}: structures: the document is missing")
+
+    def entry(self, path: str) -> Any:
+        """The structures document's entry for ``path`` decoded alone, when the document is in
+        the one-module-per-line form and that line decodes (:mod:`.structure_lines`); ``None``
+        when it cannot be answered so, and :meth:`structures` must be asked instead."""
+        if self._pending is None:
+            return None  # decoded already (or there is no second document)
+        self._read_pending()
+        if self._lines is _NOT_INDEXED:
+            self._lines = line_index(self._pending[self._pending_at :])
+        if not isinstance(self._lines, StructureLines) or path not in self._lines:
+            return None
+        try:
+            return self._lines.entry(path)
+        except ValueError:
+            return None
+
+    def structures(self) -> Any:
+        self._read_pending()
         if self._pending is not None:
             try:
                 tail = self._pending[self._pending_at :]
@@ -697,13 +720,25 @@ class _Documents:
 
 
 def _facts_from(
-    reader: _Reader, documents: _Documents, data: Mapping[str, Any], where: str
+    reader: _Reader,
+    documents: _Documents,
+    data: Mapping[str, Any],
+    where: str,
+    *,
+    alone: bool = False,
 ) -> tuple[ModuleStructure, ModuleBindings | None]:
     """One module's structure and ``binds``: from the structures document when there is one,
-    else inline."""
+    else inline.  ``alone``: decode only this module's line of the structures document when it
+    can be (:meth:`_Documents.entry`), for a reader that asks for a few modules."""
     if not documents.separate_structures:
         return reader.structure(data, where), reader.bindings(data, where)
     path = data.get("path")
+    if alone and isinstance(path, str):
+        entry = documents.entry(path)
+        if entry is not None:
+            where = f"structures[{path!r}]"
+            entry = reader.mapping(entry, where)
+            return reader.structure(entry, where), reader.bindings(entry, where)
     structures = reader.mapping(documents.structures(), "structures")
     if not isinstance(path, str) or path not in structures:
         raise reader.fail("structures", f"no structure for module {path!r}")
@@ -818,6 +853,8 @@ def load_facts_deferred(
     def facts(path: str) -> tuple[ModuleStructure, ModuleBindings | None]:
         index = deferred[path]
         with _nesting_checked(source):
-            return _facts_from(reader, documents, modules[index], f"manifest.modules[{index}]")
+            return _facts_from(
+                reader, documents, modules[index], f"manifest.modules[{index}]", alone=True
+            )
 
     return model, facts

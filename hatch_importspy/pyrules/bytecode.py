@@ -404,8 +404,11 @@ def _compare(source: str, data: bytes, optimization: int, sha256: str) -> tuple[
         )
     except Exception as error:  # SyntaxError, ValueError (null bytes), RecursionError, ...
         return DISPROVEN, f"its source does not compile ({type(error).__name__})"
+    body = memoryview(data)[HEADER_SIZE:]
+    if _same_bytes(body, compiled):
+        return PROVEN, ""
     try:
-        loaded = marshal.loads(memoryview(data)[HEADER_SIZE:])
+        loaded = marshal.loads(body)
     except Exception as error:  # ValueError, EOFError, TypeError, SystemError, MemoryError, ...
         return DISPROVEN, f"its code cannot be unmarshalled ({type(error).__name__}: {error})"
     if not isinstance(loaded, CodeType):
@@ -417,6 +420,22 @@ def _compare(source: str, data: bytes, optimization: int, sha256: str) -> tuple[
     if not same:
         return DISPROVEN, "its code is not the compilation of its source"
     return PROVEN, ""
+
+
+def _same_bytes(body: memoryview, compiled: CodeType) -> bool:
+    """Whether the bytes the loader would unmarshal are exactly ``marshal.dumps`` of the
+    compilation: then it loads what the interpreter itself writes for that source (``py_compile``
+    and the import system write ``marshal.dumps`` of the same ``compile()``), and nothing is left
+    to compare.  Usually true for an interpreter's own cache files (2,081 of 2,083 in the
+    application benchmark); when not (``marshal`` marks shared objects by reference count, which
+    can differ between processes), :func:`same_code` decides.  Measured there, ``marshal.dumps``
+    of every compilation cost 0.07 s, the ``marshal.loads`` and walk it saves 0.22 s, and the
+    compiles themselves 2.6 s."""
+    try:
+        dumped = marshal.dumps(compiled)
+    except Exception:  # a code object marshal cannot write: compare the loaded one instead
+        return False
+    return len(dumped) == len(body) and body == dumped
 
 
 def main() -> None:

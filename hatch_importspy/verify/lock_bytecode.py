@@ -88,6 +88,13 @@ def recorded_sources(distribution: InstalledDistribution, records: RecordIndex) 
     }
 
 
+def sources_among(rows: Mapping[str, str]) -> dict[str, str]:
+    """The sources among RECORD rows (path -> hex sha256) already found unchanged inside the
+    site directory (:meth:`~.record_check.RecordCheck.installed_rows`): what
+    :func:`recorded_sources` then :func:`unchanged` give, without hashing the files again."""
+    return {path: digest for path, digest in rows.items() if _is_source(path)}
+
+
 def unchanged(distribution: InstalledDistribution, sources: Mapping[str, str]) -> dict[str, str]:
     """The ``sources`` whose bytes still have their vouched digest (only these have bytecode
     that can be its vouched source's compilation)."""

@@ -59,6 +59,16 @@ class RecordCheck:
     ) -> list[Finding]:
         """ISP316 and ISP317 for one distribution's RECORD (``{normalised row: hex sha256 or
         None}``); ``skip`` holds paths already held to something stricter (the manifest)."""
+        return self._check(distribution, site_dir, digests, skip)[0]
+
+    def _check(
+        self,
+        distribution: str,
+        site_dir: Path,
+        digests: Mapping[str, str | None],
+        skip: Container[str],
+    ) -> tuple[list[Finding], dict[str, str]]:
+        """:meth:`findings`, and the rows hashed whose file has the stated digest."""
         outside: list[str] = []
         stated: dict[str, str] = {}
         for path, digest in digests.items():
@@ -68,10 +78,11 @@ class RecordCheck:
             elif digest is not None and path not in skip:
                 stated[path] = digest
         found = hash_files(site_dir, stated)
-        return [
+        findings = [
             *outside_row_findings(distribution, outside),
             *record_digest_findings(distribution, stated, found),
         ]
+        return findings, {path: digest for path, digest in stated.items() if found[path] == digest}
 
     def installed(
         self,
@@ -83,14 +94,26 @@ class RecordCheck:
         """The findings for a distribution not otherwise verified: a RECORD that exists but
         cannot be read is ISP310; no RECORD at all (a legacy or distribution-packaged install)
         leaves nothing to hold it to.  ``skip`` as for :meth:`findings`."""
+        return self.installed_rows(distribution, records, skip=skip)[0]
+
+    def installed_rows(
+        self,
+        distribution: InstalledDistribution,
+        records: RecordIndex,
+        *,
+        skip: Container[str] = frozenset(),
+    ) -> tuple[list[Finding], dict[str, str]]:
+        """:meth:`installed`, and the rows it hashed whose file still has the digest RECORD
+        states (path -> hex sha256): what ``verify --lock`` needs to find the unchanged sources
+        of a distribution without a manifest, so that they are not read and hashed twice."""
         try:
             digests = records.digests(distribution)
         except UnusableInputError as error:
             where = f"{distribution.metadata_name}/RECORD"
-            return [Finding("ISP310", distribution.name, str(error), file=where)]
+            return [Finding("ISP310", distribution.name, str(error), file=where)], {}
         if digests is None:
-            return []
-        return self.findings(distribution.name, distribution.site_dir, digests, skip=skip)
+            return [], {}
+        return self._check(distribution.name, distribution.site_dir, digests, skip)
 
 
 def _is_absolute(path: str) -> bool:

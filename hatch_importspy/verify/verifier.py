@@ -189,9 +189,10 @@ def verify_installed(
             continue
         manifest = _manifest_file(distribution.metadata_name)
         skip = {manifest} if distribution.source in stopped else set()
-        unowned.extend(check.installed(distribution, records, skip=skip))
+        found, unchanged = check.installed_rows(distribution, records, skip=skip)
+        unowned.extend(found)
         if lock is not None and lock.approves_bytecode and not has_manifest(distribution):
-            bytecode.add_recorded(distribution, records)
+            bytecode.add_recorded(distribution, unchanged)
     results, stray = bytecode.proven(results)
     unowned.extend(stray)
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
@@ -532,12 +533,16 @@ class _Bytecode:
         if files:
             self.pending[distribution.source] = (distribution.name, modules, files)
 
-    def add_recorded(self, distribution: InstalledDistribution, records: RecordIndex) -> None:
+    def add_recorded(
+        self, distribution: InstalledDistribution, unchanged: Mapping[str, str]
+    ) -> None:
         """List the cache files of the unchanged sources a distribution without a manifest
-        lists in its RECORD (a changed one is ``ISP317``)."""
-        from hatch_importspy.verify.lock_bytecode import recorded_sources, unchanged
+        lists in its RECORD (a changed one is ``ISP317``).  ``unchanged``: the RECORD rows inside
+        the site directory whose files the RECORD check found with their stated digest (path ->
+        hex sha256), as :meth:`.RecordCheck.installed_rows` gives them."""
+        from hatch_importspy.verify.lock_bytecode import sources_among
 
-        sources = unchanged(distribution, recorded_sources(distribution, records))
+        sources = sources_among(unchanged)
         self.add(distribution, sources, sources, {})
 
     def proven(
