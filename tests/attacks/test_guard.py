@@ -99,6 +99,14 @@ def guarded(
     )
 
 
+def payload_runs(venv: Venv, code: str, marker: Path, cwd: Path) -> None:
+    """Prove the tamper works: unguarded, ``code`` makes the payload leave its marker (removed
+    again for the guarded run)."""
+    plain(venv, "-c", code, cwd=cwd)
+    assert marker.read_text() == "ran"
+    marker.unlink()
+
+
 def refused(done: subprocess.CompletedProcess[str], code: str, file: Path) -> None:
     assert done.returncode == 1, (done.stdout, done.stderr)
     assert f"{code} {file}" in done.stderr, done.stderr
@@ -228,9 +236,7 @@ def test_shadowing_package_directory_is_refused(
     shadow = venv.site_packages / "guardmod/__init__.py"
     shadow.parent.mkdir()
     shadow.write_text(payload(marker) + "def answer() -> int:\n    return 42\n")
-    plain(venv, "-c", "import guardmod", cwd=tmp_path)
-    assert marker.read_text() == "ran"
-    marker.unlink()
+    payload_runs(venv, "import guardmod", marker, tmp_path)
 
     done = guarded(run_cli, venv, "-c", "import guardmod", cwd=tmp_path)
     refused(done, "ISP313", shadow)
@@ -247,9 +253,7 @@ def test_shadowing_extension_module_is_refused_before_it_is_loaded(
     extension = venv.site_packages / f"guardmod{sysconfig.get_config_var('EXT_SUFFIX')}"
     if not compile_extension("guardmod", marker, extension):
         pytest.skip("no C compiler to build the shadowing extension module")
-    plain(venv, "-c", "import guardmod", cwd=tmp_path)
-    assert marker.read_text() == "ran"
-    marker.unlink()
+    payload_runs(venv, "import guardmod", marker, tmp_path)
 
     done = guarded(run_cli, venv, "-c", "import guardmod", cwd=tmp_path)
     refused(done, "ISP313", extension)
@@ -364,9 +368,7 @@ def test_unowned_pth_stops_the_start(clean: Installed, run_cli: RunCli, tmp_path
     marker = tmp_path / "marker"
     pth = venv.site_packages / "zz-evil.pth"
     pth.write_text(f"import os; {payload(marker).strip()}\n")
-    plain(venv, "-c", "pass", cwd=tmp_path)
-    assert marker.read_text() == "ran"
-    marker.unlink()
+    payload_runs(venv, "pass", marker, tmp_path)
 
     done = guarded(run_cli, venv, "-c", "print('app ran')", cwd=tmp_path)
     refused(done, "ISP307", pth)
@@ -392,9 +394,7 @@ def test_pth_path_line_to_a_sitecustomize_stops_the_start(
     custom = hidden / "sitecustomize.py"
     custom.write_text(payload(marker))
     (venv.site_packages / "zz-paths.pth").write_text(f"{hidden}\n")
-    plain(venv, "-c", "pass", cwd=tmp_path)
-    assert marker.read_text() == "ran"
-    marker.unlink()
+    payload_runs(venv, "pass", marker, tmp_path)
 
     done = guarded(run_cli, venv, "-c", "print('app ran')", cwd=tmp_path)
     refused(done, "ISP307", custom)
