@@ -45,6 +45,7 @@ import io
 import json
 import marshal
 import os
+import stat
 import sys
 import types
 
@@ -111,6 +112,19 @@ def read_bytes(path: str) -> bytes:
     """A file's bytes, read once through ``io.open_code`` (as the import system reads code)."""
     with io.open_code(path) as stream:
         return stream.read()
+
+
+def read_regular(path: str) -> bytes:
+    """A regular file's bytes; anything else (a FIFO, a device) raises :class:`OSError` without
+    blocking."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        with open(descriptor, "rb", closefd=False) as stream:
+            return stream.read()
+    finally:
+        os.close(descriptor)
 
 
 class Table:
@@ -297,22 +311,32 @@ class Guard:
         return code if isinstance(code, types.CodeType) else None
 
     def startup_bytes(self, path: str) -> bytes:
-        """A ``.pth`` file's bytes for ``site``, held to the digest approved for it."""
-        data = read_bytes(path)
+        """A ``.pth`` file's bytes for ``site``, held to the digest approved for it.
+
+        A file that was not approved is a finding before it is even opened (in enforce mode
+        nothing of it is read: a FIFO planted there cannot stall the start); an approved one is
+        read once, as a regular file, and its bytes are what ``site`` gets."""
         approved = self.table.startup.get(path)
         if approved is None:
             approved = self.table.startup.get(os.path.realpath(path))
-        if approved is not None and matches(sha256_hex(data), approved):
+        if approved is None:
+            refused = self.table.refused.get(path) or self.table.refused.get(os.path.realpath(path))
+            code, message = refused or (
+                "ISP307",
+                "a start-up file the environment check did not see",
+            )
+            self.finding("", path, code, message, startup=True)
+            return read_bytes(path)  # warn or audit mode: site reads it, as Python would
+        try:
+            data = read_regular(path)
+        except OSError as error:
+            self.finding("", path, "ISP318", f"cannot be read: {error}", startup=True)
+            return read_bytes(path)
+        if matches(sha256_hex(data), approved):
             self.record("", path, VOUCHED, runs="start-up")
-            return data
-        refused = self.table.refused.get(path) or self.table.refused.get(os.path.realpath(path))
-        if refused is not None:
-            code, message = refused
-        elif approved is not None:
-            code, message = "ISP301", "changed since the environment was checked"
         else:
-            code, message = "ISP307", "a start-up file the environment check did not see"
-        self.finding("", path, code, message, startup=True)
+            message = "changed since the environment was checked"
+            self.finding("", path, "ISP301", message, startup=True)
         return data
 
     def guarded(self, name: str, spec: ModuleSpec) -> ModuleSpec:

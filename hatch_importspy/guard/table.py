@@ -48,7 +48,8 @@ from hatch_importspy.compare.startup import ALLOWED_STARTUP, startup_findings
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.findings import CODES, Severity
 from hatch_importspy.formats.manifest import load_bytes_deferred
-from hatch_importspy.formats.record import installed_path, is_outside
+from hatch_importspy.formats.record import installed_path, is_outside, read_regular_file
+from hatch_importspy.limits import PTH_BYTES
 from hatch_importspy.pyrules.finder import LoaderSuffixes, module_of_path
 from hatch_importspy.surface import StartupFile, StartupKind
 from hatch_importspy.verify.installed import (
@@ -58,6 +59,7 @@ from hatch_importspy.verify.installed import (
     find_startup_files,
     has_manifest,
     read_manifest_bytes,
+    read_optional_bytes,
     unique_directories,
 )
 from hatch_importspy.verify.lock import Lock, LockEntry
@@ -271,11 +273,7 @@ def _lock_problem(
     if manifest is not None:
         kind, digest = "manifest", "sha256:" + hashlib.sha256(manifest).hexdigest()
     else:
-        record = distribution.metadata_dir / "RECORD"
-        try:
-            data = record.read_bytes()
-        except OSError:
-            data = None
+        data = read_optional_bytes(distribution.metadata_dir / "RECORD")  # a FIFO cannot hang it
         kind = "record"
         digest = "missing" if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
     if (entry.kind, entry.digest) != (kind, digest):
@@ -339,7 +337,9 @@ def _add_startup(
 
 
 def _current_digest(file: StartupFile) -> str | None:
+    """The digest of the start-up file as it is now (read as ``verify`` reads it: a regular file
+    of bounded size; ``None`` when it no longer is one, and it then stays unapproved)."""
     try:
-        return hashlib.sha256(Path(file.path).read_bytes()).hexdigest()
-    except OSError:
+        return hashlib.sha256(read_regular_file(Path(file.path), limit=PTH_BYTES)).hexdigest()
+    except (OSError, UnusableInputError):
         return None

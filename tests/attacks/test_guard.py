@@ -384,6 +384,20 @@ def test_unowned_pth_stops_the_start(clean: Installed, run_cli: RunCli, tmp_path
     assert marker.exists()
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_fifo_pth_stops_the_start_without_waiting(
+    clean: Installed, run_cli: RunCli, tmp_path: Path
+) -> None:
+    """A FIFO named ``*.pth``: ``site`` would block on it, or run what a writer feeds it; the
+    guard refuses it without opening it."""
+    venv = copy_venv(clean.venv, tmp_path)
+    fifo = venv.site_packages / "zz-fifo.pth"
+    os.mkfifo(fifo)
+    done = guarded(run_cli, venv, "-c", "print('app ran')", cwd=tmp_path)
+    refused(done, "ISP318", fifo)
+    assert "app ran" not in done.stdout
+
+
 def test_pth_path_line_to_a_sitecustomize_stops_the_start(
     clean: Installed, run_cli: RunCli, tmp_path: Path
 ) -> None:
