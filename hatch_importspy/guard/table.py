@@ -59,10 +59,9 @@ from hatch_importspy.verify.installed import (
     find_startup_files,
     has_manifest,
     read_manifest_bytes,
-    read_optional_bytes,
     unique_directories,
 )
-from hatch_importspy.verify.lock import Lock, LockEntry
+from hatch_importspy.verify.lock import Lock, LockEntry, stated_digest
 from hatch_importspy.verify.policy import Policy
 
 MODES = ("enforce", "warn", "audit")
@@ -270,12 +269,7 @@ def _lock_problem(
         return "ISP330", f"{name} {version} is installed but not approved in {where}"
     if entry.version != version:
         return "ISP332", f"{name} is installed at {version}, {where} approves {entry.version}"
-    if manifest is not None:
-        kind, digest = "manifest", "sha256:" + hashlib.sha256(manifest).hexdigest()
-    else:
-        data = read_optional_bytes(distribution.metadata_dir / "RECORD")  # a FIFO cannot hang it
-        kind = "record"
-        digest = "missing" if data is None else "sha256:" + hashlib.sha256(data).hexdigest()
+    kind, digest = stated_digest(distribution, manifest)  # the bytes about to be vouched for
     if (entry.kind, entry.digest) != (kind, digest):
         return "ISP333", f"{name} {version} is not the build {where} approves: its {kind} differs"
     return None

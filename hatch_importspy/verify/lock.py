@@ -150,17 +150,22 @@ def _digest(data: bytes) -> str:
     return f"sha256:{hashlib.sha256(data).hexdigest()}"
 
 
+def stated_digest(distribution: InstalledDistribution, manifest: bytes | None) -> tuple[str, str]:
+    """``(kind, digest)`` as a lock entry states them for ``distribution``, whose embedded
+    manifest's bytes the caller has read (``None``: it has none): the manifest's digest, else its
+    RECORD's (``missing`` without one)."""
+    if manifest is not None:
+        return MANIFEST, _digest(manifest)
+    record = read_optional_bytes(distribution.metadata_dir / "RECORD")
+    return RECORD, MISSING if record is None else _digest(record)
+
+
 def installed_entry(
     distribution: InstalledDistribution, bytecode: Iterable[tuple[str, str]] = ()
 ) -> LockEntry:
     """The lock entry describing ``distribution`` as it is installed now (reads one file), with
     the ``bytecode`` approved for it (``(cache file, hex sha256)``, see :mod:`.lock_bytecode`)."""
-    manifest = read_manifest_bytes(distribution)
-    if manifest is not None:
-        kind, digest = MANIFEST, _digest(manifest)
-    else:
-        record = read_optional_bytes(distribution.metadata_dir / "RECORD")
-        kind, digest = RECORD, MISSING if record is None else _digest(record)
+    kind, digest = stated_digest(distribution, read_manifest_bytes(distribution))
     return LockEntry(
         name=distribution.name,
         version=distribution.version,
