@@ -11,6 +11,8 @@ copies installed with hatch-importspy.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import json
 import platform
 import shutil
@@ -22,9 +24,11 @@ from typing import Any
 
 import pytest
 
+from hatch_importspy.describe.provider_source import witness
 from hatch_importspy.facts import normalise_machine
 from hatch_importspy.formats import manifest
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, SpyModel
+from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.builds import ProjectFactory, iter_wheel
 from tests.helpers.venvs import RunCli, Venv, VenvFactory
 
@@ -598,6 +602,7 @@ def test_inference_on_packaging_and_pyyaml(
     build_wheel: Callable[..., Path],
     venv_factory: VenvFactory,
     run_cli: RunCli,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wheel = build_wheel(
         project_factory(
@@ -607,7 +612,8 @@ def test_inference_on_packaging_and_pyyaml(
             dependencies=["packaging", "PyYAML"],
         )
     )
-    assert embedded_model(wheel).expects == (
+    expects = embedded_model(wheel).expects
+    assert tuple(dataclasses.replace(e, met_at_build=()) for e in expects) == (
         Expectation(
             module="packaging.requirements",
             distribution="packaging",
@@ -643,6 +649,13 @@ def test_inference_on_packaging_and_pyyaml(
     returncode, report = verify(run_cli, venv, "spythird")
     assert (returncode, places(report)) == (0, [])
     assert report["distributions"][0]["checks"][-1] == "expectations"
+    # Every use was met by the build environment's packaging and PyYAML, the very files installed
+    # here: the manifest names each module the check read, and verify reads none of them.
+    site = [venv.site_packages]
+    for expectation in expects:
+        assert (expectation.module, witness(site, expectation.module)) in (expectation.met_at_build)
+        assert all(witness(site, name) == seen for name, seen in expectation.met_at_build)
+    assert verify_parsing(venv.site_packages, "spythird", monkeypatch) == ([], [])
     # And the code really runs against them: the inference did not invent a use.
     completed = subprocess.run(
         [
@@ -658,3 +671,37 @@ def test_inference_on_packaging_and_pyyaml(
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("(True, ")
+    # A provider file changed since the build: the check runs in full and catches the loss.
+    specifiers = venv.site_packages / "packaging" / "specifiers.py"
+    keyword = """specifiers: str | Iterable[Specifier | str] = "",
+        prereleases: bool | None = None,"""
+    assert keyword in specifiers.read_text()
+    specifiers.write_text(specifiers.read_text().replace(keyword, keyword.splitlines()[0]))
+    found, parsed = verify_parsing(venv.site_packages, "spythird", monkeypatch)
+    assert found == [("ISP405", "packaging.specifiers:SpecifierSet")]
+    assert parsed == ["packaging/specifiers.py"]  # only the changed file
+    completed = run_cli(
+        sys.executable, "verify", "--python", str(venv.python), "--format", "json", "spythird"
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert places(json.loads(completed.stdout)) == [("ISP405", "packaging.specifiers:SpecifierSet")]
+
+
+def verify_parsing(
+    site: Path, name: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[Place], list[str]]:
+    """``verify`` of ``name`` in process: its findings, and the installed files ``ast.parse`` was
+    given (by their paths in the site directory; pytest's rewriting of the modules hatch-importspy
+    imports late hands it absolute paths)."""
+    parsed: list[str] = []
+    original: Callable[..., Any] = ast.parse
+
+    def spy(source: Any, filename: str = "<unknown>", *args: Any, **kwargs: Any) -> Any:
+        parsed.append(str(filename))
+        return original(source, filename, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ast, "parse", spy)
+        (result,) = verify_installed([site], [name], None).distributions
+    installed = [name for name in parsed if not Path(name).is_absolute()]
+    return [(f.code, f.object or f.file or "") for f in result.findings], installed

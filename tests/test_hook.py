@@ -565,13 +565,22 @@ def test_inference_records_external_uses_unless_switched_off(
         assert "not implemented" not in result.output
         recorded.append(manifest_of(result.wheel).expects)
 
-    # The build environment has PyYAML installed: its top-level name ``yaml`` maps to it.
+    # The build environment has PyYAML installed: its top-level name ``yaml`` maps to it, and
+    # the use is met by it (the files the check read are recorded).
+    import yaml
+
     assert recorded == [
         (
             Expectation(
                 module="yaml",
                 distribution="pyyaml",
                 names=(ExpectedName("safe_load", "callable", (CallShape(1),)),),
+                met_at_build=(
+                    (
+                        "yaml",
+                        f"yaml/__init__.py {hashlib.sha256(Path(yaml.__file__).read_bytes()).hexdigest()}",
+                    ),
+                ),
             ),
         ),
         (),

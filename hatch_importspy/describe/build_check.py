@@ -6,6 +6,12 @@ since the build.  Recording it in the manifest (``unmet_at_build``) lets ``verif
 its own kind (ISP409, a warning) instead of as an error on every install.  Only a provider that
 is installed can be held to: where none is, nothing is recorded.
 
+An expectation whose every use is met records what it was checked against (``met_at_build``:
+each module the check read, with its source's path and sha256).  The check is a function of those
+bytes, so ``verify`` that finds the same files knows its outcome without parsing them: on most
+installs the providers are the very releases the package was built with, and most of them carry
+no manifest of their own.
+
 Providers are read statically, never imported (:mod:`hatch_importspy.describe.provider_source`).
 """
 
@@ -13,11 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from hatch_importspy.compare.expectations import expectation_findings
 from hatch_importspy.compare.expectations.lookup import ModuleLookup
+from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.model import Expectation
 
 _UNMET = frozenset({"ISP403", "ISP404", "ISP405", "ISP406", "ISP407"})
@@ -28,11 +35,29 @@ def build_directories() -> tuple[Path, ...]:
     return tuple(Path(entry) for entry in sys.path if entry and Path(entry).is_dir())
 
 
-def build_environment_lookup() -> ModuleLookup:
-    """The modules of the build environment, read from source (never imported)."""
-    from hatch_importspy.describe.provider_source import directory_lookup
+class BuildProviders:
+    """The modules of the build environment, read from source (never imported): a
+    :data:`ModuleLookup`, which also tells what each module was (:meth:`witness`)."""
 
-    return directory_lookup(build_directories())
+    def __init__(self, directories: Sequence[Path]) -> None:
+        from hatch_importspy.describe.provider_source import directory_lookup
+
+        self.directories = tuple(directories)
+        self._lookup = directory_lookup(self.directories)
+
+    def __call__(self, name: str) -> ProvidedModule | None:
+        return self._lookup(name)
+
+    def witness(self, name: str) -> str:
+        """See :func:`~hatch_importspy.describe.provider_source.witness`."""
+        from hatch_importspy.describe.provider_source import witness
+
+        return witness(self.directories, name)
+
+
+def build_environment_lookup() -> BuildProviders:
+    """The modules of the build environment (:func:`build_directories`)."""
+    return BuildProviders(build_directories())
 
 
 def installed_version(distribution: str) -> str | None:
@@ -49,8 +74,11 @@ def mark_unmet_at_build(
     expects: Sequence[Expectation],
     lookup: ModuleLookup,
     version_of: Callable[[str], str | None] = installed_version,
+    witness: Callable[[str], str] | None = None,
 ) -> tuple[Expectation, ...]:
-    """``expects`` with ``unmet_at_build`` set where the installed provider falls short.
+    """``expects`` with ``unmet_at_build`` set where the installed provider falls short, and,
+    given ``witness`` (what a module is: :meth:`BuildProviders.witness`), ``met_at_build`` where
+    every use is met.
 
     An expectation whose provider is not installed is left as it is, and so is a module absent
     from a provider only guessed from ``Requires-Dist`` (its names are held when it is there).
@@ -62,9 +90,10 @@ def mark_unmet_at_build(
         if version is None:
             marked.append(expectation)
             continue
+        reading = _Reading(lookup)
         findings = expectation_findings(  # one finding per use: each use is marked
             expectation,
-            lookup,
+            reading,
             distribution="",
             # A provider guessed from Requires-Dist that is installed here but has no such
             # module was most likely a wrong guess: not a module missing from its provider.
@@ -74,7 +103,8 @@ def mark_unmet_at_build(
         )
         unmet = {f.object for f in findings if f.code in _UNMET}
         if not unmet:
-            marked.append(expectation)
+            met = () if findings or witness is None else _witnesses(reading.names, witness)
+            marked.append(dataclasses.replace(expectation, met_at_build=met))
             continue
         module = expectation.module
         names = tuple(
@@ -91,3 +121,25 @@ def mark_unmet_at_build(
             )
         )
     return tuple(marked)
+
+
+class _Reading:
+    """A lookup that remembers the modules asked for."""
+
+    def __init__(self, lookup: ModuleLookup) -> None:
+        self._lookup = lookup
+        self.names: set[str] = set()
+
+    def __call__(self, name: str) -> ProvidedModule | None:
+        self.names.add(name)
+        return self._lookup(name)
+
+
+def _witnesses(
+    modules: Iterable[str], witness: Callable[[str], str]
+) -> tuple[tuple[str, str], ...]:
+    """What each module read was, sorted; empty when one could not be read (nothing to vouch)."""
+    from hatch_importspy.describe.provider_source import UNREADABLE
+
+    pairs = tuple(sorted((name, witness(name)) for name in modules))
+    return () if any(seen == UNREADABLE for _, seen in pairs) else pairs

@@ -38,10 +38,10 @@ from itertools import repeat
 from pathlib import Path
 from pickle import PicklingError
 
-from hatch_importspy import __version__
+from hatch_importspy import GENERATOR
 from hatch_importspy.compare.expectations.lookup import ModuleLookup
 from hatch_importspy.describe.bindings import module_bindings
-from hatch_importspy.describe.build_check import mark_unmet_at_build
+from hatch_importspy.describe.build_check import BuildProviders, mark_unmet_at_build
 from hatch_importspy.describe.config import HOOK_TABLE, ConfigError, ImportSpyOptions
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.describe.infer import (
@@ -67,9 +67,6 @@ from hatch_importspy.pyrules.extensions import running_extensions
 
 Warn = Callable[[str], None]
 """Receives one-line warnings: a module that does not parse, an ``include`` matching nothing."""
-
-GENERATOR = f"hatch-importspy {__version__}"
-"""The manifest's ``generator`` field."""
 
 
 def wheel_path(path: str) -> str:
@@ -143,7 +140,9 @@ def describe_distribution(
     ``entry_points`` are those of the wheel's ``entry_points.txt`` (sorted here); ``None`` leaves
     them unrecorded.  With ``build_lookup`` (the build environment's modules) each inferred
     expectation is held against its installed provider, and what that provider already falls
-    short of is recorded as ``unmet_at_build`` (see :mod:`.build_check`).
+    short of is recorded as ``unmet_at_build`` (see :mod:`.build_check`); a
+    :class:`~.build_check.BuildProviders` also records what a fully met expectation was checked
+    against (``met_at_build``).
     An ``include`` or ``exclude`` entry that matches no module raises
     :class:`ConfigError` naming ``where`` (the options' table) and the entry.
     """
@@ -193,7 +192,8 @@ def describe_distribution(
         inferred = recorder.expectations(distribution_of or distribution_resolver(requires, {}))
         inferred = attribute_to_requirements(inferred, requires)
         if build_lookup is not None:
-            inferred = mark_unmet_at_build(inferred, build_lookup)
+            witness = build_lookup.witness if isinstance(build_lookup, BuildProviders) else None
+            inferred = mark_unmet_at_build(inferred, build_lookup, witness=witness)
     contracts = attribute_to_requirements(contracts, requires)
     return SpyModel(
         name=name,

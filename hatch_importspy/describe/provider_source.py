@@ -18,6 +18,7 @@ from typing import Literal
 from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.describe.bindings import module_bindings
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
+from hatch_importspy.formats.record import sha256_file
 from hatch_importspy.model import ModuleStructure
 from hatch_importspy.pyrules.extensions import extensions_by_stem
 
@@ -90,6 +91,29 @@ def locate(directories: Sequence[Path], name: str) -> Located:
             return COMPILED
         namespace = namespace or base.is_dir()
     return NAMESPACE if namespace else None
+
+
+ABSENT = "absent"
+UNREADABLE = "unreadable"
+
+
+def witness(directories: Sequence[Path], name: str) -> str:
+    """What an import of ``name`` would find, as one string that two runs can compare: the
+    source's path and sha256 (``pkg/mod.py <hex>``), ``compiled``, ``namespace`` or ``absent``;
+    ``unreadable`` when the source cannot be read (which never equals a recorded witness).
+
+    A provider module's description (:func:`read_source`) depends on nothing but these bytes and
+    the path (which says whether it is a package), so two equal witnesses mean the same
+    :class:`~hatch_importspy.compare.provided.ProvidedModule`.
+    """
+    located = locate(directories, name)
+    if isinstance(located, SourceFile):
+        try:
+            digest = sha256_file(located.directory / located.relative)
+        except OSError:
+            return UNREADABLE
+        return f"{located.relative} {digest}"
+    return ABSENT if located is None else located
 
 
 def without_source(name: str, located: Located) -> ProvidedModule | None:

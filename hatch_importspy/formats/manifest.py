@@ -201,6 +201,7 @@ def _expectation_data(expectation: Expectation) -> Data:
     _put(data, "deployments", [_deployment_data(d) for d in expectation.deployments], [])
     _put(data, "optional", expectation.optional, False)
     _put(data, "unmet_at_build", expectation.unmet_at_build, False)
+    _put(data, "met_at_build", dict(expectation.met_at_build), {})
     _put(data, "version", expectation.version)
     _put(data, "filename", expectation.filename)
     if expectation.policy is not None:
@@ -354,6 +355,15 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise self.fail(f"{where}.{key}", "expected a list of strings")
         return tuple(value)
+
+    def string_pairs(
+        self, data: Mapping[str, Any], key: str, where: str
+    ) -> tuple[tuple[str, str], ...]:
+        """A mapping of strings to strings, as sorted ``(key, value)`` pairs."""
+        value = self.mapping(data.get(key, {}), f"{where}.{key}")
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise self.fail(f"{where}.{key}", "expected a mapping of strings to strings")
+        return tuple(sorted(value.items()))
 
     def items(
         self,
@@ -558,6 +568,7 @@ class _Reader:
             deployments=self.items(data, "deployments", where, self.deployment),
             optional=self.boolean(data, "optional", where),
             unmet_at_build=self.boolean(data, "unmet_at_build", where),
+            met_at_build=self.string_pairs(data, "met_at_build", where),
             version=self.optional_string(data, "version", where),
             filename=self.optional_string(data, "filename", where),
             policy=None

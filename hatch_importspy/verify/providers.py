@@ -15,6 +15,13 @@ when a manifest has expectations:
   ``Requires-Dist`` name, the distribution that installed the module's top-level package is
   looked up in the RECORDs of the environment.
 
+An expectation that was fully met where the package was built records the modules its check read
+there and what each was (``met_at_build``).  When this release of hatch-importspy wrote the
+manifest and every one of those modules is still the same file (the same path and sha256), the
+check's outcome is known -- it is a function of those bytes -- and nothing is parsed; a changed,
+moved or added file, a manifest by another release, or an expectation with parts that depend on
+the environment (``deployments``, a ``policy``) is checked in full.
+
 A provider module whose file still has the digest its own manifest vouches for is described from
 that manifest (its structure and ``binds``), without reading its source
 (:mod:`~hatch_importspy.verify.provider_manifests`); one without a manifest, with a changed file
@@ -32,6 +39,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from hatch_importspy import GENERATOR
 from hatch_importspy.errors import SourceError
 from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding
@@ -68,6 +76,7 @@ class ExpectationChecker:
         self._records = records
         self._facts = facts
         self._owners: dict[str, str | None] = {}
+        self._witnesses: dict[str, str] = {}
 
     @cached_property
     def _providers(self) -> ManifestProviders | None:
@@ -89,13 +98,18 @@ class ExpectationChecker:
 
         return directory_lookup(self._directories)
 
-    def findings(self, distribution: str, expects: Sequence[Expectation]) -> list[Finding]:
-        """Every way the installed providers fall short of ``distribution``'s expectations."""
+    def findings(
+        self, distribution: str, expects: Sequence[Expectation], *, generator: str = ""
+    ) -> list[Finding]:
+        """Every way the installed providers fall short of ``distribution``'s expectations
+        (``generator``: the manifest's, which says whether ``met_at_build`` can be trusted)."""
         from hatch_importspy.compare.expectations import (  # expects only
             expectation_collector,
             one_per_cause,
         )
 
+        if generator == GENERATOR:
+            expects = [expectation for expectation in expects if not self._still_met(expectation)]
         if self._providers is not None:
             for expectation in expects:
                 self._providers.hint(expectation.module, expectation.distribution)
@@ -112,6 +126,24 @@ class ExpectationChecker:
             )
             for checked, version in map(self._provider, expects)
         )
+
+    def _still_met(self, expectation: Expectation) -> bool:
+        """Whether every module the check read at build time, when every use was met, is still
+        what it was: then it is met now (see the module docstring)."""
+        if (
+            not expectation.met_at_build
+            or expectation.deployments
+            or expectation.policy is not None
+        ):
+            return False
+        return all(self._witness(name) == seen for name, seen in expectation.met_at_build)
+
+    def _witness(self, name: str) -> str:
+        if name not in self._witnesses:
+            from hatch_importspy.describe.provider_source import witness
+
+            self._witnesses[name] = witness(self._directories, name)
+        return self._witnesses[name]
 
     def _provider(self, expectation: Expectation) -> tuple[Expectation, str | None]:
         """The expectation as checked, and the installed version of the module's provider

@@ -383,7 +383,7 @@ def _verify_distribution(
     findings.extend(dependency_findings(name, model.requires, installed, markers))
     if model.expects:
         checks.append(CHECK_EXPECTATIONS)
-        findings.extend(expectations.findings(name, model.expects))
+        findings.extend(expectations.findings(name, model.expects, generator=model.generator))
     return DistributionResult(
         name, distribution.version, distribution.source, True, tuple(findings), tuple(checks)
     )
