@@ -569,18 +569,14 @@ def test_inference_records_external_uses_unless_switched_off(
     # the use is met by it (the files the check read are recorded).
     import yaml
 
+    yaml_digest = hashlib.sha256(Path(yaml.__file__).read_bytes()).hexdigest()
     assert recorded == [
         (
             Expectation(
                 module="yaml",
                 distribution="pyyaml",
                 names=(ExpectedName("safe_load", "callable", (CallShape(1),)),),
-                met_at_build=(
-                    (
-                        "yaml",
-                        f"yaml/__init__.py {hashlib.sha256(Path(yaml.__file__).read_bytes()).hexdigest()}",
-                    ),
-                ),
+                met_at_build=(("yaml", f"yaml/__init__.py {yaml_digest}"),),
             ),
         ),
         (),

@@ -21,6 +21,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 INIT = "__init__"
@@ -67,15 +68,24 @@ class LoaderSuffixes:
 
     def ordered(self) -> tuple[tuple[str, EntryKind], ...]:
         """Every suffix with the kind of module it loads, in the order the finder tries them."""
+        return self._ordered
+
+    def init_names(self) -> tuple[str, ...]:
+        """``__init__`` + each suffix, in loader order: the files that make a regular package."""
+        return self._init_names
+
+    # Computed once: the finder asks for them for every name of every directory it searches.
+    @cached_property
+    def _ordered(self) -> tuple[tuple[str, EntryKind], ...]:
         return (
             *((suffix, EntryKind.EXTENSION) for suffix in self.extension),
             *((suffix, EntryKind.SOURCE) for suffix in self.source),
             *((suffix, EntryKind.BYTECODE) for suffix in self.bytecode),
         )
 
-    def init_names(self) -> tuple[str, ...]:
-        """``__init__`` + each suffix, in loader order: the files that make a regular package."""
-        return tuple(INIT + suffix for suffix, _ in self.ordered())
+    @cached_property
+    def _init_names(self) -> tuple[str, ...]:
+        return tuple(INIT + suffix for suffix, _ in self._ordered)
 
 
 @dataclass(frozen=True)
@@ -172,17 +182,34 @@ def find_on_path(
     return None, tuple(portions)
 
 
+Searched = dict[tuple[str, tuple[str, ...]], tuple["Resolved | None", tuple[str, ...]]]
+"""What :func:`find_on_path` answered, by name and search path: modules of one package share
+their parents' searches."""
+
+
 def resolve(
-    dotted: str, path: Sequence[str], listing_of: Callable[[str], Listing], suffixes: LoaderSuffixes
+    dotted: str,
+    path: Sequence[str],
+    listing_of: Callable[[str], Listing],
+    suffixes: LoaderSuffixes,
+    searched: Searched | None = None,
 ) -> Resolved | None:
     """The entry an ``import a.b.c`` loads with ``path`` as ``sys.path``: each parent is found
     first, and the next name is searched in the parent's ``__path__`` -- the package directory
     of a regular package, every portion of a namespace package.  ``None`` when the import would
-    fail (a parent is missing, or is a plain module) or ends at a namespace package."""
+    fail (a parent is missing, or is a plain module) or ends at a namespace package.
+    ``searched`` keeps the searches for the next call (the listings must not change meanwhile)."""
     search: Sequence[str] = path
     parts = dotted.split(".")
     for index, part in enumerate(parts):
-        winner, portions = find_on_path(part, search, listing_of, suffixes)
+        if searched is None:
+            winner, portions = find_on_path(part, search, listing_of, suffixes)
+        else:
+            key = (part, tuple(search))
+            answer = searched.get(key)
+            if answer is None:
+                answer = searched[key] = find_on_path(part, search, listing_of, suffixes)
+            winner, portions = answer
         last = index == len(parts) - 1
         if winner is not None:
             if last:

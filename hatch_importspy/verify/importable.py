@@ -26,6 +26,7 @@ from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.formats.record import is_outside, normalise_record_path, parse_record
 from hatch_importspy.pyrules.finder import (
     EntryKind,
+    Searched,
     find_in_directory,
     module_names,
     module_of_path,
@@ -56,11 +57,12 @@ def vouched_loads(
     name loads with ``search_path`` as ``sys.path`` (see :func:`finder.resolve`)."""
     path = [str(directory) for directory in search_path]
     loads: list[ModuleLoad] = []
+    searched: Searched = {}
     for relative in vouched:
         module = module_of_path(relative, listings.suffixes)
         if module is None:
             continue
-        resolved = resolve(module, path, listings, listings.suffixes)
+        resolved = resolve(module, path, listings, listings.suffixes, searched)
         loads.append(
             ModuleLoad(
                 module,
