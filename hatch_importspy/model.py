@@ -179,6 +179,11 @@ class Module:
     them), or ``None`` when the source itself runs.  Such a module's ``structure`` is left empty:
     the source's structure is not what runs, so it is neither recorded nor compared; both files
     are still hashed (the extension as a plain file entry)."""
+    code: str | None = None
+    """The source's compilation where it was described, as ``<magic number, hex>:<digest>``
+    (:func:`~hatch_importspy.pyrules.bytecode.code_digest`): a cache file written for an
+    interpreter of that magic number is proven by its digest instead of by compiling the
+    source.  ``None`` when not recorded (it did not compile, an older manifest)."""
 
     @property
     def described(self) -> bool:

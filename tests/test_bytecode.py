@@ -27,6 +27,7 @@ from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof, bytecode_fi
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
 from hatch_importspy.pyrules.bytecode import (
+    BY_DIGEST,
     DISPROVEN,
     OTHER_PYTHON,
     PROVEN,
@@ -35,11 +36,13 @@ from hatch_importspy.pyrules.bytecode import (
     cache_name,
     cache_path,
     cache_paths,
+    code_digest,
     compile_optimization,
     loader_may_use,
     parse_cache_name,
     parse_header,
     prove,
+    recorded_code,
     same_code,
 )
 from hatch_importspy.verify.bytecode import BytecodeLoader, cache_files, run_provers
@@ -286,6 +289,86 @@ def test_same_code_sees_inline_cache_contents_that_equality_hides() -> None:
     assert not same_code(forged, compiled)
 
 
+# --------------------------------------------------------------------------- code digests
+
+DIGESTED = (
+    b"import os\n"
+    b"SETS = [x in {'a', 'b', 'c', 'd', 'e'} for x in 'abz']\n"  # a frozenset constant
+    b"NUMBERS = (1, 1.0, -0.0, 2j, True, None, ..., b'x', ('n', (2,)))\n"
+    b"class C:\n    def m(self, a, *, b=2):\n        return [lambda: a + b for _ in ()]\n"
+)
+
+
+def test_code_digests_leave_out_the_file_name_and_the_hash_seed() -> None:
+    here = code_digest(compile(DIGESTED, "/build/m.py", "exec", dont_inherit=True))
+    assert here == code_digest(compile(DIGESTED, "/site/m.py", "exec", dont_inherit=True))
+    assert here == code_digest(marshal.loads(body(DIGESTED.decode(), "/site/m.py")))
+    script = (
+        "import sys; from hatch_importspy.pyrules.bytecode import code_digest; "
+        "print(code_digest(compile(sys.stdin.buffer.read(), 'x.py', 'exec', dont_inherit=True)))"
+    )
+    for seed in ("1", "2", "3"):
+        other = subprocess.run(
+            [sys.executable, "-c", script],
+            input=DIGESTED,
+            capture_output=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        assert other.stdout.decode().strip() == here
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        b"1.0, -0.0, 2j, True",  # a constant of another type, equal by ==
+        b"1, 0.0, 2j, True",  # -0.0 == 0.0
+        b"1, 1.0, -0.0, 2j, 1",  # True == 1
+        b"'a', 'b', 'c', 'd', 'f'",  # a frozenset member
+        b"def m(self, a, b=2)",  # a parameter kind, in nested code
+        b"return [lambda: b + a",  # operands, two code objects down
+    ],
+)
+def test_code_digests_differ_for_code_that_runs_differently(changed: bytes) -> None:
+    originals = {
+        b"1.0, -0.0, 2j, True": b"1, 1.0, -0.0, 2j, True",
+        b"1, 0.0, 2j, True": b"1, 1.0, -0.0, 2j, True",
+        b"1, 1.0, -0.0, 2j, 1": b"1, 1.0, -0.0, 2j, True",
+        b"'a', 'b', 'c', 'd', 'f'": b"'a', 'b', 'c', 'd', 'e'",
+        b"def m(self, a, b=2)": b"def m(self, a, *, b=2)",
+        b"return [lambda: b + a": b"return [lambda: a + b",
+    }
+    original = originals[changed]
+    assert DIGESTED.count(original) == 1
+    other = DIGESTED.replace(original, changed)
+    compiled = code_digest(compile(DIGESTED, "m.py", "exec", dont_inherit=True))
+    assert code_digest(compile(other, "m.py", "exec", dont_inherit=True)) != compiled
+
+
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="inline caches exist from Python 3.11")
+def test_code_digests_see_inline_cache_contents() -> None:
+    import opcode
+
+    compiled = compile("import os\nx = os.sep\n", "m.py", "exec", dont_inherit=True)
+    raw = compiled.co_code
+    attribute = next(i for i in range(0, len(raw), 2) if raw[i] == opcode.opmap["LOAD_ATTR"])
+    forged_code = bytearray(raw)
+    forged_code[attribute + 2] = 0x41
+    forged = marshal.loads(marshal.dumps(compiled).replace(raw, bytes(forged_code)))
+    assert forged == compiled
+    assert code_digest(forged) != code_digest(compiled)
+
+
+def test_code_the_compiler_never_makes_is_not_digested() -> None:
+    compiled = compile("x = 1\n", "m.py", "exec", dont_inherit=True)
+    function = compile("def f(): pass\n", "m.py", "exec", dont_inherit=True).co_consts[0]
+    assert code_digest(compiled.replace(co_consts=((function,),))) is None  # code in a tuple
+    assert code_digest(compiled.replace(co_consts=((frozenset({1}),),))) is None
+    assert recorded_code(b"return 1\n") is None  # parses, does not compile
+    assert recorded_code(b"x = (\n") is None
+    assert recorded_code(b"x = 1\n") == f"{MAGIC.hex()}:{code_digest(compiled)}"
+
+
 # --------------------------------------------------------------------------- prove
 
 
@@ -296,9 +379,9 @@ def module(tmp_path: Path) -> Path:
     return path
 
 
-def verdict(source: Path, level: int = 0, **options: bool) -> tuple[str, str]:
+def verdict(source: Path, level: int = 0, *, stand_in: bool = False) -> tuple[str, str]:
     cache = importlib.util.cache_from_source(str(source), optimization=level or "")
-    return prove(str(source), cache, level, sha(SOURCE), magic=MAGIC, **options)
+    return prove(str(source), cache, level, sha(SOURCE), magic=MAGIC, stand_in=stand_in)
 
 
 @pytest.mark.parametrize(
@@ -341,6 +424,42 @@ def test_the_interpreters_own_bytes_are_proven_without_unmarshalling(
     assert forged != data and len(forged) == len(data)
     forge(module, forged[:16], forged[16:])
     assert verdict(module) == (DISPROVEN, "its code is not the compilation of its source")
+
+
+def proven_by(source: Path, code: str | None) -> tuple[str, str]:
+    cache = importlib.util.cache_from_source(str(source))
+    return prove(str(source), cache, 0, sha(SOURCE), magic=MAGIC, code=code or "")
+
+
+def test_a_recorded_digest_proves_the_interpreters_file_without_compiling(
+    module: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import builtins
+
+    py_compile.compile(str(module), doraise=True)
+    recorded = recorded_code(SOURCE)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("compiled")
+
+    monkeypatch.setattr(builtins, "compile", refuse)
+    assert proven_by(module, recorded) == (PROVEN, BY_DIGEST)
+
+
+def test_a_file_without_the_recorded_digest_is_compiled_and_judged(module: Path) -> None:
+    recorded = recorded_code(SOURCE)
+    assert recorded is not None
+    forge(module, stat_header(module), body(PAYLOAD))  # another module's code
+    assert proven_by(module, recorded) == (
+        DISPROVEN,
+        "its code is not the compilation of its source",
+    )
+    py_compile.compile(str(module), doraise=True)
+    other_magic = "00000000" + recorded[8:]
+    assert proven_by(module, other_magic) == (PROVEN, "")  # another interpreter's: compiled
+    assert proven_by(module, f"{MAGIC.hex()}:{'0' * 64}") == (PROVEN, "")  # a wrong record
+    forge(module, stat_header(module), b"\xff\x00garbage")
+    assert proven_by(module, recorded)[0] == DISPROVEN
 
 
 def test_equal_code_in_other_bytes_is_still_proven(module: Path) -> None:

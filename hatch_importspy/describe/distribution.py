@@ -63,6 +63,7 @@ from hatch_importspy.model import (
     SpyModel,
     module_name,
 )
+from hatch_importspy.pyrules.bytecode import recorded_code
 from hatch_importspy.pyrules.extensions import running_extensions
 
 Warn = Callable[[str], None]
@@ -183,8 +184,8 @@ def describe_distribution(
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
             entries.append(FileEntry(path=path, sha256=digest))
         else:
-            structure, bindings = outcome
-            modules.append(Module(dotted, path, digest, structure, bindings))
+            structure, bindings, code = outcome
+            modules.append(Module(dotted, path, digest, structure, bindings, code=code))
 
     check_unmatched(options, seen, where=where)
     inferred: tuple[Expectation, ...] = ()
@@ -315,8 +316,9 @@ PARALLEL_THRESHOLD = 64
 MAX_WORKERS = 2
 """Parsing is CPU-bound and holds the GIL; two processes halve it on the usual 2-core runner."""
 
-Outcome = tuple[ModuleStructure, ModuleBindings] | str
-"""A module's structure and bindings, or the one-line reason it could not be described."""
+Outcome = tuple[ModuleStructure, ModuleBindings, str | None] | str
+"""A module's structure, bindings and compilation (``recorded_code``), or the one-line reason
+it could not be described."""
 
 Extracted = tuple[Outcome, ModuleUses]
 """What one module gave: its outcome and, when inference is on, what it uses of others."""
@@ -377,7 +379,7 @@ def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] |
     except RecursionError:
         return f"{path}: nested too deeply to describe", {}
     uses = {} if own is None else uses_of(tree, own_top_level=own, source=content)
-    return (structure, bindings), uses
+    return (structure, bindings, recorded_code(content)), uses
 
 
 @contextmanager

@@ -227,6 +227,7 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
     for module in model.modules:
         entry: Data = {"name": module.name, "path": module.path, "sha256": module.sha256}
         _put(entry, "runs", module.runs)
+        _put(entry, "code", module.code)
         if structures:
             entry.update(module_facts_to_data(module))
         modules.append(entry)
@@ -471,10 +472,16 @@ class _Reader:
         return path
 
     def module(self, data: Mapping[str, Any], where: str) -> Module:
-        if len(data) == 3:  # the embedded form's header: name, path and sha256 only
+        if len(data) <= 4:  # the embedded form's header: name, path, sha256 (and code) only
             name, path, sha256 = data.get("name"), data.get("path"), data.get("sha256")
-            if type(name) is str and type(path) is str and type(sha256) is str:
-                return Module(name, self.path(data, where), sha256)
+            code = data.get("code")
+            if (
+                type(name) is str
+                and type(path) is str
+                and type(sha256) is str
+                and (type(code) is str if len(data) == 4 else len(data) == 3)
+            ):
+                return Module(name, self.path(data, where), sha256, code=code)
         return Module(
             name=self.string(data, "name", where),
             path=self.path(data, where),
@@ -482,6 +489,7 @@ class _Reader:
             structure=self.structure(data, where),
             bindings=self.bindings(data, where),
             runs=self.runs(data, where),
+            code=self.optional_string(data, "code", where),
         )
 
     def bindings(self, data: Mapping[str, Any], where: str) -> ModuleBindings | None:

@@ -303,6 +303,79 @@ def _key(value: object) -> object:
     return (type(value), value)
 
 
+def code_digest(code: CodeType) -> str | None:
+    """A sha256 of every part of ``code`` that :func:`same_code` compares, nested code included
+    (``co_filename`` is not), so that two code objects with one digest run alike; ``None`` for
+    code this cannot digest exactly (a constant other than ``compile()`` makes).
+
+    The build records it for each module it compiles, and the proof (:func:`prove`) of a cache
+    file written for the same interpreter then unmarshals the file and compares digests instead
+    of compiling the source: unmarshalling and digesting cost about a tenth of compiling.  It is
+    the same for every process of one interpreter: each code object's parts and constants are
+    written with ``marshal`` version 2 (no back-references, whose use depends on reference
+    counts), frozenset constants in a sorted order (their iteration order depends on the hash
+    seed), and nested code objects by their place in the constants, depth first.  Iterative.
+    """
+    digest = hashlib.sha256()
+    stack = [code]
+    while stack:
+        current = stack.pop()
+        constants = current.co_consts
+        flat = list(constants)
+        nested = []
+        sets = []
+        for index, value in enumerate(constants):
+            kind = type(value)
+            if kind is CodeType:
+                nested.append(index)
+                flat[index] = None
+            elif kind is frozenset:
+                sets.append(index)
+                members = sorted(value, key=_member_order)
+                if not all(_plain(member) for member in members):
+                    return None
+                flat[index] = tuple(members)
+            elif not _plain(value):
+                return None
+        record = (_code_parts(current), tuple(flat), tuple(nested), tuple(sets))
+        try:
+            digest.update(marshal.dumps(record, 2))
+        except ValueError:  # an object marshal cannot write
+            return None
+        stack.extend(constants[index] for index in reversed(nested))
+    return digest.hexdigest()
+
+
+def recorded_code(source: bytes) -> str | None:
+    """What the build records of a module's compilation by this interpreter (see
+    :func:`prove`'s ``code``): ``<magic number, hex>:<code_digest>``, ``None`` when the source
+    does not compile here or its code cannot be digested.  Compiled as ``py_compile`` and the
+    import system compile a source for its plain cache file."""
+    import importlib.util
+
+    try:
+        compiled = compile(source, "<module>", "exec", dont_inherit=True, optimize=0)
+        digest = code_digest(compiled)
+    except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError, ...
+        return None
+    return None if digest is None else f"{importlib.util.MAGIC_NUMBER.hex()}:{digest}"
+
+
+def _member_order(value: object) -> tuple[str, str]:
+    return type(value).__name__, repr(value)
+
+
+def _plain(value: object) -> bool:
+    """Whether a constant is one marshal writes exactly and alike in every process: no code
+    object (marshal writes its instructions unspecialised) and no frozenset inside a tuple."""
+    if type(value) is tuple:
+        return all(_plain(item) for item in value)
+    return type(value) in _DIGESTED
+
+
+_DIGESTED = _PLAIN | {float, complex}
+
+
 # ------------------------------------------------------------------------------------ the proof
 
 
@@ -353,16 +426,20 @@ def prove(
     *,
     magic: bytes,
     stand_in: bool = False,
+    code: str = "",
 ) -> tuple[str, str]:
     """Whether the cache file ``cache`` of the vouched source ``source`` (whose hex sha256 is
     ``sha256``) is what the loader of an interpreter whose magic is ``magic`` would run instead of
     the source, and if so whether it is that source compiled at ``optimization``.
 
     Returns a verdict (:data:`PROVEN`, :data:`UNUSED`, :data:`DISPROVEN`, :data:`OTHER_PYTHON`)
-    and, but for :data:`PROVEN`, why.  ``stand_in``: the interpreter that runs the environment is
-    not known, and this one stands in for it; a pyc another interpreter would run is then
-    :data:`OTHER_PYTHON` rather than unused.  Never raises for what is on disk: a file that cannot
-    be read, unmarshalled or compared is :data:`DISPROVEN`.
+    and why (for :data:`PROVEN`, :data:`BY_DIGEST` or nothing).  ``stand_in``: the interpreter
+    that runs the environment is not known, and this one stands in for it; a pyc another
+    interpreter would run is then :data:`OTHER_PYTHON` rather than unused.  ``code``: the
+    source's compilation as the build recorded it, ``<magic hex>:<code_digest>``; a plain cache
+    file for that magic whose code has that digest is proven without compiling (anything else
+    is compiled and compared).  Never raises for what is on disk: a file that cannot be read,
+    unmarshalled or compared is :data:`DISPROVEN`.
     """
     try:
         info = os.stat(source)  # noqa: PTH116  (a str path, as the loader stats it)
@@ -388,7 +465,26 @@ def prove(
         return UNUSED, "the loader would compile the source instead"
     if loader != magic:
         return OTHER_PYTHON, f"written by the Python of magic number {magic_number(loader)}"
+    if code and optimization == 0 and _has_recorded_code(data, code, magic):
+        return PROVEN, BY_DIGEST
     return _compare(source, data, optimization, sha256)
+
+
+BY_DIGEST = "its code has the digest the build recorded"
+"""Why a cache file proven without compiling its source is proven."""
+
+
+def _has_recorded_code(data: bytes, code: str, magic: bytes) -> bool:
+    """Whether the code a pyc holds has the digest ``code`` records for ``magic``'s interpreter
+    (``False`` also when it cannot be unmarshalled or digested: the compile proof decides)."""
+    recorded_magic, _, recorded = code.partition(":")
+    if recorded_magic != magic.hex() or not recorded:
+        return False
+    try:
+        loaded = marshal.loads(memoryview(data)[HEADER_SIZE:])
+        return isinstance(loaded, CodeType) and code_digest(loaded) == recorded
+    except Exception:  # ValueError, EOFError, RecursionError, MemoryError, ...
+        return False
 
 
 def _compare(source: str, data: bytes, optimization: int, sha256: str) -> tuple[str, str]:
@@ -441,12 +537,12 @@ def _same_bytes(body: memoryview, compiled: CodeType) -> bool:
 def main() -> None:
     """Prove the jobs read from standard input, answering one JSON line each.
 
-    Input: ``{"stand_in": bool, "careful": bool, "jobs": [[source, cache, optimization, sha256],
-    ...]}``.  Output: first ``{"magic": hex, "cache_tag": tag}`` (this interpreter is ready; sent
-    at once), then ``[index, verdict, reason]`` per job, in order.  ``careful``: each answer is
-    sent as soon as it is known, so that a job that stops the process is the first one without
-    an answer (otherwise they are sent in blocks: a write to the pipe per job costs about a
-    twentieth of a compile).
+    Input: ``{"stand_in": bool, "careful": bool, "jobs": [[source, cache, optimization, sha256,
+    code], ...]}`` (``code`` may be left out).  Output: first ``{"magic": hex, "cache_tag":
+    tag}`` (this interpreter is ready; sent at once), then ``[index, verdict, reason]`` per job,
+    in order.  ``careful``: each answer is sent as soon as it is known, so that a job that stops
+    the process is the first one without an answer (otherwise they are sent in blocks: a write
+    to the pipe per job costs about a twentieth of a compile).
     """
     import importlib.util
 
@@ -457,9 +553,13 @@ def main() -> None:
     out.write(json.dumps({"magic": magic.hex(), "cache_tag": sys.implementation.cache_tag}))
     out.write("\n")
     out.flush()
-    for index, (source, cache, optimization, sha256) in enumerate(request["jobs"]):
+    for index, job in enumerate(request["jobs"]):
+        source, cache, optimization, sha256 = job[:4]
+        code = job[4] if len(job) > 4 else ""
         try:
-            verdict = prove(source, cache, optimization, sha256, magic=magic, stand_in=stand_in)
+            verdict = prove(
+                source, cache, optimization, sha256, magic=magic, stand_in=stand_in, code=code
+            )
         except Exception as error:  # a bug here must not pass the remaining files
             verdict = (DISPROVEN, f"the proof failed: {type(error).__name__}: {error}")
         out.write(json.dumps([index, verdict[0], verdict[1]]))

@@ -87,16 +87,24 @@ class CacheFile:
     optimization: int
     sha256: str
     """The vouched source's hex sha256."""
+    code: str = ""
+    """The source's compilation as its manifest records it (``Module.code``), for a plain cache
+    file: proven by this digest without compiling when the interpreter is the recording one."""
 
 
 def cache_files(
-    site_dir: Path, sources: Mapping[str, str], loader: BytecodeLoader
+    site_dir: Path,
+    sources: Mapping[str, str],
+    loader: BytecodeLoader,
+    codes: Mapping[str, str] | None = None,
 ) -> list[CacheFile]:
     """The cache files in ``site_dir`` named for the vouched ``sources`` (relative path -> hex
-    sha256) that ``loader`` reads: its cache tag's, any tag's when it is not known.
+    sha256) that ``loader`` reads: its cache tag's, any tag's when it is not known.  ``codes``:
+    the recorded compilations of sources (relative path -> ``Module.code``).
 
     Each ``__pycache__`` directory next to a source is listed once; nothing is read or opened.
     """
+    codes = codes or {}
     if loader.known and loader.cache_tag is None:
         return []
     stems: dict[str, dict[str, str]] = {}  # directory -> stem -> source
@@ -124,7 +132,10 @@ def cache_files(
             if match is not None:
                 source, optimization = match
                 cache = f"{cache_dir}/{name}"
-                found.append(CacheFile(site_dir, source, cache, optimization, sources[source]))
+                code = codes.get(source, "") if optimization == 0 else ""
+                found.append(
+                    CacheFile(site_dir, source, cache, optimization, sources[source], code)
+                )
     return found
 
 
@@ -152,6 +163,7 @@ def prove(files: Sequence[CacheFile], loader: BytecodeLoader) -> list[BytecodePr
             os.path.join(file.site_dir, file.cache),  # noqa: PTH118
             file.optimization,
             file.sha256,
+            file.code,
         )
         for file in files
     ]
@@ -162,8 +174,9 @@ def prove(files: Sequence[CacheFile], loader: BytecodeLoader) -> list[BytecodePr
     ]
 
 
-Job = tuple[str, str, int, str]
-"""``(source path, cache path, optimization level, source sha256)``, paths absolute."""
+Job = tuple[str, str, int, str] | tuple[str, str, int, str, str]
+"""``(source path, cache path, optimization level, source sha256[, recorded code])``, paths
+absolute (see :func:`rules.prove`)."""
 
 
 def run_provers(
@@ -215,12 +228,18 @@ def run_provers(
     return [verdict for verdict in verdicts if verdict is not None]
 
 
+DIGEST_SHARE = 8
+"""Proving a file by its recorded digest costs about this fraction of compiling its source."""
+
+
 def _weight(job: Job) -> int:
-    """The work a job is likely to be: its source's size (compiling is the cost)."""
+    """The work a job is likely to be: its source's size (compiling is the cost), a fraction of
+    it when a recorded digest may spare the compile."""
     try:
-        return os.stat(job[0]).st_size  # noqa: PTH116
+        size = os.stat(job[0]).st_size  # noqa: PTH116
     except OSError:
         return 0
+    return size // DIGEST_SHARE if len(job) > 4 and job[4] else size
 
 
 def _partition(

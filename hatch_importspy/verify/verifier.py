@@ -341,7 +341,8 @@ def _verify_distribution(
     found = hash_files(site_dir, expected)
     module_names = {path: module.name for path, module in modules.items()}
     findings.extend(file_findings(name, expected, found, modules=module_names))
-    bytecode.add(distribution, expected, found, module_names)
+    codes = {path: module.code for path, module in modules.items() if module.code}
+    bytecode.add(distribution, expected, found, module_names, codes)
     record_problem: str | None = None
     try:
         stated = records.digests(distribution)
@@ -519,11 +520,13 @@ class _Bytecode:
         expected: Mapping[str, str],
         found: Mapping[str, str | None],
         modules: Mapping[str, str],
+        codes: Mapping[str, str] | None = None,
     ) -> None:
         """List the cache files of the distribution's unchanged files (a changed one is already
-        ISP301, and its bytecode cannot be the vouched source's)."""
+        ISP301, and its bytecode cannot be the vouched source's); ``codes``: the compilations
+        its manifest records, by path."""
         unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
-        files = cache_files(distribution.site_dir, unchanged, self.loader)
+        files = cache_files(distribution.site_dir, unchanged, self.loader, codes)
         approved = self.approved.get(distribution.source)
         if approved:
             from hatch_importspy.verify.lock_bytecode import split_by_hash

@@ -14,6 +14,7 @@ version (``--python``) and never passed unproven (``--path`` alone: ``ISP312``).
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Callable
@@ -21,7 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from hatch_importspy.pyrules.bytecode import cache_path
+from hatch_importspy.formats.manifest import load_bytes
+from hatch_importspy.pyrules.bytecode import BY_DIGEST, PROVEN, cache_path
+from hatch_importspy.verify.bytecode import BytecodeLoader, prove
+from hatch_importspy.verify.bytecode import cache_files as bytecode_cache_files
+from hatch_importspy.verify.installed import find_distributions, read_manifest_bytes
 from tests.helpers.builds import ProjectFactory
 from tests.helpers.venvs import RunCli, Venv, VenvFactory
 from tests.test_e2e import Cli, copy_venv
@@ -273,6 +278,24 @@ def test_pip_compiled_install_is_compliant(verifier: Verifier, compiled: Venv) -
     for scope in (["--python", str(compiled.python)], ["--path", str(compiled.site_packages)]):
         report = verifier.verify(compiled, *scope, python=False)
         assert (report.returncode, report.codes) == (0, {"spybyte": []})
+
+
+def test_the_build_records_each_compilation_and_pips_files_are_proven_by_it(
+    compiled: Venv,
+) -> None:
+    """The hook records each module's compilation (``code``); every file pip wrote is proven by
+    unmarshalling it and comparing digests, in the target interpreter, without compiling."""
+    (distribution,) = find_distributions([compiled.site_packages])
+    model = load_bytes(read_manifest_bytes(distribution) or b"", "spybyte")
+    magic = importlib.util.MAGIC_NUMBER.hex()
+    codes = {module.path: module.code or "" for module in model.modules}
+    assert sorted(codes) == ["solo_module.py", "spybyte/__init__.py", "spybyte/core.py"]
+    assert all(code.startswith(f"{magic}:") for code in codes.values())
+    sources = {module.path: module.sha256 for module in model.modules}
+    loader = BytecodeLoader(str(compiled.python), tag_of(compiled.python))
+    files = bytecode_cache_files(compiled.site_packages, sources, loader, codes)
+    assert len(files) == 3
+    assert [(p.verdict, p.reason) for p in prove(files, loader)] == [(PROVEN, BY_DIGEST)] * 3
 
 
 def test_installs_compiled_every_way_are_compliant(
