@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from hatch_importspy.release.diff import BaselineGate
     from hatch_importspy.report.outputs import Output
     from hatch_importspy.results import VerifyResult
-    from hatch_importspy.verify.lock import Lock
+    from hatch_importspy.verify.lock import Lock, LockEntry
     from hatch_importspy.verify.policy import Policy
     from hatch_importspy.verify.scope import Scope
 
@@ -454,11 +454,15 @@ def checks_installed(targets: Sequence[str]) -> bool:
 
 
 def run_verify(
-    targets: Sequence[str], scope: Scope | None = None, lock: Lock | None = None
+    targets: Sequence[str],
+    scope: Scope | None = None,
+    lock: Lock | None = None,
+    lock_entries: Sequence[LockEntry] | None = None,
 ) -> VerifyResult:
     """Verify the named targets (wheels and installed names), or every manifest when none,
     in ``scope`` (the running interpreter's environment by default); ``lock``: the bytecode it
-    approves is accepted by hash (its other findings are the gate's, :func:`apply_gate`)."""
+    approves is accepted by hash (its other findings are the gate's, :func:`apply_gate`), judged
+    by the environment's ``lock_entries`` when the caller read them for the gate."""
     from hatch_importspy.verify.scope import resolve_scope
     from hatch_importspy.verify.verifier import verify_installed
 
@@ -476,6 +480,7 @@ def run_verify(
                 scheme=scope.scheme,
                 loader=scope.loader,
                 lock=lock,
+                lock_entries=lock_entries,
             )
         )
     if wheels:
@@ -569,7 +574,16 @@ def _verify_command(args: argparse.Namespace) -> int:
     scope = resolve_scope(args.python, args.path)
     from hatch_importspy.verify.self_check import with_verifier_findings
 
-    result = with_verifier_findings(run_verify(args.targets, scope, lock))
+    distributions: Sequence[InstalledDistribution] | None = None
+    entries: tuple[LockEntry, ...] | None = None
+    if installed:  # the lock and require-manifest judge every installed distribution
+        judged = lock is not None or policy.require_manifest
+        distributions = find_distributions(scope.site_dirs) if judged else ()
+        if lock is not None:  # read once: for the bytecode it approves, and for the gate
+            from hatch_importspy.verify.lock import installed_entries
+
+            entries = installed_entries(distributions)
+    result = with_verifier_findings(run_verify(args.targets, scope, lock, entries))
     if args.import_:
         from hatch_importspy.guard.launch import Target, program_launcher
         from hatch_importspy.guard.table import GuardOptions, build_table
@@ -589,11 +603,7 @@ def _verify_command(args: argparse.Namespace) -> int:
         from hatch_importspy.verify.coverage import flag_nothing_verified
 
         result = flag_nothing_verified(result, require_manifest=policy.require_manifest)
-    distributions: Sequence[InstalledDistribution] | None = None
-    if installed:  # the lock and require-manifest judge every installed distribution
-        judged = lock is not None or policy.require_manifest
-        distributions = find_distributions(scope.site_dirs) if judged else ()
-    result = apply_gate(result, policy, installed=distributions, lock=lock)
+    result = apply_gate(result, policy, installed=distributions, lock=lock, lock_entries=entries)
     write_reports(outputs, result, strict=policy.strict)
     return summarize(result, strict=policy.strict).exit_code
 

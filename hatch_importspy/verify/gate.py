@@ -21,7 +21,7 @@ from hatch_importspy.verify.policy import Policy, add_manifestless, apply_policy
 if TYPE_CHECKING:
     from hatch_importspy.results import VerifyResult
     from hatch_importspy.verify.installed import InstalledDistribution
-    from hatch_importspy.verify.lock import Lock
+    from hatch_importspy.verify.lock import Lock, LockEntry
 
 
 def apply_gate(
@@ -30,6 +30,7 @@ def apply_gate(
     *,
     installed: Sequence[InstalledDistribution] | None,
     lock: Lock | None = None,
+    lock_entries: Sequence[LockEntry] | None = None,
 ) -> VerifyResult:
     """``result`` judged by ``lock`` (when given) and ``policy``.
 
@@ -38,7 +39,8 @@ def apply_gate(
     ``require-manifest``
     judge the whole environment, not only the distributions ``result`` holds.  ``None`` means no
     installed environment was checked (wheel targets only); a lock then has nothing to hold
-    against and is refused.
+    against and is refused.  ``lock_entries``: ``installed``'s lock entries
+    (:func:`~hatch_importspy.verify.lock.installed_entries`) when the caller has read them already.
     """
     if installed is None:
         if lock is not None:
@@ -47,7 +49,8 @@ def apply_gate(
     if lock is not None:
         from hatch_importspy.verify.lock import apply_lock, installed_entries  # a lock was given
 
-        result = apply_lock(result, lock, installed_entries(installed))
+        entries = installed_entries(installed) if lock_entries is None else lock_entries
+        result = apply_lock(result, lock, entries)
     if policy.require_manifest:
         result = add_manifestless(result, installed)
     return apply_policy(result, policy)

@@ -40,7 +40,7 @@ from hatch_importspy.verify.installed import (
     hash_files,
     read_manifest_bytes,
 )
-from hatch_importspy.verify.lock import Lock, first_copies, installed_entries
+from hatch_importspy.verify.lock import Lock, LockEntry, first_copies
 
 
 class BytecodeNotApproved(Exception):
@@ -176,15 +176,14 @@ def approve_bytecode(
 # --------------------------------------------------------------------------- using the lock
 
 
-def approved_bytecode(
-    lock: Lock, distributions: Iterable[InstalledDistribution]
-) -> dict[str, dict[str, str]]:
+def approved_bytecode(lock: Lock, entries: Iterable[LockEntry]) -> dict[str, dict[str, str]]:
     """By distribution source: the cache files (path -> hex sha256) ``lock`` approves of it,
-    for each installed first copy whose version and manifest or RECORD digest are the lock's
-    (for any other, the approval was of other sources: nothing is accepted by hash)."""
+    for each installed first copy (``entries``: :func:`~.lock.installed_entries`) whose version
+    and manifest or RECORD digest are the lock's (for any other, the approval was of other
+    sources: nothing is accepted by hash)."""
     approved = lock.by_name()
     accepted: dict[str, dict[str, str]] = {}
-    for entry in installed_entries(distributions):
+    for entry in entries:
         locked = approved.get(entry.canonical_name)
         if (
             locked is None

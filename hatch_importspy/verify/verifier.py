@@ -97,7 +97,7 @@ from hatch_importspy.verify.walk import walk_findings, walk_package_directories
 
 if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
-    from hatch_importspy.verify.lock import Lock
+    from hatch_importspy.verify.lock import Lock, LockEntry
 
 # The wheel reader and the structure comparison are imported where they are used: verifying an
 # unchanged install reads no wheel and compares no structure.
@@ -114,6 +114,7 @@ def verify_installed(
     scheme: InstallScheme | None = None,
     loader: BytecodeLoader | None = None,
     lock: Lock | None = None,
+    lock_entries: Sequence[LockEntry] | None = None,
 ) -> VerifyResult:
     """Verify installed distributions in ``site_dirs``.
 
@@ -129,7 +130,9 @@ def verify_installed(
     to: a cache file whose bytes it approves is accepted by their hash, without a proof, and
     unless it is a legacy lock, the bytecode of distributions without a manifest (of the sources
     their RECORD lists, which the lock pins) is held to it too (see :mod:`.lock_bytecode`).  The
-    lock's own findings are added by :func:`~.gate.apply_gate`.
+    lock's own findings are added by :func:`~.gate.apply_gate`; ``lock_entries``, the
+    environment's entries (:func:`~.lock.installed_entries`) when the caller has read them for
+    the gate too (read here otherwise).
     """
     directories = unique_directories(site_dirs)
     for directory in directories:
@@ -156,7 +159,9 @@ def verify_installed(
         directories, versions=versions, records=records, facts=facts, distributions=first
     )
     check = RecordCheck.of(directories)
-    bytecode = _Bytecode(loader or BytecodeLoader.running(), _approved(lock, distributions))
+    bytecode = _Bytecode(
+        loader or BytecodeLoader.running(), _approved(lock, distributions, lock_entries)
+    )
     results = tuple(
         _verify_distribution(
             distribution,
@@ -199,14 +204,17 @@ def verify_installed(
 
 
 def _approved(
-    lock: Lock | None, distributions: Sequence[InstalledDistribution]
+    lock: Lock | None,
+    distributions: Sequence[InstalledDistribution],
+    entries: Sequence[LockEntry] | None,
 ) -> Mapping[str, Mapping[str, str]]:
     """The cache files ``lock`` approves, by distribution source (none without a lock)."""
     if lock is None:
         return {}
+    from hatch_importspy.verify.lock import installed_entries
     from hatch_importspy.verify.lock_bytecode import approved_bytecode
 
-    return approved_bytecode(lock, distributions)
+    return approved_bytecode(lock, installed_entries(distributions) if entries is None else entries)
 
 
 def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> VerifyResult:
