@@ -66,7 +66,7 @@ from hatch_importspy.formats.record import record_digests
 from hatch_importspy.model import SpyModel
 from hatch_importspy.verify import bytecode, installed
 from hatch_importspy.verify.gate import apply_gate
-from hatch_importspy.verify.lock import Lock, make_lock
+from hatch_importspy.verify.lock import Lock, installed_entries, make_lock
 from hatch_importspy.verify.lock_bytecode import approve_bytecode
 from hatch_importspy.verify.policy import Policy
 from hatch_importspy.verify.verifier import verify_installed
@@ -680,11 +680,15 @@ def compile_floor(sources: Sequence[Path]) -> None:
 
 
 def verify_with_lock(site: Path, facts: EnvironmentFacts, lock: Lock | None) -> None:
-    """What ``verify [--lock FILE]`` does in process once the lock is read: verify, then the
-    gate (the lock's findings need every distribution's manifest or RECORD digest)."""
-    result = verify_installed([site], [], facts, lock=lock)
-    if lock is not None:
-        apply_gate(result, Policy(), installed=installed.find_distributions([site]), lock=lock)
+    """What ``verify [--lock FILE]`` does in process once the lock is read: the environment's
+    lock entries (every distribution's manifest or RECORD digest), verify, then the gate."""
+    if lock is None:
+        verify_installed([site], [], facts)
+        return
+    distributions = installed.find_distributions([site])
+    entries = installed_entries(distributions)
+    result = verify_installed([site], [], facts, lock=lock, lock_entries=entries)
+    apply_gate(result, Policy(), installed=distributions, lock=lock, lock_entries=entries)
 
 
 def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
