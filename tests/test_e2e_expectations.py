@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from hatch_importspy.describe.provider_source import witness
+from hatch_importspy.describe.provider_files import witness
 from hatch_importspy.facts import normalise_machine
 from hatch_importspy.formats import manifest
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, SpyModel

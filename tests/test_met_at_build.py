@@ -20,7 +20,7 @@ import pytest
 
 from hatch_importspy import GENERATOR
 from hatch_importspy.describe.build_check import BuildProviders, mark_unmet_at_build
-from hatch_importspy.describe.provider_source import witness
+from hatch_importspy.describe.provider_files import witness
 from hatch_importspy.formats import manifest
 from hatch_importspy.model import CallShape, Deployment, Expectation, ExpectedName
 from hatch_importspy.verify.verifier import verify_installed

@@ -50,7 +50,7 @@ class BuildProviders:
 
     def witness(self, name: str) -> str:
         """See :func:`~hatch_importspy.describe.provider_source.witness`."""
-        from hatch_importspy.describe.provider_source import witness
+        from hatch_importspy.describe.provider_files import witness
 
         return witness(self.directories, name)
 
@@ -139,7 +139,7 @@ def _witnesses(
     modules: Iterable[str], witness: Callable[[str], str]
 ) -> tuple[tuple[str, str], ...]:
     """What each module read was, sorted; empty when one could not be read (nothing to vouch)."""
-    from hatch_importspy.describe.provider_source import UNREADABLE
+    from hatch_importspy.describe.provider_files import UNREADABLE
 
     pairs = tuple(sorted((name, witness(name)) for name in modules))
     return () if any(seen == UNREADABLE for _, seen in pairs) else pairs

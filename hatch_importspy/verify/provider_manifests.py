@@ -26,12 +26,8 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.compare.provided import ProvidedModule
-from hatch_importspy.describe.provider_source import (
-    SourceFile,
-    locate,
-    read_source,
-    without_source,
-)
+from hatch_importspy.describe.provider_files import SourceFile, locate
+from hatch_importspy.describe.provider_source import read_source, without_source
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats.manifest import DOCUMENT_SEPARATOR, FactsReader, load_facts_deferred
 from hatch_importspy.formats.record import sha256_file

@@ -103,13 +103,15 @@ class ExpectationChecker:
     ) -> list[Finding]:
         """Every way the installed providers fall short of ``distribution``'s expectations
         (``generator``: the manifest's, which says whether ``met_at_build`` can be trusted)."""
-        from hatch_importspy.compare.expectations import (  # expects only
+        if generator == GENERATOR:
+            expects = [expectation for expectation in expects if not self._still_met(expectation)]
+        if not expects:
+            return []  # every one still met as built: the checks are not even imported
+        from hatch_importspy.compare.expectations import (
             expectation_collector,
             one_per_cause,
         )
 
-        if generator == GENERATOR:
-            expects = [expectation for expectation in expects if not self._still_met(expectation)]
         if self._providers is not None:
             for expectation in expects:
                 self._providers.hint(expectation.module, expectation.distribution)
@@ -140,7 +142,7 @@ class ExpectationChecker:
 
     def _witness(self, name: str) -> str:
         if name not in self._witnesses:
-            from hatch_importspy.describe.provider_source import witness
+            from hatch_importspy.describe.provider_files import witness
 
             self._witnesses[name] = witness(self._directories, name)
         return self._witnesses[name]
