@@ -64,6 +64,7 @@ from hatch_importspy.formats.manifest import (
 )
 from hatch_importspy.formats.record import record_digests
 from hatch_importspy.model import SpyModel
+from hatch_importspy.pyrules.bytecode import BY_DIGEST
 from hatch_importspy.verify import bytecode, installed
 from hatch_importspy.verify.gate import apply_gate
 from hatch_importspy.verify.lock import Lock, installed_entries, make_lock
@@ -708,6 +709,19 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
     assert len(files) == len(sources), "compileall wrote a cache file for every source"
     proofs = bytecode.prove(files, loader)
     assert {proof.verdict for proof in proofs} == {"proven"}, proofs[:3]
+    # The same cache files with the compilations the hook recorded (Module.code): proven by
+    # unmarshalling and comparing digests, not by compiling.
+    codes = {
+        module.path: module.code
+        for document in manifests(site).values()
+        for module in load_bytes(document, "manifest").modules
+        if module.code and module.path in expected
+    }
+    assert len(codes) == len(expected), "the hook recorded every module's compilation"
+    digested = bytecode.cache_files(site, expected, loader, codes)
+    digest_jobs = [(*job, file.code) for job, file in zip(jobs, digested, strict=True)]
+    by_digest = bytecode.prove(digested, loader)
+    assert {(p.verdict, p.reason) for p in by_digest} == {("proven", BY_DIGEST)}, by_digest[:3]
     facts = current_environment()
     distributions = installed.find_distributions([site])
     lock = make_lock(distributions, approve_bytecode(distributions, loader))
@@ -736,11 +750,17 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
         "bytecode proof (1 prover process)",
         "compile() of the sources, one core (floor)",
     )
+    digest_parallel, digest_single = (
+        "proof by recorded digests (a prover process per core)",
+        "proof by recorded digests (1 prover process)",
+    )
     cpu: dict[str, list[float]] = {}
     times = measure(
         {
             parallel: lambda: bytecode.prove(files, loader),
             single: lambda: bytecode.run_provers(str(python), jobs, processes=1),
+            digest_parallel: lambda: bytecode.prove(digested, loader),
+            digest_single: lambda: bytecode.run_provers(str(python), digest_jobs, processes=1),
             floor_name: lambda: compile_floor(sources),
             unlocked: lambda: verify_with_lock(site, facts, None),
             locked: lambda: verify_with_lock(site, facts, lock),
@@ -768,7 +788,19 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
                 "CPU time of the proof (all prover processes) / of compile()",
                 median(cpu, parallel) / median(cpu, floor_name),
             ),
+            (
+                "proof by recorded digests / compile() on one core",
+                median(times, digest_parallel) / floor,
+            ),
+            (
+                "the same in 1 process / compile() on one core",
+                median(times, digest_single) / floor,
+            ),
             ("verify, no lock / compile() on one core", median(times, unlocked) / floor),
+            (
+                "verify, no lock / read+hash of every RECORD file and cache file",
+                median(times, unlocked) / median(times, hashing_all),
+            ),
             (
                 "verify --lock / read+hash sources and bytecode (target <= 1.5)",
                 median(times, locked) / median(times, hashing),
