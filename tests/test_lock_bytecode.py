@@ -3,6 +3,7 @@ made, accepted by hash (and only by an equal hash, of an unchanged build) when i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import py_compile
 from collections.abc import Iterator
@@ -12,7 +13,9 @@ import pytest
 
 from hatch_importspy.cli import main
 from hatch_importspy.facts import current_environment
+from hatch_importspy.pyrules.bytecode import BY_DIGEST, recorded_code
 from hatch_importspy.verify import bytecode as prover
+from hatch_importspy.verify import lock_bytecode
 from hatch_importspy.verify.bytecode import BytecodeLoader
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import (
@@ -160,6 +163,33 @@ def lock_of(site: Path) -> Lock:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_lock_proves_by_the_compilations_the_manifest_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest with ``code`` (as the hook writes it) has its cache files proven by digest."""
+    site = tmp_path / "site"
+    modules = model_for("demo", "1.0", FILES).modules
+    model = dataclasses.replace(
+        model_for("demo", "1.0", FILES),
+        modules=tuple(dataclasses.replace(m, code=recorded_code(FILES[m.path])) for m in modules),
+    )
+    install(site, "demo", "1.0", FILES, manifest=model)
+    for path in FILES:
+        py_compile.compile(str(site / path), doraise=True)
+    reasons: list[str] = []
+    real = prover.prove
+
+    def answered(files: list[prover.CacheFile], loader: BytecodeLoader) -> object:
+        proofs = real(files, loader)
+        reasons.extend(proof.reason for proof in proofs)
+        return proofs
+
+    monkeypatch.setattr(lock_bytecode, "prove", answered)
+    lock = lock_of(site)
+    assert len(lock.entries[0].bytecode) == len(reasons) == len(FILES)
+    assert set(reasons) == {BY_DIGEST}
 
 
 def test_lock_approves_every_cache_file_python_would_load_once_proven(

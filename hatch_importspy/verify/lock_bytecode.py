@@ -55,23 +55,25 @@ def _is_source(path: str) -> bool:
     return path.endswith(rules.SOURCE_SUFFIXES)
 
 
-def manifest_sources(distribution: InstalledDistribution) -> dict[str, str]:
+def manifest_sources(distribution: InstalledDistribution) -> tuple[dict[str, str], dict[str, str]]:
     """The sources the distribution's manifest vouches for, as installed (path relative to the
-    site directory -> hex sha256); empty when it has no usable manifest (``verify`` reports that
-    as ``ISP309``, and vouches for nothing then)."""
+    site directory -> hex sha256), and the compilations it records of them (path ->
+    ``Module.code``); empty when it has no usable manifest (``verify`` reports that as
+    ``ISP309``, and vouches for nothing then)."""
     try:
         data = read_manifest_bytes(distribution)
         if data is None:
-            return {}
+            return {}, {}
         model, _ = load_bytes_deferred(data, str(distribution.manifest_path))
     except (ManifestError, UnusableInputError):
-        return {}
+        return {}, {}
     sources: dict[str, str] = {}
     for path, digest in model.file_digests().items():
         target = installed_path(path, distribution.metadata_name)
         if target is not None and _is_source(target):
             sources[target] = digest.lower()
-    return sources
+    codes = {module.path: module.code for module in model.modules if module.code}
+    return sources, {path: code for path, code in codes.items() if path in sources}
 
 
 def recorded_sources(distribution: InstalledDistribution, records: RecordIndex) -> dict[str, str]:
@@ -102,14 +104,16 @@ def unchanged(distribution: InstalledDistribution, sources: Mapping[str, str]) -
     return {path: digest for path, digest in sources.items() if found[path] == digest}
 
 
-def vouched_sources(distribution: InstalledDistribution, records: RecordIndex) -> dict[str, str]:
+def vouched_sources(
+    distribution: InstalledDistribution, records: RecordIndex
+) -> tuple[dict[str, str], dict[str, str]]:
     """The unchanged sources whose bytecode the lock approves: the manifest's, or RECORD's for
-    a distribution without a manifest."""
+    a distribution without a manifest; and the compilations the manifest records of them."""
     if has_manifest(distribution):
-        sources = manifest_sources(distribution)
+        sources, codes = manifest_sources(distribution)
     else:
-        sources = recorded_sources(distribution, records)
-    return unchanged(distribution, sources)
+        sources, codes = recorded_sources(distribution, records), {}
+    return unchanged(distribution, sources), codes
 
 
 # --------------------------------------------------------------------------- making the lock
@@ -137,7 +141,8 @@ def approve_bytecode(
     records = RecordIndex(distributions)
     listed: list[_Listed] = []
     for distribution in first_copies(distributions):
-        files = cache_files(distribution.site_dir, vouched_sources(distribution, records), loader)
+        sources, codes = vouched_sources(distribution, records)
+        files = cache_files(distribution.site_dir, sources, loader, codes)
         digests = hash_files(distribution.site_dir, [file.cache for file in files])
         listed.extend(_Listed(distribution, file, digests[file.cache]) for file in files)
     proofs = prove([item.file for item in listed], loader)
