@@ -370,6 +370,7 @@ def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] |
     name = module_name(path) or ""
     try:
         tree = parse(content, path)
+        code = recorded_code(tree)  # first: nothing has walked the tree yet
         structure = structure_of(tree, private=private)
         bindings = module_bindings(
             tree, name=name, is_package=path.endswith("/__init__.py"), source=content
@@ -379,7 +380,7 @@ def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] |
     except RecursionError:
         return f"{path}: nested too deeply to describe", {}
     uses = {} if own is None else uses_of(tree, own_top_level=own, source=content)
-    return (structure, bindings, recorded_code(content)), uses
+    return (structure, bindings, code), uses
 
 
 @contextmanager

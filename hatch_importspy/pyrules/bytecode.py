@@ -44,6 +44,10 @@ import os
 import stat
 import sys
 from types import CodeType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ast
 
 HEADER_SIZE = 16
 FLAG_HASH_BASED = 0b01
@@ -346,11 +350,13 @@ def code_digest(code: CodeType) -> str | None:
     return digest.hexdigest()
 
 
-def recorded_code(source: bytes) -> str | None:
+def recorded_code(source: bytes | ast.Module) -> str | None:
     """What the build records of a module's compilation by this interpreter (see
     :func:`prove`'s ``code``): ``<magic number, hex>:<code_digest>``, ``None`` when the source
     does not compile here or its code cannot be digested.  Compiled as ``py_compile`` and the
-    import system compile a source for its plain cache file."""
+    import system compile a source for its plain cache file; ``source`` may be the module's
+    syntax tree as ``ast.parse`` gave it, before anything else touched it (compiling a tree
+    gives the same code and spares parsing again: a quarter of the cost)."""
     import importlib.util
 
     try:
