@@ -11,7 +11,6 @@ copies installed with hatch-importspy.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import json
 import platform
@@ -30,6 +29,7 @@ from hatch_importspy.formats import manifest
 from hatch_importspy.model import CallShape, Expectation, ExpectedName, SpyModel
 from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.builds import ProjectFactory, iter_wheel
+from tests.helpers.spies import spy_on_parse
 from tests.helpers.venvs import RunCli, Venv, VenvFactory
 
 pytestmark = pytest.mark.e2e
@@ -693,15 +693,8 @@ def verify_parsing(
     """``verify`` of ``name`` in process: its findings, and the installed files ``ast.parse`` was
     given (by their paths in the site directory; pytest's rewriting of the modules hatch-importspy
     imports late hands it absolute paths)."""
-    parsed: list[str] = []
-    original: Callable[..., Any] = ast.parse
-
-    def spy(source: Any, filename: str = "<unknown>", *args: Any, **kwargs: Any) -> Any:
-        parsed.append(str(filename))
-        return original(source, filename, *args, **kwargs)
-
     with monkeypatch.context() as patch:
-        patch.setattr(ast, "parse", spy)
+        parsed = spy_on_parse(patch)
         (result,) = verify_installed([site], [name], None).distributions
     installed = [name for name in parsed if not Path(name).is_absolute()]
     return [(f.code, f.object or f.file or "") for f in result.findings], installed

@@ -5,17 +5,15 @@ is checked from its manifest without its source being parsed."""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from hatch_importspy.findings import Severity
 from hatch_importspy.verify.verifier import verify_installed
+from tests.helpers.spies import spy_on_parse
 
 WHEELS = ("six==1.17.0", "python-dateutil==2.9.0.post0")
 
@@ -43,14 +41,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_six_and_dateutil_verify_without_errors_and_without_parsing_six(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    parsed: list[str] = []
-    original: Callable[..., Any] = ast.parse
-
-    def spy(source: Any, filename: str = "<unknown>", *args: Any, **kwargs: Any) -> Any:
-        parsed.append(str(filename))
-        return original(source, filename, *args, **kwargs)
-
-    monkeypatch.setattr(ast, "parse", spy)
+    parsed = spy_on_parse(monkeypatch)
     result = verify_installed([site], [], None)
 
     findings = [f for d in result.distributions for f in d.findings]

@@ -9,12 +9,9 @@ environment) is checked in full.  A spy on :func:`ast.parse` proves what was par
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import hashlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -26,6 +23,7 @@ from hatch_importspy.model import CallShape, Deployment, Expectation, ExpectedNa
 from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.fakedist import LINUX_FACTS as FACTS
 from tests.helpers.fakedist import install, model_for
+from tests.helpers.spies import spy_on_parse
 
 PROVIDER = {  # a provider without a manifest: most of PyPI
     "prov/__init__.py": b"from .core import run\nfrom .models import *\n",
@@ -50,15 +48,7 @@ def sha(content: bytes) -> str:
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The file names handed to ``ast.parse`` from here on."""
-    seen: list[str] = []
-    original: Callable[..., Any] = ast.parse
-
-    def spy(source: Any, filename: str = "<unknown>", *args: Any, **kwargs: Any) -> Any:
-        seen.append(str(filename))
-        return original(source, filename, *args, **kwargs)
-
-    monkeypatch.setattr(ast, "parse", spy)
-    return seen
+    return spy_on_parse(monkeypatch)
 
 
 def build_marked(site: Path, *expects: Expectation) -> tuple[Expectation, ...]:

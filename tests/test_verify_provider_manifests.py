@@ -8,11 +8,8 @@ name or a changed signature is still caught; a changed file, or a manifest writt
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -22,6 +19,7 @@ from hatch_importspy.verify.provider_manifests import ManifestProviders
 from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.fakedist import LINUX_FACTS as FACTS
 from tests.helpers.fakedist import install, model_for
+from tests.helpers.spies import spy_on_parse
 
 PROVIDER = {
     "prov/__init__.py": b"from .core import run\nfrom .models import *\n",
@@ -53,15 +51,7 @@ def install_pair(site: Path, *, bindings: bool = True, provider: str = "prov") -
 @pytest.fixture
 def parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The file names handed to ``ast.parse`` from here on."""
-    seen: list[str] = []
-    original: Callable[..., Any] = ast.parse
-
-    def spy(source: Any, filename: str = "<unknown>", *args: Any, **kwargs: Any) -> Any:
-        seen.append(str(filename))
-        return original(source, filename, *args, **kwargs)
-
-    monkeypatch.setattr(ast, "parse", spy)
-    return seen
+    return spy_on_parse(monkeypatch)
 
 
 def findings(site: Path) -> list[tuple[str, str | None]]:
