@@ -185,16 +185,17 @@ def approved_bytecode(lock: Lock, entries: Iterable[LockEntry]) -> dict[str, dic
     """By distribution source: the cache files (path -> hex sha256) ``lock`` approves of it,
     for each installed first copy (``entries``: :func:`~.lock.installed_entries`) whose version
     and manifest or RECORD digest are the lock's (for any other, the approval was of other
-    sources: nothing is accepted by hash)."""
+    sources: nothing is accepted by hash).  Every such source is a key, with no files when the
+    lock approves none: its manifest is the approved one, the only kind whose recorded
+    compilations ``verify --lock`` proves bytecode by."""
     approved = lock.by_name()
     accepted: dict[str, dict[str, str]] = {}
     for entry in entries:
         locked = approved.get(entry.canonical_name)
-        if (
-            locked is None
-            or not locked.bytecode
-            or (locked.version, locked.kind, locked.digest)
-            != (entry.version, entry.kind, entry.digest)
+        if locked is None or (locked.version, locked.kind, locked.digest) != (
+            entry.version,
+            entry.kind,
+            entry.digest,
         ):
             continue
         accepted[entry.source] = {

@@ -207,10 +207,11 @@ def _approved(
     lock: Lock | None,
     distributions: Sequence[InstalledDistribution],
     entries: Sequence[LockEntry] | None,
-) -> Mapping[str, Mapping[str, str]]:
-    """The cache files ``lock`` approves, by distribution source (none without a lock)."""
+) -> Mapping[str, Mapping[str, str]] | None:
+    """The cache files ``lock`` approves, by the source of each distribution it approves as
+    installed; ``None`` without a lock."""
     if lock is None:
-        return {}
+        return None
     from hatch_importspy.verify.lock import installed_entries
     from hatch_importspy.verify.lock_bytecode import approved_bytecode
 
@@ -513,10 +514,16 @@ class _Bytecode:
     together once all are listed: one set of prover processes per run (see :mod:`.bytecode`).
     Those whose bytes an approval lock approves are accepted by hash and not proven."""
 
-    def __init__(self, loader: BytecodeLoader, approved: Mapping[str, Mapping[str, str]]) -> None:
+    def __init__(
+        self, loader: BytecodeLoader, approved: Mapping[str, Mapping[str, str]] | None
+    ) -> None:
         self.loader = loader
-        self.approved = approved
+        self.approved = approved or {}
         """By distribution source: the approved cache files' hex sha256 by path."""
+        self.locked = approved is not None
+        """Under a lock, the compilations a manifest records are trusted only where the lock
+        approves that manifest (:attr:`approved` has its source): a manifest rewritten after
+        the lock would otherwise vouch for the bytecode rewritten with it."""
         self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
         """By distribution source: its name, module names by path, and its cache files."""
         self.accepted = 0
@@ -534,6 +541,8 @@ class _Bytecode:
         ISP301, and its bytecode cannot be the vouched source's); ``codes``: the compilations
         its manifest records, by path."""
         unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
+        if self.locked and distribution.source not in self.approved:
+            codes = None  # a manifest the lock did not approve: compile, do not take its word
         files = cache_files(distribution.site_dir, unchanged, self.loader, codes)
         approved = self.approved.get(distribution.source)
         if approved:

@@ -12,7 +12,9 @@ distribution without a manifest is held to the RECORD the lock pins: a file chan
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import marshal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,13 @@ from typing import Any
 import pytest
 
 from hatch_importspy.cli import main
+from hatch_importspy.formats.manifest import load_bytes
+from hatch_importspy.pyrules.bytecode import code_digest
 from hatch_importspy.verify import bytecode as prover
+from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import load_lock
 from tests.attacks.test_bytecode import CORE, FILES, MODULES, forge, runs_payload, tag_of
-from tests.helpers.builds import ProjectFactory
+from tests.helpers.builds import ProjectFactory, record_hash
 from tests.helpers.venvs import Venv, VenvFactory
 from tests.test_e2e import copy_venv
 
@@ -130,3 +135,47 @@ def test_a_distribution_without_a_manifest_is_held_to_the_locked_record(
     source.write_text("VALUE = 2\n")  # changed after lock: RECORD, pinned by the lock, says no
     code, report = verify(app, lock, capsys)
     assert (code, findings(report)) == (1, [("ISP317", "plain-lib", PLAIN)])
+
+
+def test_a_recorded_digest_rewritten_to_the_payloads_is_caught_by_the_lock(
+    app: Venv, tmp_path: Path, proofs: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The attacker forges the bytecode, then rewrites the manifest's recorded compilation of
+    the module (``code``) to the payload's digest and RECORD to match: the proof by digest now
+    agrees with the forgery, but the manifest is no longer the one the lock approved: that is
+    ``ISP333``, and its recorded compilations are not trusted, so the forgery is compiled and
+    compared (``ISP311``)."""
+    marker, lock = tmp_path / "payload-ran", tmp_path / "importspy.lock"
+    assert main(["lock", "--python", str(app.python), "-o", str(lock)]) == 0
+    cache = forge(app, CORE, "timestamp", marker)
+    assert runs_payload(app, MODULES[CORE], marker), "the forged bytecode did not run"
+    marker.unlink()
+
+    forged = marshal.loads((app.site_packages / cache).read_bytes()[16:])
+    payload_code = f"{importlib.util.MAGIC_NUMBER.hex()}:{code_digest(forged)}"
+    (installed,) = [d for d in find_distributions([app.site_packages]) if d.name == "spybyte"]
+    info, manifest = installed.metadata_dir, installed.manifest_path
+    model = load_bytes(manifest.read_bytes(), str(manifest))
+    (vouched,) = [module.code for module in model.modules if module.path == CORE]
+    assert vouched and vouched != payload_code
+    text = manifest.read_bytes()
+    assert text.count(vouched.encode()) == 1
+    manifest.write_bytes(text.replace(vouched.encode(), payload_code.encode()))
+    record = info / "RECORD"
+    rows = record.read_text().splitlines()
+    name = manifest.relative_to(app.site_packages).as_posix()
+    record.write_text(
+        "\n".join(
+            f"{name},{record_hash(manifest.read_bytes())},{manifest.stat().st_size}"
+            if row.startswith(f"{name},")
+            else row
+            for row in rows
+        )
+        + "\n"
+    )
+
+    code, report = verify(app, lock, capsys)
+    assert code == 1
+    assert findings(report) == [("ISP311", "spybyte", cache), ("ISP333", "spybyte", None)]
+    assert str(app.site_packages / cache) in proofs  # compiled: the manifest is not approved
+    assert not marker.exists(), "verify ran the payload"
