@@ -330,16 +330,18 @@ def code_digest(code: CodeType) -> str | None:
         sets = []
         for index, value in enumerate(constants):
             kind = type(value)
+            if kind in _DIGESTED:  # most constants
+                continue
             if kind is CodeType:
                 nested.append(index)
                 flat[index] = None
             elif kind is frozenset:
                 sets.append(index)
                 members = sorted(value, key=_member_order)
-                if not all(_plain(member) for member in members):
+                if not _plain(members):
                     return None
                 flat[index] = tuple(members)
-            elif not _plain(value):
+            elif kind is not tuple or not _plain(value):
                 return None
         record = (_code_parts(current), tuple(flat), tuple(nested), tuple(sets))
         try:
@@ -371,12 +373,16 @@ def _member_order(value: object) -> tuple[str, str]:
     return type(value).__name__, repr(value)
 
 
-def _plain(value: object) -> bool:
-    """Whether a constant is one marshal writes exactly and alike in every process: no code
-    object (marshal writes its instructions unspecialised) and no frozenset inside a tuple."""
-    if type(value) is tuple:
-        return all(_plain(item) for item in value)
-    return type(value) in _DIGESTED
+def _plain(items: tuple[object, ...] | list[object]) -> bool:
+    """Whether every item is a constant marshal writes exactly and alike in every process: no
+    code object (marshal writes its instructions unspecialised) and no frozenset, also in
+    nested tuples."""
+    for item in items:
+        if type(item) in _DIGESTED:
+            continue
+        if type(item) is not tuple or not isinstance(item, tuple) or not _plain(item):
+            return False
+    return True
 
 
 _DIGESTED = _PLAIN | {float, complex}
