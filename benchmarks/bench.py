@@ -37,6 +37,7 @@ import argparse
 import ast
 import compileall
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import os
@@ -64,7 +65,7 @@ from hatch_importspy.formats.manifest import (
 )
 from hatch_importspy.formats.record import record_digests
 from hatch_importspy.model import SpyModel
-from hatch_importspy.pyrules.bytecode import BY_DIGEST
+from hatch_importspy.pyrules.bytecode import BY_DIGEST, BY_TEMPLATE
 from hatch_importspy.verify import bytecode, installed
 from hatch_importspy.verify.gate import apply_gate
 from hatch_importspy.verify.lock import Lock, installed_entries, make_lock
@@ -709,19 +710,24 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
     assert len(files) == len(sources), "compileall wrote a cache file for every source"
     proofs = bytecode.prove(files, loader)
     assert {proof.verdict for proof in proofs} == {"proven"}, proofs[:3]
-    # The same cache files with the compilations the hook recorded (Module.code): proven by
-    # unmarshalling and comparing digests, not by compiling.
-    codes = {
-        module.path: module.code
+    # The same cache files with the compilations the hook recorded: by their code digests
+    # (Module.code: unmarshalled and digested by the provers, nothing compiled), and by the
+    # shape of their bytes (Module.pyc: hashed in process, nothing unmarshalled).
+    compilations = {
+        module.path: module
         for document in manifests(site).values()
         for module in load_bytes(document, "manifest").modules
-        if module.code and module.path in expected
+        if module.code and module.pyc and module.path in expected
     }
-    assert len(codes) == len(expected), "the hook recorded every module's compilation"
-    digested = bytecode.cache_files(site, expected, loader, codes)
+    assert len(compilations) == len(expected), "the hook recorded every module's compilation"
+    digest_only = {path: dataclasses.replace(m, pyc=None) for path, m in compilations.items()}
+    digested = bytecode.cache_files(site, expected, loader, digest_only)
     digest_jobs = [(*job, file.code) for job, file in zip(jobs, digested, strict=True)]
     by_digest = bytecode.prove(digested, loader)
     assert {(p.verdict, p.reason) for p in by_digest} == {("proven", BY_DIGEST)}, by_digest[:3]
+    shaped = bytecode.cache_files(site, expected, loader, compilations)
+    by_shape = bytecode.prove(shaped, loader)
+    assert {(p.verdict, p.reason) for p in by_shape} == {("proven", BY_TEMPLATE)}, by_shape[:3]
     facts = current_environment()
     distributions = installed.find_distributions([site])
     lock = make_lock(distributions, approve_bytecode(distributions, loader))
@@ -750,9 +756,10 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
         "bytecode proof (1 prover process)",
         "compile() of the sources, one core (floor)",
     )
-    digest_parallel, digest_single = (
+    digest_parallel, digest_single, by_bytes = (
         "proof by recorded digests (a prover process per core)",
         "proof by recorded digests (1 prover process)",
+        "proof by recorded cache-file bytes (hashing, in process)",
     )
     cpu: dict[str, list[float]] = {}
     times = measure(
@@ -761,6 +768,7 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
             single: lambda: bytecode.run_provers(str(python), jobs, processes=1),
             digest_parallel: lambda: bytecode.prove(digested, loader),
             digest_single: lambda: bytecode.run_provers(str(python), digest_jobs, processes=1),
+            by_bytes: lambda: bytecode.prove(shaped, loader),
             floor_name: lambda: compile_floor(sources),
             unlocked: lambda: verify_with_lock(site, facts, None),
             locked: lambda: verify_with_lock(site, facts, lock),
@@ -795,6 +803,10 @@ def bench_bytecode(python: Path, site: Path, repeat: int) -> None:
             (
                 "the same in 1 process / compile() on one core",
                 median(times, digest_single) / floor,
+            ),
+            (
+                "proof by recorded cache-file bytes / compile() on one core",
+                median(times, by_bytes) / floor,
             ),
             ("verify, no lock / compile() on one core", median(times, unlocked) / floor),
             (

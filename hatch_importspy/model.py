@@ -184,6 +184,10 @@ class Module:
     (:func:`~hatch_importspy.pyrules.bytecode.code_digest`): a cache file written for an
     interpreter of that magic number is proven by its digest instead of by compiling the
     source.  ``None`` when not recorded (it did not compile, an older manifest)."""
+    pyc: str | None = None
+    """The same compilation's plain cache file as ``<magic number, hex>:<template>``
+    (:func:`~hatch_importspy.pyrules.bytecode.cache_template`): a cache file with these bytes
+    around its file name is proven by hashing it.  ``None`` when not recorded."""
 
     @property
     def described(self) -> bool:

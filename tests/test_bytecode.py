@@ -26,8 +26,10 @@ import hatch_importspy.verify.bytecode as prover
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof, bytecode_findings
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
+from hatch_importspy.model import Module
 from hatch_importspy.pyrules.bytecode import (
     BY_DIGEST,
+    BY_TEMPLATE,
     DISPROVEN,
     OTHER_PYTHON,
     PROVEN,
@@ -39,10 +41,12 @@ from hatch_importspy.pyrules.bytecode import (
     code_digest,
     compile_optimization,
     loader_may_use,
+    matches_template,
     parse_cache_name,
     parse_header,
     prove,
     recorded_code,
+    recorded_compilation,
     same_code,
 )
 from hatch_importspy.verify.bytecode import BytecodeLoader, cache_files, run_provers
@@ -367,6 +371,81 @@ def test_code_the_compiler_never_makes_is_not_digested() -> None:
     assert recorded_code(b"return 1\n") is None  # parses, does not compile
     assert recorded_code(b"x = (\n") is None
     assert recorded_code(b"x = 1\n") == f"{MAGIC.hex()}:{code_digest(compiled)}"
+
+
+# --------------------------------------------------------------------------- cache-file shapes
+
+
+def written_by_another_process(module: Path, mode: str = "TIMESTAMP") -> bytes:
+    """The cache file ``py_compile`` writes for ``module`` in a fresh interpreter, as pip's."""
+    subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import py_compile, sys; py_compile.compile(sys.argv[1], doraise=True, "
+            f"invalidation_mode=py_compile.PycInvalidationMode.{mode})",
+            str(module),
+        ],
+        check=True,
+    )
+    return Path(importlib.util.cache_from_source(str(module))).read_bytes()
+
+
+@pytest.mark.parametrize("mode", ["TIMESTAMP", "CHECKED_HASH", "UNCHECKED_HASH"])
+def test_a_cache_file_is_matched_by_its_recorded_shape_whatever_its_path(
+    tmp_path: Path, mode: str
+) -> None:
+    _, template = recorded_compilation(DIGESTED)
+    assert template is not None and template.startswith(f"{MAGIC.hex()}:")
+    # A short and a long file name, and one that is not ASCII: three kinds of marshal string.
+    for directory in (Path("short"), Path(*["a-much-longer-directory"] * 12), Path("répertoire")):
+        module = tmp_path / directory / "m.py"
+        module.parent.mkdir(parents=True)
+        module.write_bytes(DIGESTED)
+        assert matches_template(written_by_another_process(module, mode), template)
+
+
+def test_a_cache_file_of_other_code_or_another_shape_is_not_matched(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_bytes(SOURCE)
+    _, template = recorded_compilation(SOURCE)
+    assert template is not None
+    data = written_by_another_process(module)
+    assert matches_template(data, template)
+    _, before, _, after, _ = template.split(":")
+    start = 16 + int(before)
+    name_end = len(data) - int(after)
+    assert data[start] & 0x80  # the file name, marked for back-references
+    forged = bytearray(data)
+    forged[start] &= 0x7F  # unmarked: the references after it would point elsewhere
+    assert not matches_template(bytes(forged), template)
+    forged = bytearray(data)
+    forged[start] = 0x80 | ord("i")  # not a string
+    assert not matches_template(bytes(forged), template)
+    assert not matches_template(data + b"\0", template)  # a byte more after
+    assert not matches_template(data[:name_end] + data[name_end + 1 :], template)
+    assert not matches_template(b"\0\0\0\0" + data[4:], template)  # another magic
+    assert not matches_template(data[:4] + b"\x04\0\0\0" + data[8:], template)  # a flag
+    other = module.with_name("other.py")
+    other.write_bytes(PAYLOAD.encode())
+    assert not matches_template(written_by_another_process(other), template)
+    assert not matches_template(data, "not:a:template")
+
+
+def test_the_shape_is_checked_here_and_nothing_is_left_to_the_provers(
+    module: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, template = recorded_compilation(SOURCE)
+    written_by_another_process(module)
+    asked: list[object] = []
+    monkeypatch.setattr(prover, "run_provers", lambda *args, **kwargs: asked.append(args))
+    recorded = {"m.py": Module("m", "m.py", sha(SOURCE), code=code, pyc=template)}
+    files = cache_files(module.parent, {"m.py": sha(SOURCE)}, BytecodeLoader.running(), recorded)
+    assert [(p.verdict, p.reason) for p in prover.prove(files, BytecodeLoader.running())] == [
+        (PROVEN, BY_TEMPLATE)
+    ]
+    assert asked == []
 
 
 # --------------------------------------------------------------------------- prove

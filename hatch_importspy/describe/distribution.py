@@ -63,7 +63,7 @@ from hatch_importspy.model import (
     SpyModel,
     module_name,
 )
-from hatch_importspy.pyrules.bytecode import recorded_code
+from hatch_importspy.pyrules.bytecode import recorded_compilation
 from hatch_importspy.pyrules.extensions import running_extensions
 
 Warn = Callable[[str], None]
@@ -184,8 +184,8 @@ def describe_distribution(
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
             entries.append(FileEntry(path=path, sha256=digest))
         else:
-            structure, bindings, code = outcome
-            modules.append(Module(dotted, path, digest, structure, bindings, code=code))
+            structure, bindings, (code, pyc) = outcome
+            modules.append(Module(dotted, path, digest, structure, bindings, code=code, pyc=pyc))
 
     check_unmatched(options, seen, where=where)
     inferred: tuple[Expectation, ...] = ()
@@ -316,9 +316,9 @@ PARALLEL_THRESHOLD = 64
 MAX_WORKERS = 2
 """Parsing is CPU-bound and holds the GIL; two processes halve it on the usual 2-core runner."""
 
-Outcome = tuple[ModuleStructure, ModuleBindings, str | None] | str
-"""A module's structure, bindings and compilation (``recorded_code``), or the one-line reason
-it could not be described."""
+Outcome = tuple[ModuleStructure, ModuleBindings, tuple[str | None, str | None]] | str
+"""A module's structure, bindings and compilation (``recorded_compilation``), or the one-line
+reason it could not be described."""
 
 Extracted = tuple[Outcome, ModuleUses]
 """What one module gave: its outcome and, when inference is on, what it uses of others."""
@@ -370,7 +370,9 @@ def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] |
     name = module_name(path) or ""
     try:
         tree = parse(content, path)
-        code = recorded_code(tree)  # first: nothing has walked the tree yet
+        # From the source, as py_compile compiles it: compiling the tree would share its
+        # constants with it, and marshal marks shared objects, so the bytes would differ.
+        code = recorded_compilation(content)
         structure = structure_of(tree, private=private)
         bindings = module_bindings(
             tree, name=name, is_package=path.endswith("/__init__.py"), source=content

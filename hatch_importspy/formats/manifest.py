@@ -228,6 +228,7 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
         entry: Data = {"name": module.name, "path": module.path, "sha256": module.sha256}
         _put(entry, "runs", module.runs)
         _put(entry, "code", module.code)
+        _put(entry, "pyc", module.pyc)
         if structures:
             entry.update(module_facts_to_data(module))
         modules.append(entry)
@@ -472,16 +473,18 @@ class _Reader:
         return path
 
     def module(self, data: Mapping[str, Any], where: str) -> Module:
-        if len(data) <= 4:  # the embedded form's header: name, path, sha256 (and code) only
+        if len(data) <= 5:  # the embedded form's header: name, path, sha256, code, pyc only
             name, path, sha256 = data.get("name"), data.get("path"), data.get("sha256")
-            code = data.get("code")
+            code, pyc = data.get("code"), data.get("pyc")
             if (
                 type(name) is str
                 and type(path) is str
                 and type(sha256) is str
-                and (type(code) is str if len(data) == 4 else len(data) == 3)
+                and len(data) == 3 + (code is not None) + (pyc is not None)
+                and (code is None or type(code) is str)
+                and (pyc is None or type(pyc) is str)
             ):
-                return Module(name, self.path(data, where), sha256, code=code)
+                return Module(name, self.path(data, where), sha256, code=code, pyc=pyc)
         return Module(
             name=self.string(data, "name", where),
             path=self.path(data, where),
@@ -490,6 +493,7 @@ class _Reader:
             bindings=self.bindings(data, where),
             runs=self.runs(data, where),
             code=self.optional_string(data, "code", where),
+            pyc=self.optional_string(data, "pyc", where),
         )
 
     def bindings(self, data: Mapping[str, Any], where: str) -> ModuleBindings | None:

@@ -44,10 +44,6 @@ import os
 import stat
 import sys
 from types import CodeType
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import ast
 
 HEADER_SIZE = 16
 FLAG_HASH_BASED = 0b01
@@ -352,21 +348,99 @@ def code_digest(code: CodeType) -> str | None:
     return digest.hexdigest()
 
 
-def recorded_code(source: bytes | ast.Module) -> str | None:
+def recorded_code(source: bytes) -> str | None:
     """What the build records of a module's compilation by this interpreter (see
     :func:`prove`'s ``code``): ``<magic number, hex>:<code_digest>``, ``None`` when the source
-    does not compile here or its code cannot be digested.  Compiled as ``py_compile`` and the
-    import system compile a source for its plain cache file; ``source`` may be the module's
-    syntax tree as ``ast.parse`` gave it, before anything else touched it (compiling a tree
-    gives the same code and spares parsing again: a quarter of the cost)."""
+    does not compile here or its code cannot be digested (see :func:`recorded_compilation`)."""
+    return recorded_compilation(source)[0]
+
+
+def recorded_compilation(source: bytes) -> tuple[str | None, str | None]:
+    """What the build records of a module's compilation by this interpreter: its code digest
+    (:func:`recorded_code`) and the shape of its plain cache file (:func:`cache_template`);
+    each ``None`` when it cannot be recorded.  Compiled from the source bytes as ``py_compile``
+    and the import system compile a source for its plain cache file (compiling a syntax tree
+    gives the same code, but its objects are shared with the tree, and marshal writes shared
+    objects differently)."""
     import importlib.util
 
+    magic = importlib.util.MAGIC_NUMBER.hex()
     try:
-        compiled = compile(source, "<module>", "exec", dont_inherit=True, optimize=0)
+        compiled = compile(source, PLACEHOLDER, "exec", dont_inherit=True, optimize=0)
         digest = code_digest(compiled)
+        template = cache_template(compiled)
     except Exception:  # SyntaxError, ValueError (null bytes), RecursionError, MemoryError, ...
+        return None, None
+    return (
+        None if digest is None else f"{magic}:{digest}",
+        None if template is None else f"{magic}:{template}",
+    )
+
+
+PLACEHOLDER = "<importspy: the source's path>"
+"""The file name a module is compiled under for its :func:`cache_template`: no module's code
+holds it but as ``co_filename`` (it is no identifier, so never interned with a constant)."""
+_STRING_TYPES = frozenset(b"zZaAut")
+"""marshal's type codes of a ``str``: short ASCII, ASCII and Unicode, each plain or interned."""
+_SHORT_STRINGS = frozenset(b"zZ")
+_FLAG_REF = 0x80
+
+
+def cache_template(compiled: CodeType) -> str | None:
+    """The plain cache file of ``compiled`` (compiled under :data:`PLACEHOLDER`) as the build
+    records it: ``<bytes before>:<their sha256>:<bytes after>:<their sha256>``, around the one
+    place its file name is written.
+
+    ``py_compile`` writes ``marshal.dumps`` of the source's compilation under the source's
+    path.  Every code object of a module holds the same file-name object, so marshal writes it
+    in full once, marked for back-references, and refers to it after that; nothing else depends
+    on it.  So the cache file of the same compilation under any path is these bytes before,
+    that one string, and these bytes after: :func:`matches_template` checks a cache file by
+    hashing it, without unmarshalling anything.  ``None`` when the name is not written exactly
+    once, marked (marshal marks by reference count: then the bytes differ from process to
+    process, and the file is proven otherwise).
+    """
+    data = marshal.dumps(compiled)
+    name = PLACEHOLDER.encode("ascii")
+    at = data.find(name)
+    if at < 2 or data.find(name, at + 1) != -1:
         return None
-    return None if digest is None else f"{importlib.util.MAGIC_NUMBER.hex()}:{digest}"
+    kind, length = data[at - 2], data[at - 1]
+    if not kind & _FLAG_REF or kind & ~_FLAG_REF not in _SHORT_STRINGS or length != len(name):
+        return None
+    before, after = data[: at - 2], data[at + len(name) :]
+    return (
+        f"{len(before)}:{hashlib.sha256(before).hexdigest()}:"
+        f"{len(after)}:{hashlib.sha256(after).hexdigest()}"
+    )
+
+
+def matches_template(data: bytes, template: str) -> bool:
+    """Whether a whole cache file is a plain pyc for the template's magic number whose code is
+    the recorded compilation under some file name (see :func:`cache_template`): the header's
+    magic, the recorded bytes before, one marked ``str`` object, the recorded bytes after."""
+    try:
+        magic, before, before_sha, after, after_sha = template.split(":")
+        start, tail = HEADER_SIZE + int(before), int(after)
+    except ValueError:
+        return False
+    if data[:4].hex() != magic or int.from_bytes(data[4:8], "little") & ~_KNOWN_FLAGS:
+        return False
+    if len(data) < start + 2 + tail:
+        return False
+    kind = data[start]
+    if not kind & _FLAG_REF or kind & ~_FLAG_REF not in _STRING_TYPES:
+        return False
+    if kind & ~_FLAG_REF in _SHORT_STRINGS:
+        end = start + 2 + data[start + 1]
+    else:
+        end = start + 5 + int.from_bytes(data[start + 1 : start + 5], "little")
+    view = memoryview(data)
+    return (
+        len(data) - end == tail
+        and hashlib.sha256(view[HEADER_SIZE:start]).hexdigest() == before_sha
+        and hashlib.sha256(view[end:]).hexdigest() == after_sha
+    )
 
 
 def _member_order(value: object) -> tuple[str, str]:
@@ -391,7 +465,7 @@ _DIGESTED = _PLAIN | {float, complex}
 # ------------------------------------------------------------------------------------ the proof
 
 
-class _Refused(Exception):
+class Refused(Exception):
     """A file that is not read: what it is instead says why."""
 
 
@@ -400,9 +474,9 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK
 _CHUNK = 1 << 20
 
 
-def _read(path: str, limit: int) -> bytes | None:
+def read_regular(path: str, limit: int) -> bytes | None:
     """A regular file's bytes; ``None`` for a directory (the loader cannot open one either);
-    :class:`_Refused` for anything else, or a file larger than ``limit`` bytes."""
+    :class:`Refused` for anything else, or a file larger than ``limit`` bytes."""
     try:
         descriptor = os.open(path, _READ_FLAGS)
     except IsADirectoryError:
@@ -412,7 +486,7 @@ def _read(path: str, limit: int) -> bytes | None:
         if stat.S_ISDIR(info.st_mode):
             return None
         if not stat.S_ISREG(info.st_mode):
-            raise _Refused("is not a regular file")
+            raise Refused("is not a regular file")
         chunks = []
         total = 0
         while True:
@@ -421,7 +495,7 @@ def _read(path: str, limit: int) -> bytes | None:
                 break
             total += len(chunk)
             if total > limit:
-                raise _Refused(
+                raise Refused(
                     f"is larger than any compilation of its source could be (over {limit} bytes)"
                 )
             chunks.append(chunk)
@@ -458,10 +532,10 @@ def prove(
     except OSError:
         return UNUSED, "its source is gone: the loader reads no bytecode for it"
     try:
-        data = _read(cache, _SIZE_FACTOR * info.st_size + _SIZE_ALLOWANCE)
+        data = read_regular(cache, _SIZE_FACTOR * info.st_size + _SIZE_ALLOWANCE)
     except (FileNotFoundError, NotADirectoryError):
         return UNUSED, "it is gone"
-    except _Refused as refused:
+    except Refused as refused:
         return DISPROVEN, str(refused)
     except OSError as error:
         return DISPROVEN, f"cannot be read: {error.strerror or error}"
@@ -483,7 +557,9 @@ def prove(
 
 
 BY_DIGEST = "its code has the digest the build recorded"
-"""Why a cache file proven without compiling its source is proven."""
+"""Why a cache file proven by its code digest, without compiling its source, is proven."""
+BY_TEMPLATE = "its bytes are the recorded compilation's"
+"""Why a cache file proven by its bytes (:func:`matches_template`) is proven."""
 
 
 def _has_recorded_code(data: bytes, code: str, magic: bytes) -> bool:
@@ -501,8 +577,8 @@ def _has_recorded_code(data: bytes, code: str, magic: bytes) -> bool:
 
 def _compare(source: str, data: bytes, optimization: int, sha256: str) -> tuple[str, str]:
     try:
-        text = _read(source, sys.maxsize)
-    except (_Refused, OSError) as error:
+        text = read_regular(source, sys.maxsize)
+    except (Refused, OSError) as error:
         return DISPROVEN, f"its source cannot be read: {getattr(error, 'strerror', '') or error}"
     if text is None or hashlib.sha256(text).hexdigest() != sha256:
         return DISPROVEN, "its source changed while it was being checked"

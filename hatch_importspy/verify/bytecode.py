@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof
+from hatch_importspy.model import Module
 from hatch_importspy.pyrules import bytecode as rules
 
 ISOLATION_FLAGS = ("-I", "-S", "-B")
@@ -90,21 +91,25 @@ class CacheFile:
     code: str = ""
     """The source's compilation as its manifest records it (``Module.code``), for a plain cache
     file: proven by this digest without compiling when the interpreter is the recording one."""
+    template: str = ""
+    """The same compilation's cache file as the manifest records it (``Module.pyc``), for a
+    plain cache file: proven by hashing it, here, when its bytes have that shape."""
 
 
 def cache_files(
     site_dir: Path,
     sources: Mapping[str, str],
     loader: BytecodeLoader,
-    codes: Mapping[str, str] | None = None,
+    recorded: Mapping[str, Module] | None = None,
 ) -> list[CacheFile]:
     """The cache files in ``site_dir`` named for the vouched ``sources`` (relative path -> hex
-    sha256) that ``loader`` reads: its cache tag's, any tag's when it is not known.  ``codes``:
-    the recorded compilations of sources (relative path -> ``Module.code``).
+    sha256) that ``loader`` reads: its cache tag's, any tag's when it is not known.
+    ``recorded``: the manifest's modules by the same paths, whose recorded compilations
+    (``code``, ``pyc``) a plain cache file is proven by.
 
     Each ``__pycache__`` directory next to a source is listed once; nothing is read or opened.
     """
-    codes = codes or {}
+    recorded = recorded or {}
     if loader.known and loader.cache_tag is None:
         return []
     stems: dict[str, dict[str, str]] = {}  # directory -> stem -> source
@@ -132,9 +137,13 @@ def cache_files(
             if match is not None:
                 source, optimization = match
                 cache = f"{cache_dir}/{name}"
-                code = codes.get(source, "") if optimization == 0 else ""
+                module = recorded.get(source) if optimization == 0 else None
+                code = (module.code or "") if module is not None else ""
+                template = (module.pyc or "") if module is not None else ""
                 found.append(
-                    CacheFile(site_dir, source, cache, optimization, sources[source], code)
+                    CacheFile(
+                        site_dir, source, cache, optimization, sources[source], code, template
+                    )
                 )
     return found
 
@@ -156,22 +165,50 @@ def _named_for(
 
 
 def prove(files: Sequence[CacheFile], loader: BytecodeLoader) -> list[BytecodeProof]:
-    """The verdict on each cache file, in order (see :func:`run_provers`)."""
-    jobs = [
-        (
-            os.path.join(file.site_dir, file.source),  # noqa: PTH118  (str paths for JSON)
-            os.path.join(file.site_dir, file.cache),  # noqa: PTH118
-            file.optimization,
-            file.sha256,
-            file.code,
-        )
+    """The verdict on each cache file, in order: those whose bytes have their recorded shape
+    (:func:`rules.matches_template`) are proven here by hashing them; the rest by the provers
+    (see :func:`run_provers`)."""
+    verdicts: list[tuple[str, str] | None] = [
+        (rules.PROVEN, rules.BY_TEMPLATE) if file.template and _has_template(file) else None
         for file in files
     ]
-    verdicts = run_provers(loader.python, jobs, stand_in=not loader.known)
-    return [
-        BytecodeProof(file.source, file.cache, verdict, reason)
-        for file, (verdict, reason) in zip(files, verdicts, strict=True)
+    left = [index for index, verdict in enumerate(verdicts) if verdict is None]
+    jobs = [
+        (
+            os.path.join(files[index].site_dir, files[index].source),  # noqa: PTH118  (for JSON)
+            os.path.join(files[index].site_dir, files[index].cache),  # noqa: PTH118
+            files[index].optimization,
+            files[index].sha256,
+            files[index].code,
+        )
+        for index in left
     ]
+    if jobs:
+        for index, verdict in zip(
+            left, run_provers(loader.python, jobs, stand_in=not loader.known), strict=True
+        ):
+            verdicts[index] = verdict
+    return [
+        BytecodeProof(file.source, file.cache, *verdict)
+        for file, verdict in zip(files, verdicts, strict=True)
+        if verdict is not None
+    ]
+
+
+_NAME_ALLOWANCE = 1 << 16
+"""Bytes allowed for the file name a cache file holds, beyond its recorded bytes."""
+
+
+def _has_template(file: CacheFile) -> bool:
+    """Whether the cache file's bytes have the recorded shape; ``False`` when it cannot be read
+    as a regular file of about that size (the provers then say why)."""
+    sizes = file.template.split(":")[1::2]
+    try:
+        limit = rules.HEADER_SIZE + sum(int(size) for size in sizes) + _NAME_ALLOWANCE
+        data = rules.read_regular(os.path.join(file.site_dir, file.cache), limit)  # noqa: PTH118
+    except (ValueError, OSError, rules.Refused):
+        return False
+    return data is not None and rules.matches_template(data, file.template)
 
 
 Job = tuple[str, str, int, str] | tuple[str, str, int, str, str]

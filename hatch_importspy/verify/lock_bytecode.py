@@ -31,6 +31,7 @@ from hatch_importspy.compare.bytecode import NOT_RUN
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats.manifest import load_bytes_deferred
 from hatch_importspy.formats.record import installed_path, is_outside
+from hatch_importspy.model import Module
 from hatch_importspy.pyrules import bytecode as rules
 from hatch_importspy.verify.bytecode import BytecodeLoader, CacheFile, cache_files, prove
 from hatch_importspy.verify.installed import (
@@ -55,11 +56,13 @@ def _is_source(path: str) -> bool:
     return path.endswith(rules.SOURCE_SUFFIXES)
 
 
-def manifest_sources(distribution: InstalledDistribution) -> tuple[dict[str, str], dict[str, str]]:
+def manifest_sources(
+    distribution: InstalledDistribution,
+) -> tuple[dict[str, str], dict[str, Module]]:
     """The sources the distribution's manifest vouches for, as installed (path relative to the
-    site directory -> hex sha256), and the compilations it records of them (path ->
-    ``Module.code``); empty when it has no usable manifest (``verify`` reports that as
-    ``ISP309``, and vouches for nothing then)."""
+    site directory -> hex sha256), and its modules by the same paths (whose recorded
+    compilations prove their cache files); empty when it has no usable manifest (``verify``
+    reports that as ``ISP309``, and vouches for nothing then)."""
     try:
         data = read_manifest_bytes(distribution)
         if data is None:
@@ -72,8 +75,10 @@ def manifest_sources(distribution: InstalledDistribution) -> tuple[dict[str, str
         target = installed_path(path, distribution.metadata_name)
         if target is not None and _is_source(target):
             sources[target] = digest.lower()
-    codes = {module.path: module.code for module in model.modules if module.code}
-    return sources, {path: code for path, code in codes.items() if path in sources}
+    modules = {
+        installed_path(module.path, distribution.metadata_name): module for module in model.modules
+    }
+    return sources, {path: module for path, module in modules.items() if path in sources}
 
 
 def recorded_sources(distribution: InstalledDistribution, records: RecordIndex) -> dict[str, str]:
@@ -106,14 +111,14 @@ def unchanged(distribution: InstalledDistribution, sources: Mapping[str, str]) -
 
 def vouched_sources(
     distribution: InstalledDistribution, records: RecordIndex
-) -> tuple[dict[str, str], dict[str, str]]:
+) -> tuple[dict[str, str], dict[str, Module]]:
     """The unchanged sources whose bytecode the lock approves: the manifest's, or RECORD's for
-    a distribution without a manifest; and the compilations the manifest records of them."""
+    a distribution without a manifest; and the manifest's modules by the same paths."""
     if has_manifest(distribution):
-        sources, codes = manifest_sources(distribution)
+        sources, modules = manifest_sources(distribution)
     else:
-        sources, codes = recorded_sources(distribution, records), {}
-    return unchanged(distribution, sources), codes
+        sources, modules = recorded_sources(distribution, records), {}
+    return unchanged(distribution, sources), modules
 
 
 # --------------------------------------------------------------------------- making the lock
@@ -141,8 +146,8 @@ def approve_bytecode(
     records = RecordIndex(distributions)
     listed: list[_Listed] = []
     for distribution in first_copies(distributions):
-        sources, codes = vouched_sources(distribution, records)
-        files = cache_files(distribution.site_dir, sources, loader, codes)
+        sources, modules = vouched_sources(distribution, records)
+        files = cache_files(distribution.site_dir, sources, loader, modules)
         digests = hash_files(distribution.site_dir, [file.cache for file in files])
         listed.extend(_Listed(distribution, file, digests[file.cache]) for file in files)
     proofs = prove([item.file for item in listed], loader)

@@ -350,8 +350,7 @@ def _verify_distribution(
     found = hash_files(site_dir, expected)
     module_names = {path: module.name for path, module in modules.items()}
     findings.extend(file_findings(name, expected, found, modules=module_names))
-    codes = {path: module.code for path, module in modules.items() if module.code}
-    bytecode.add(distribution, expected, found, module_names, codes)
+    bytecode.add(distribution, expected, found, module_names, modules)
     record_problem: str | None = None
     try:
         stated = records.digests(distribution)
@@ -535,15 +534,15 @@ class _Bytecode:
         expected: Mapping[str, str],
         found: Mapping[str, str | None],
         modules: Mapping[str, str],
-        codes: Mapping[str, str] | None = None,
+        recorded: Mapping[str, Module] | None = None,
     ) -> None:
         """List the cache files of the distribution's unchanged files (a changed one is already
-        ISP301, and its bytecode cannot be the vouched source's); ``codes``: the compilations
-        its manifest records, by path."""
+        ISP301, and its bytecode cannot be the vouched source's); ``recorded``: its manifest's
+        modules by path, whose recorded compilations prove their cache files."""
         unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
         if self.locked and distribution.source not in self.approved:
-            codes = None  # a manifest the lock did not approve: compile, do not take its word
-        files = cache_files(distribution.site_dir, unchanged, self.loader, codes)
+            recorded = None  # a manifest the lock did not approve: do not take its word
+        files = cache_files(distribution.site_dir, unchanged, self.loader, recorded)
         approved = self.approved.get(distribution.source)
         if approved:
             from hatch_importspy.verify.lock_bytecode import split_by_hash

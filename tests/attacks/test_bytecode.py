@@ -14,6 +14,7 @@ version (``--python``) and never passed unproven (``--path`` alone: ``ISP312``).
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy.formats.manifest import load_bytes
-from hatch_importspy.pyrules.bytecode import BY_DIGEST, PROVEN, cache_path
+from hatch_importspy.pyrules.bytecode import BY_DIGEST, BY_TEMPLATE, PROVEN, cache_path
 from hatch_importspy.verify.bytecode import BytecodeLoader, prove
 from hatch_importspy.verify.bytecode import cache_files as bytecode_cache_files
 from hatch_importspy.verify.installed import find_distributions, read_manifest_bytes
@@ -283,18 +284,24 @@ def test_pip_compiled_install_is_compliant(verifier: Verifier, compiled: Venv) -
 def test_the_build_records_each_compilation_and_pips_files_are_proven_by_it(
     compiled: Venv,
 ) -> None:
-    """The hook records each module's compilation (``code``); every file pip wrote is proven by
-    unmarshalling it and comparing digests, in the target interpreter, without compiling."""
+    """The hook records each module's compilation (``code``, ``pyc``); every file pip wrote is
+    proven by hashing its bytes around the file name; with the bytes' shape left out, by
+    unmarshalling it and comparing digests in the target interpreter; nothing is compiled."""
     (distribution,) = find_distributions([compiled.site_packages])
     model = load_bytes(read_manifest_bytes(distribution) or b"", "spybyte")
     magic = importlib.util.MAGIC_NUMBER.hex()
-    codes = {module.path: module.code or "" for module in model.modules}
-    assert sorted(codes) == ["solo_module.py", "spybyte/__init__.py", "spybyte/core.py"]
-    assert all(code.startswith(f"{magic}:") for code in codes.values())
+    recorded = {module.path: module for module in model.modules}
+    assert sorted(recorded) == ["solo_module.py", "spybyte/__init__.py", "spybyte/core.py"]
+    for module in recorded.values():
+        assert (module.code or "").startswith(f"{magic}:")
+        assert (module.pyc or "").startswith(f"{magic}:")
     sources = {module.path: module.sha256 for module in model.modules}
     loader = BytecodeLoader(str(compiled.python), tag_of(compiled.python))
-    files = bytecode_cache_files(compiled.site_packages, sources, loader, codes)
+    files = bytecode_cache_files(compiled.site_packages, sources, loader, recorded)
     assert len(files) == 3
+    assert [(p.verdict, p.reason) for p in prove(files, loader)] == [(PROVEN, BY_TEMPLATE)] * 3
+    digests = {path: dataclasses.replace(m, pyc=None) for path, m in recorded.items()}
+    files = bytecode_cache_files(compiled.site_packages, sources, loader, digests)
     assert [(p.verdict, p.reason) for p in prove(files, loader)] == [(PROVEN, BY_DIGEST)] * 3
 
 
