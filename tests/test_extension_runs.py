@@ -78,8 +78,10 @@ def test_the_manifest_marks_the_module_and_hashes_both_files(tmp_path: Path) -> 
     assert modules["cn/api.py"].runs is None and modules["cn/api.py"].structure.functions
     assert f"cn/{SO}" in {entry.path for entry in model.files}
     header = to_data(model, structures=False)["modules"]
-    assert {"name": "cn.md", "path": "cn/md.py", "sha256": modules["cn/md.py"].sha256,
-            "runs": SO} in header  # fmt: skip
+    md = modules["cn/md.py"]  # its compilation is recorded: a cache file of it is proven so
+    assert md.code and md.pyc
+    assert {"name": "cn.md", "path": "cn/md.py", "sha256": md.sha256, "runs": SO,
+            "code": md.code, "pyc": md.pyc} in header  # fmt: skip
     assert "runs" not in next(m for m in header if m["path"] == "cn/api.py")
     text = dumps(model)
     assert dumps(describe(tmp_path / "again")) == text  # deterministic

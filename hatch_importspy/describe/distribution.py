@@ -178,7 +178,10 @@ def describe_distribution(
         recorder.merge(uses)
         runs = extensions.get(path)
         if runs is not None:  # the extension runs: the source's structure is not described
-            modules.append(Module(name=dotted, path=path, sha256=digest, runs=runs))
+            code, pyc = (None, None) if isinstance(outcome, str) else outcome[2]
+            modules.append(
+                Module(name=dotted, path=path, sha256=digest, runs=runs, code=code, pyc=pyc)
+            )
         elif isinstance(outcome, str):
             if warn is not None:
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
