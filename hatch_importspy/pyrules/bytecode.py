@@ -27,6 +27,11 @@ after undoing their specialisation and skips the inline caches, and leaves out t
 and qualified name, so :func:`same_code` compares every part that is executed, the raw
 (``_co_code_adaptive``) instructions included.
 
+The build records each module's compilation two ways (:func:`recorded_compilation`), so that
+most proofs need no compile: a cache file whose bytes have the recorded shape is proven by
+hashing it (:func:`matches_template`), one whose code has the recorded digest by unmarshalling
+it (:func:`code_digest`).
+
 This module imports only the standard library and keeps to Python 3.7 syntax: ``verify`` runs
 it, as a script on standard input's job list, in the very interpreter whose bytecode it proves
 (``python -I -S -B -c <this file>``), since only that interpreter's ``compile()`` gives its

@@ -8,15 +8,22 @@ proves each one the loader would use: compiling the vouched bytes gives the code
 holds.  Cache files the loader would not use (stale timestamps, another interpreter's) are left
 alone: compiling is the whole cost, and only what would run needs it.
 
+Most of the time nothing is compiled: the build recorded each module's compilation
+(``Module.pyc`` and ``Module.code``).  A plain cache file whose bytes have the recorded shape is
+proven here by hashing it (:func:`rules.matches_template`: nothing is unmarshalled, so this is
+safe in our process); the others go to the provers, which compare code digests
+(:func:`rules.code_digest`) before falling back to compiling.
+
 The proof must run in the interpreter the bytecode is for: only its ``compile()`` gives its
 bytecode, and only it unmarshals its format.  So it runs in :class:`BytecodeLoader`'s
 interpreter -- the running one, or the one ``--python`` names -- as ``python -I -S -B -c`` of
 :mod:`~hatch_importspy.pyrules.bytecode` (no ``site``, no ``.pth`` line of the environment
 under check runs, nothing is written), with the jobs on standard input and one JSON answer line
-per file.  Always in child processes, never in ours: ``marshal.loads`` of hostile bytes can raise,
-exhaust memory, take exponential time (a frozenset of shared nested tuples) or crash the process,
-and a child that dies or overruns its time limit costs one finding (``ISP311`` for the file it was
-on) instead of the run.  Large jobs are split over one process per core, the longest first.
+per file.  Unmarshalling always happens in child processes, never in ours: ``marshal.loads`` of
+hostile bytes can raise, exhaust memory, take exponential time (a frozenset of shared nested
+tuples) or crash the process, and a child that dies or overruns its time limit costs one
+finding (``ISP311`` for the file it was on) instead of the run.  Large jobs are split over one
+process per core, the longest first.
 
 With ``--path`` alone the interpreter is unknown: the running one stands in for it, every cache
 tag's files are considered, and one written for another interpreter that it would run is
