@@ -433,6 +433,28 @@ def test_a_cache_file_of_other_code_or_another_shape_is_not_matched(tmp_path: Pa
     assert not matches_template(data, "not:a:template")
 
 
+@pytest.mark.parametrize(
+    "template",
+    [
+        "",
+        "a70d0d0a",
+        "zz:1:x:1:y",
+        f"{MAGIC.hex()}:-5:x:3:y",
+        f"{MAGIC.hex()}:{'9' * 5000}:x:3:y",  # beyond int()'s digit limit
+        f"{MAGIC.hex()}:{10**30}:x:{10**30}:y",
+    ],
+)
+def test_a_hostile_recorded_shape_never_proves_and_never_raises(
+    module: Path, template: str
+) -> None:
+    """``pyc`` comes from a manifest, which may come from anywhere."""
+    data = written_by_another_process(module)
+    assert not matches_template(data, template)
+    recorded = {"m.py": Module("m", "m.py", sha(SOURCE), pyc=template)}
+    files = cache_files(module.parent, {"m.py": sha(SOURCE)}, BytecodeLoader.running(), recorded)
+    assert [p.verdict for p in prover.prove(files, BytecodeLoader.running())] == [PROVEN]
+
+
 def test_the_shape_is_checked_here_and_nothing_is_left_to_the_provers(
     module: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
