@@ -49,7 +49,7 @@ class BuildProviders:
         return self._lookup(name)
 
     def witness(self, name: str) -> str:
-        """See :func:`~hatch_importspy.describe.provider_source.witness`."""
+        """See :func:`~hatch_importspy.describe.provider_files.witness`."""
         from hatch_importspy.describe.provider_files import witness
 
         return witness(self.directories, name)
