@@ -304,7 +304,7 @@ class Expectation:
     """Every use was met by the providers installed at build time, and these are the modules the
     check read there: ``(module, witness)`` pairs, sorted, where a witness is the module's source
     path and sha256 (``pkg/mod.py <hex>``), ``namespace``, ``compiled`` or ``absent`` (see
-    :func:`~hatch_importspy.describe.provider_source.witness`).  The check is a function of those
+    :func:`~hatch_importspy.describe.provider_files.witness`).  The check is a function of those
     files, so ``verify`` by the same generator, finding the same witnesses, knows its outcome
     without reading them; empty when not every use was met or no provider was installed."""
     version: str | None = None
