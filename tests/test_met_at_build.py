@@ -94,6 +94,14 @@ def test_a_witness_names_what_the_finder_would_find(tmp_path: Path) -> None:
     assert witness([tmp_path], "missing") == "absent"
     (tmp_path / "prov" / "core.cpython-311-x86_64-linux-gnu.so").write_bytes(b"\x7fELF")
     assert witness([tmp_path], "prov.core") == "compiled"  # the extension runs, not the source
+    (tmp_path / "ext").mkdir()
+    (tmp_path / "ext" / "__init__.abi3.so").write_bytes(b"\x7fELF")
+    assert witness([tmp_path], "ext") == "compiled"  # a package whose __init__ is compiled
+    (tmp_path / "Upper.py").write_bytes(b"X = 1\n")
+    assert witness([tmp_path], "upper") == "absent"  # names match exactly, as the finder's do
+    second, lower = tmp_path / "second", b"X = 2\n"
+    install(second, "other", "1.0", {"upper.py": lower})
+    assert witness([tmp_path, second], "upper") == f"upper.py {sha(lower)}"
 
 
 def test_met_at_build_survives_the_manifest(tmp_path: Path) -> None:

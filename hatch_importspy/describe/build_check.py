@@ -40,10 +40,12 @@ class BuildProviders:
     :data:`ModuleLookup`, which also tells what each module was (:meth:`witness`)."""
 
     def __init__(self, directories: Sequence[Path]) -> None:
+        from hatch_importspy.describe.provider_files import DirectoryNames
         from hatch_importspy.describe.provider_source import directory_lookup
 
         self.directories = tuple(directories)
         self._lookup = directory_lookup(self.directories)
+        self._names = DirectoryNames()
 
     def __call__(self, name: str) -> ProvidedModule | None:
         return self._lookup(name)
@@ -52,7 +54,7 @@ class BuildProviders:
         """See :func:`~hatch_importspy.describe.provider_files.witness`."""
         from hatch_importspy.describe.provider_files import witness
 
-        return witness(self.directories, name)
+        return witness(self.directories, name, self._names)
 
 
 def build_environment_lookup() -> BuildProviders:

@@ -8,6 +8,7 @@ files, and hashes one when asked for a witness.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,36 +33,75 @@ NAMESPACE: Literal["namespace"] = "namespace"
 Located = SourceFile | Literal["compiled", "namespace"] | None
 
 
-def locate(directories: Sequence[Path], name: str) -> Located:
+class DirectoryNames:
+    """The entries of directories, each listed once: ``names(directory)`` is its regular files
+    and its subdirectories (symbolic links followed, as ``stat`` does), ``None`` when it is not
+    a readable directory.  :func:`locate` asks this instead of testing each candidate path, and
+    reads names as the path finder does: exactly, by listing (an import does not find ``Foo.py``
+    for ``foo``, even where the file system ignores case).  Keep one for a run: the directories
+    must not change meanwhile."""
+
+    def __init__(self) -> None:
+        self._listed: dict[Path, tuple[frozenset[str], frozenset[str]] | None] = {}
+
+    def __call__(self, directory: Path) -> tuple[frozenset[str], frozenset[str]] | None:
+        if directory not in self._listed:
+            self._listed[directory] = _list(directory)
+        return self._listed[directory]
+
+
+def _list(directory: Path) -> tuple[frozenset[str], frozenset[str]] | None:
+    files: set[str] = set()
+    directories: set[str] = set()
+    try:
+        with os.scandir(directory) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file():
+                        files.add(entry.name)
+                    elif entry.is_dir():
+                        directories.add(entry.name)
+                except OSError:
+                    continue
+    except OSError:
+        return None
+    return frozenset(files), frozenset(directories)
+
+
+def locate(directories: Sequence[Path], name: str, names: DirectoryNames | None = None) -> Located:
     """Where an import of ``name`` would find it, by file names only (nothing is read).
 
     The first directory that has ``a/b/__init__.py``, ``a/b.py`` or a compiled ``a/b.*.so`` /
     ``.pyd`` / sourceless ``.pyc`` wins; a directory ``a/b`` without ``__init__.py`` anywhere is a
-    namespace package.  ``None``: not found.
+    namespace package.  ``None``: not found.  ``names``: the directory listings to use (a new
+    one otherwise).
     """
     parts = name.split(".")
     if not all(part.isidentifier() for part in parts):
         return None
+    names = names or DirectoryNames()
     namespace = False
+    stem = parts[-1]
     for directory in directories:
-        base = directory.joinpath(*parts)
-        for path, is_package in (
-            (base / "__init__.py", True),
-            (base.with_name(f"{parts[-1]}.py"), False),
-        ):
-            if _extension_beside(path):  # the finder loads the extension, not this source
+        parent = directory.joinpath(*parts[:-1])
+        listed = names(parent)
+        if listed is None:
+            continue
+        files, subdirectories = listed
+        inside = names(parent / stem) if stem in subdirectories else None
+        if inside is not None:
+            if _extension_beside(inside, "__init__"):
                 return COMPILED
-            if path.is_file():
-                relative = "/".join(
-                    [*parts, "__init__.py"] if is_package else [*parts[:-1], path.name]
-                )
-                return SourceFile(directory, relative, is_package)
-        if base.parent.is_dir() and any(
-            candidate.suffix in (".so", ".pyd", ".pyc")
-            for candidate in base.parent.glob(f"{parts[-1]}.*")
-        ):
+            if "__init__.py" in inside[0]:
+                return SourceFile(directory, "/".join([*parts, "__init__.py"]), True)
+        if _extension_beside(listed, stem):
             return COMPILED
-        namespace = namespace or base.is_dir()
+        if f"{stem}.py" in files:
+            return SourceFile(directory, "/".join([*parts[:-1], f"{stem}.py"]), False)
+        beside = [entry for entry in (*files, *subdirectories) if entry.startswith(f"{stem}.")]
+        if any(entry.endswith((".so", ".pyd", ".pyc")) for entry in beside):
+            return COMPILED
+        namespace = namespace or stem in subdirectories
     return NAMESPACE if namespace else None
 
 
@@ -69,16 +109,17 @@ ABSENT = "absent"
 UNREADABLE = "unreadable"
 
 
-def witness(directories: Sequence[Path], name: str) -> str:
+def witness(directories: Sequence[Path], name: str, names: DirectoryNames | None = None) -> str:
     """What an import of ``name`` would find, as one string that two runs can compare: the
     source's path and sha256 (``pkg/mod.py <hex>``), ``compiled``, ``namespace`` or ``absent``;
     ``unreadable`` when the source cannot be read (which never equals a recorded witness).
 
     A provider module's description (:func:`.provider_source.read_source`) depends on nothing
     but these bytes and the path (which says whether it is a package), so two equal witnesses
-    mean the same :class:`~hatch_importspy.compare.provided.ProvidedModule`.
+    mean the same :class:`~hatch_importspy.compare.provided.ProvidedModule`.  ``names``: as
+    for :func:`locate`.
     """
-    located = locate(directories, name)
+    located = locate(directories, name, names)
     if isinstance(located, SourceFile):
         try:
             digest = sha256_file(located.directory / located.relative)
@@ -88,11 +129,11 @@ def witness(directories: Sequence[Path], name: str) -> str:
     return ABSENT if located is None else located
 
 
-def _extension_beside(source: Path) -> bool:
-    """Whether an extension module of the source's stem sits in its directory: the finder tries
-    extension suffixes first, so that is what an import loads (the ``.py`` never runs)."""
-    stem = source.name[: -len(".py")]
-    if not source.parent.is_dir():
-        return False
-    names = [candidate.name for candidate in source.parent.glob(f"{stem}.*")]
-    return stem in extensions_by_stem(names)
+def _extension_beside(listed: tuple[frozenset[str], frozenset[str]], stem: str) -> bool:
+    """Whether an extension module of ``stem`` sits in the listed directory: the finder tries
+    extension suffixes first, so that is what an import loads (a ``.py`` of the stem never
+    runs)."""
+    files, subdirectories = listed
+    prefix = f"{stem}."
+    beside = [entry for entry in (*files, *subdirectories) if entry.startswith(prefix)]
+    return bool(beside) and stem in extensions_by_stem(beside)

@@ -19,6 +19,7 @@ from hatch_importspy.describe.extract import ExtractionError, parse, structure_o
 from hatch_importspy.describe.provider_files import (
     COMPILED,
     NAMESPACE,
+    DirectoryNames,
     Located,
     SourceFile,
     locate,
@@ -39,10 +40,11 @@ def directory_lookup(directories: Sequence[Path]) -> Callable[[str], ProvidedMod
     asked for.
     """
     cache: dict[str, ProvidedModule | None] = {}
+    names = DirectoryNames()
 
     def lookup(name: str) -> ProvidedModule | None:
         if name not in cache:
-            cache[name] = _find(directories, name)
+            cache[name] = _find(directories, name, names)
         return cache[name]
 
     return lookup
@@ -70,8 +72,8 @@ def read_source(name: str, found: SourceFile) -> ProvidedModule:
     )
 
 
-def _find(directories: Sequence[Path], name: str) -> ProvidedModule | None:
-    located = locate(directories, name)
+def _find(directories: Sequence[Path], name: str, names: DirectoryNames) -> ProvidedModule | None:
+    located = locate(directories, name, names)
     if isinstance(located, SourceFile):
         return read_source(name, located)
     return without_source(name, located)

@@ -26,7 +26,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.compare.provided import ProvidedModule
-from hatch_importspy.describe.provider_files import SourceFile, locate
+from hatch_importspy.describe.provider_files import DirectoryNames, SourceFile, locate
 from hatch_importspy.describe.provider_source import read_source, without_source
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats.manifest import DOCUMENT_SEPARATOR, FactsReader, load_facts_deferred
@@ -70,6 +70,7 @@ class ManifestProviders:
         self._manifests: dict[str, _Manifest | None] = {}
         self._owners: dict[str, tuple[str, ...]] = {}
         self._cache: dict[str, ProvidedModule | None] = {}
+        self._names = DirectoryNames()
         self.parsed = 0
 
     def hint(self, module: str, distribution: str | None) -> None:
@@ -86,7 +87,7 @@ class ManifestProviders:
         return self._cache[name]
 
     def _find(self, name: str) -> ProvidedModule | None:
-        located = locate(self._directories, name)
+        located = locate(self._directories, name, self._names)
         if not isinstance(located, SourceFile):
             return without_source(name, located)
         described = self._from_manifest(name, located)

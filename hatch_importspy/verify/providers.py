@@ -48,6 +48,7 @@ from hatch_importspy.verify.installed import InstalledDistribution, RecordIndex
 
 if TYPE_CHECKING:
     from hatch_importspy.compare.expectations.lookup import ModuleLookup
+    from hatch_importspy.describe.provider_files import DirectoryNames
     from hatch_importspy.verify.provider_manifests import ManifestProviders
 
 _COMPILED_SUFFIXES = (".so", ".pyd", ".pyc")
@@ -77,6 +78,7 @@ class ExpectationChecker:
         self._facts = facts
         self._owners: dict[str, str | None] = {}
         self._witnesses: dict[str, str] = {}
+        self._names: DirectoryNames | None = None
 
     @cached_property
     def _providers(self) -> ManifestProviders | None:
@@ -142,9 +144,11 @@ class ExpectationChecker:
 
     def _witness(self, name: str) -> str:
         if name not in self._witnesses:
-            from hatch_importspy.describe.provider_files import witness
+            from hatch_importspy.describe.provider_files import DirectoryNames, witness
 
-            self._witnesses[name] = witness(self._directories, name)
+            if self._names is None:
+                self._names = DirectoryNames()
+            self._witnesses[name] = witness(self._directories, name, self._names)
         return self._witnesses[name]
 
     def _provider(self, expectation: Expectation) -> tuple[Expectation, str | None]:
