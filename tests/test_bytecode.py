@@ -45,7 +45,6 @@ from hatch_importspy.pyrules.bytecode import (
     parse_cache_name,
     parse_header,
     prove,
-    recorded_code,
     recorded_compilation,
     same_code,
 )
@@ -368,9 +367,9 @@ def test_code_the_compiler_never_makes_is_not_digested() -> None:
     function = compile("def f(): pass\n", "m.py", "exec", dont_inherit=True).co_consts[0]
     assert code_digest(compiled.replace(co_consts=((function,),))) is None  # code in a tuple
     assert code_digest(compiled.replace(co_consts=((frozenset({1}),),))) is None
-    assert recorded_code(b"return 1\n") is None  # parses, does not compile
-    assert recorded_code(b"x = (\n") is None
-    assert recorded_code(b"x = 1\n") == f"{MAGIC.hex()}:{code_digest(compiled)}"
+    assert recorded_compilation(b"return 1\n")[0] is None  # parses, does not compile
+    assert recorded_compilation(b"x = (\n")[0] is None
+    assert recorded_compilation(b"x = 1\n")[0] == f"{MAGIC.hex()}:{code_digest(compiled)}"
 
 
 # --------------------------------------------------------------------------- cache-file shapes
@@ -538,7 +537,7 @@ def test_a_recorded_digest_proves_the_interpreters_file_without_compiling(
     import builtins
 
     py_compile.compile(str(module), doraise=True)
-    recorded = recorded_code(SOURCE)
+    recorded = recorded_compilation(SOURCE)[0]
 
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("compiled")
@@ -548,7 +547,7 @@ def test_a_recorded_digest_proves_the_interpreters_file_without_compiling(
 
 
 def test_a_file_without_the_recorded_digest_is_compiled_and_judged(module: Path) -> None:
-    recorded = recorded_code(SOURCE)
+    recorded = recorded_compilation(SOURCE)[0]
     assert recorded is not None
     forge(module, stat_header(module), body(PAYLOAD))  # another module's code
     assert proven_by(module, recorded) == (

@@ -13,7 +13,7 @@ import pytest
 
 from hatch_importspy.cli import main
 from hatch_importspy.facts import current_environment
-from hatch_importspy.pyrules.bytecode import BY_DIGEST, recorded_code
+from hatch_importspy.pyrules.bytecode import BY_DIGEST, recorded_compilation
 from hatch_importspy.verify import bytecode as prover
 from hatch_importspy.verify import lock_bytecode
 from hatch_importspy.verify.bytecode import BytecodeLoader
@@ -173,7 +173,9 @@ def test_lock_proves_by_the_compilations_the_manifest_records(
     modules = model_for("demo", "1.0", FILES).modules
     model = dataclasses.replace(
         model_for("demo", "1.0", FILES),
-        modules=tuple(dataclasses.replace(m, code=recorded_code(FILES[m.path])) for m in modules),
+        modules=tuple(
+            dataclasses.replace(m, code=recorded_compilation(FILES[m.path])[0]) for m in modules
+        ),
     )
     install(site, "demo", "1.0", FILES, manifest=model)
     for path in FILES:

@@ -353,17 +353,11 @@ def code_digest(code: CodeType) -> str | None:
     return digest.hexdigest()
 
 
-def recorded_code(source: bytes) -> str | None:
-    """What the build records of a module's compilation by this interpreter (see
-    :func:`prove`'s ``code``): ``<magic number, hex>:<code_digest>``, ``None`` when the source
-    does not compile here or its code cannot be digested (see :func:`recorded_compilation`)."""
-    return recorded_compilation(source)[0]
-
-
 def recorded_compilation(source: bytes) -> tuple[str | None, str | None]:
     """What the build records of a module's compilation by this interpreter: its code digest
-    (:func:`recorded_code`) and the shape of its plain cache file (:func:`cache_template`);
-    each ``None`` when it cannot be recorded.  Compiled from the source bytes as ``py_compile``
+    as :func:`prove`'s ``code`` takes it (``<magic number, hex>:<code_digest>``) and the shape of
+    its plain cache file (``<magic number, hex>:<cache_template>``); each ``None`` when it cannot
+    be recorded.  Compiled from the source bytes as ``py_compile``
     and the import system compile a source for its plain cache file (compiling a syntax tree
     gives the same code, but its objects are shared with the tree, and marshal writes shared
     objects differently)."""
