@@ -9,7 +9,7 @@ files, and hashes one when asked for a witness.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -33,26 +33,41 @@ NAMESPACE: Literal["namespace"] = "namespace"
 Located = SourceFile | Literal["compiled", "namespace"] | None
 
 
+@dataclass(frozen=True)
+class Listing:
+    """One directory's entries, as :func:`locate` reads them."""
+
+    files: frozenset[str]
+    """Its regular files (symbolic links followed, as ``stat`` does)."""
+    subdirectories: frozenset[str]
+    dotted: Mapping[str, tuple[str, ...]]
+    """Every entry named ``<stem>.<rest>``, by its stem: what may load for module ``stem``."""
+
+    def beside(self, stem: str) -> tuple[str, ...]:
+        """The entries named ``<stem>.<something>``."""
+        return self.dotted.get(stem, ())
+
+
 class DirectoryNames:
-    """The entries of directories, each listed once: ``names(directory)`` is its regular files
-    and its subdirectories (symbolic links followed, as ``stat`` does), ``None`` when it is not
-    a readable directory.  :func:`locate` asks this instead of testing each candidate path, and
-    reads names as the path finder does: exactly, by listing (an import does not find ``Foo.py``
-    for ``foo``, even where the file system ignores case).  Keep one for a run: the directories
-    must not change meanwhile."""
+    """The entries of directories, each listed once: ``names(directory)`` is its
+    :class:`Listing`, ``None`` when it is not a readable directory.  :func:`locate` asks this
+    instead of testing each candidate path, and reads names as the path finder does: exactly,
+    by listing (an import does not find ``Foo.py`` for ``foo``, even where the file system
+    ignores case).  Keep one for a run: the directories must not change meanwhile."""
 
     def __init__(self) -> None:
-        self._listed: dict[Path, tuple[frozenset[str], frozenset[str]] | None] = {}
+        self._listed: dict[Path, Listing | None] = {}
 
-    def __call__(self, directory: Path) -> tuple[frozenset[str], frozenset[str]] | None:
+    def __call__(self, directory: Path) -> Listing | None:
         if directory not in self._listed:
             self._listed[directory] = _list(directory)
         return self._listed[directory]
 
 
-def _list(directory: Path) -> tuple[frozenset[str], frozenset[str]] | None:
+def _list(directory: Path) -> Listing | None:
     files: set[str] = set()
     directories: set[str] = set()
+    dotted: dict[str, list[str]] = {}
     try:
         with os.scandir(directory) as entries:
             for entry in entries:
@@ -63,9 +78,16 @@ def _list(directory: Path) -> tuple[frozenset[str], frozenset[str]] | None:
                         directories.add(entry.name)
                 except OSError:
                     continue
+                stem, dot, _ = entry.name.partition(".")
+                if dot:
+                    dotted.setdefault(stem, []).append(entry.name)
     except OSError:
         return None
-    return frozenset(files), frozenset(directories)
+    return Listing(
+        frozenset(files),
+        frozenset(directories),
+        {stem: tuple(sorted(named)) for stem, named in dotted.items()},
+    )
 
 
 def locate(directories: Sequence[Path], name: str, names: DirectoryNames | None = None) -> Located:
@@ -87,21 +109,20 @@ def locate(directories: Sequence[Path], name: str, names: DirectoryNames | None 
         listed = names(parent)
         if listed is None:
             continue
-        files, subdirectories = listed
-        inside = names(parent / stem) if stem in subdirectories else None
+        inside = names(parent / stem) if stem in listed.subdirectories else None
         if inside is not None:
-            if _extension_beside(inside, "__init__"):
+            if _extension_among(inside.beside("__init__"), "__init__"):
                 return COMPILED
-            if "__init__.py" in inside[0]:
+            if "__init__.py" in inside.files:
                 return SourceFile(directory, "/".join([*parts, "__init__.py"]), True)
-        if _extension_beside(listed, stem):
+        beside = listed.beside(stem)
+        if _extension_among(beside, stem):
             return COMPILED
-        if f"{stem}.py" in files:
+        if f"{stem}.py" in listed.files:
             return SourceFile(directory, "/".join([*parts[:-1], f"{stem}.py"]), False)
-        beside = [entry for entry in (*files, *subdirectories) if entry.startswith(f"{stem}.")]
         if any(entry.endswith((".so", ".pyd", ".pyc")) for entry in beside):
             return COMPILED
-        namespace = namespace or stem in subdirectories
+        namespace = namespace or stem in listed.subdirectories
     return NAMESPACE if namespace else None
 
 
@@ -129,11 +150,8 @@ def witness(directories: Sequence[Path], name: str, names: DirectoryNames | None
     return ABSENT if located is None else located
 
 
-def _extension_beside(listed: tuple[frozenset[str], frozenset[str]], stem: str) -> bool:
-    """Whether an extension module of ``stem`` sits in the listed directory: the finder tries
-    extension suffixes first, so that is what an import loads (a ``.py`` of the stem never
-    runs)."""
-    files, subdirectories = listed
-    prefix = f"{stem}."
-    beside = [entry for entry in (*files, *subdirectories) if entry.startswith(prefix)]
+def _extension_among(beside: Sequence[str], stem: str) -> bool:
+    """Whether an extension module of ``stem`` is among a directory's ``<stem>.*`` entries: the
+    finder tries extension suffixes first, so that is what an import loads (a ``.py`` of the
+    stem never runs)."""
     return bool(beside) and stem in extensions_by_stem(beside)
