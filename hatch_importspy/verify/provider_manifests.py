@@ -55,13 +55,15 @@ class _Manifest:
 class ManifestProviders:
     """A :data:`~hatch_importspy.compare.expectations.ModuleLookup` over site directories that
     reads provider manifests first (see the module docstring).  Answers are cached for the run;
-    ``parsed`` counts the modules that had to be read from source."""
+    ``parsed`` counts the modules that had to be read from source.  ``names``: the run's
+    directory listings, when the caller lists the same directories for other reasons."""
 
     def __init__(
         self,
         directories: Sequence[Path],
         distributions: Mapping[str, InstalledDistribution],
         records: RecordIndex | None = None,
+        names: DirectoryNames | None = None,
     ) -> None:
         self._directories = tuple(directories)
         self._distributions = distributions
@@ -70,7 +72,7 @@ class ManifestProviders:
         self._manifests: dict[str, _Manifest | None] = {}
         self._owners: dict[str, tuple[str, ...]] = {}
         self._cache: dict[str, ProvidedModule | None] = {}
-        self._names = DirectoryNames()
+        self._names = names or DirectoryNames()
         self.parsed = 0
 
     def hint(self, module: str, distribution: str | None) -> None:

@@ -78,7 +78,6 @@ class ExpectationChecker:
         self._facts = facts
         self._owners: dict[str, str | None] = {}
         self._witnesses: dict[str, str] = {}
-        self._names: DirectoryNames | None = None
 
     @cached_property
     def _providers(self) -> ManifestProviders | None:
@@ -88,7 +87,9 @@ class ExpectationChecker:
             return None
         from hatch_importspy.verify.provider_manifests import ManifestProviders
 
-        return ManifestProviders(self._directories, self._distributions, self._records)
+        return ManifestProviders(
+            self._directories, self._distributions, self._records, self._listings
+        )
 
     @cached_property
     def _lookup(self) -> ModuleLookup:
@@ -142,13 +143,19 @@ class ExpectationChecker:
             return False
         return all(self._witness(name) == seen for name, seen in expectation.met_at_build)
 
+    @cached_property
+    def _listings(self) -> DirectoryNames:
+        """The directory listings of the run, shared by the witnesses and the provider lookups
+        (each directory is listed once)."""
+        from hatch_importspy.describe.provider_files import DirectoryNames
+
+        return DirectoryNames()
+
     def _witness(self, name: str) -> str:
         if name not in self._witnesses:
-            from hatch_importspy.describe.provider_files import DirectoryNames, witness
+            from hatch_importspy.describe.provider_files import witness
 
-            if self._names is None:
-                self._names = DirectoryNames()
-            self._witnesses[name] = witness(self._directories, name, self._names)
+            self._witnesses[name] = witness(self._directories, name, self._listings)
         return self._witnesses[name]
 
     def _provider(self, expectation: Expectation) -> tuple[Expectation, str | None]:
