@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import hatch_importspy.verify.bytecode as prover
+import hatch_importspy.verify.installed as installed
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof, bytecode_findings
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
@@ -916,6 +917,32 @@ def test_every_distributions_bytecode_is_proven_in_one_run(
     assert [(f.code, f.distribution, f.module, f.file) for f in result.findings()] == [
         ("ISP311", "demo", "demo.core", f"demo/__pycache__/core.{TAG}.pyc"),
         ("ISP311", "other", "other", f"other/__pycache__/__init__.{TAG}.pyc"),
+    ]
+
+
+def test_the_proofs_start_before_anything_is_hashed_and_overlap_the_other_checks(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The provers are other processes: verify lists the bytecode first and goes on with its
+    other checks while they work, instead of waiting for them at the end."""
+    events: list[str] = []
+    real_start, real_hash = prover.prove_in_background, installed.hash_files
+
+    def start(files: list[prover.CacheFile], loader: BytecodeLoader) -> object:
+        events.append(f"prove {len(files)}")
+        return real_start(files, loader)
+
+    def hashed(site_dir: Path, paths: object) -> object:
+        events.append("hash")
+        return real_hash(site_dir, paths)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("hatch_importspy.verify.verifier.prove_in_background", start)
+    monkeypatch.setattr("hatch_importspy.verify.verifier.hash_files", hashed)
+    forge(site / "demo/core.py", stat_header(site / "demo/core.py"), body(PAYLOAD))
+    result = verify_installed([site], [], current_environment())
+    assert events == ["prove 4", "hash", "hash"]
+    assert [(f.code, f.file) for f in result.findings()] == [
+        ("ISP311", f"demo/__pycache__/core.{TAG}.pyc")
     ]
 
 

@@ -202,6 +202,23 @@ def prove(files: Sequence[CacheFile], loader: BytecodeLoader) -> list[BytecodePr
     ]
 
 
+def prove_in_background(
+    files: Sequence[CacheFile], loader: BytecodeLoader
+) -> concurrent.futures.Future[list[BytecodeProof]]:
+    """:func:`prove` on a thread of its own, so that the caller's other work overlaps it.
+
+    The provers are other processes: while they start and work, the thread only waits on their
+    pipes, and the caller's thread has the interpreter to itself.  Verifying an environment of
+    37 distributions spent about a quarter of its time waiting for its provers at the end,
+    with nothing else left to do.  The answer (or the exception) is the future's result.
+    """
+    executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="importspy-prove")
+    try:
+        return executor.submit(prove, list(files), loader)
+    finally:
+        executor.shutdown(wait=False)  # the thread ends with its one job
+
+
 _NAME_ALLOWANCE = 1 << 16
 """Bytes allowed for the file name a cache file holds, beyond its recorded bytes."""
 

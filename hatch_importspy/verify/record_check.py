@@ -69,20 +69,30 @@ class RecordCheck:
         skip: Container[str],
     ) -> tuple[list[Finding], dict[str, str]]:
         """:meth:`findings`, and the rows hashed whose file has the stated digest."""
-        outside: list[str] = []
-        stated: dict[str, str] = {}
-        for path, digest in digests.items():
-            if is_outside(path):
-                if _is_absolute(path) or self.lands_in_site_dir(site_dir, path):
-                    outside.append(path)
-            elif digest is not None and path not in skip:
-                stated[path] = digest
+        outside = [
+            path
+            for path in digests
+            if is_outside(path) and (_is_absolute(path) or self.lands_in_site_dir(site_dir, path))
+        ]
+        stated = self.hashed_rows(digests, skip)
         found = hash_files(site_dir, stated)
         findings = [
             *outside_row_findings(distribution, outside),
             *record_digest_findings(distribution, stated, found),
         ]
         return findings, {path: digest for path, digest in stated.items() if found[path] == digest}
+
+    @staticmethod
+    def hashed_rows(
+        digests: Mapping[str, str | None], skip: Container[str] = frozenset()
+    ) -> dict[str, str]:
+        """The rows of a RECORD (``{normalised row: hex sha256 or None}``) whose files are
+        hashed: inside the site directory, with a digest, and not in ``skip``."""
+        return {
+            path: digest
+            for path, digest in digests.items()
+            if digest is not None and path not in skip and not is_outside(path)
+        }
 
     def installed(
         self,

@@ -17,6 +17,7 @@ is not a wheel -- raises :class:`~hatch_importspy.errors.UnusableInputError`.
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.compare.bytecode import bytecode_findings
+from hatch_importspy.compare.bytecode import BytecodeProof, bytecode_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
@@ -66,7 +67,12 @@ from hatch_importspy.results import (
     DistributionResult,
     VerifyResult,
 )
-from hatch_importspy.verify.bytecode import BytecodeLoader, CacheFile, cache_files, prove
+from hatch_importspy.verify.bytecode import (
+    BytecodeLoader,
+    CacheFile,
+    cache_files,
+    prove_in_background,
+)
 from hatch_importspy.verify.declared import declared_findings
 from hatch_importspy.verify.importable import (
     VouchedElsewhere,
@@ -162,9 +168,37 @@ def verify_installed(
     bytecode = _Bytecode(
         loader or BytecodeLoader.running(), _approved(lock, distributions, lock_entries)
     )
+    loaded = [(distribution, _load_installed_model(distribution)) for distribution in targets]
+    # Every distribution is held to its own RECORD (ISP316/ISP317); those verified against a
+    # manifest below are held to it there (a result that got past the manifest has a structure
+    # check), and an unusable manifest is already ISP309.  Naming distributions narrows this to
+    # them and to the owners of start-up files.
+    named = {t.metadata_dir for t in targets} if names else None
+    startup_owners = {owner for names_ in owners.values() for owner in names_}
+    recorded_only = [
+        distribution
+        for distribution in distributions
+        if not has_manifest(distribution)
+        and (
+            named is None
+            or distribution.metadata_dir in named
+            or distribution.name in startup_owners
+        )
+    ]
+    # The bytecode is listed before anything is hashed, and proven while the rest goes on.
+    for distribution, model in loaded:
+        if isinstance(model, _Loaded):
+            bytecode.add(distribution, model.expected, model.modules)
+    if lock is not None and lock.approves_bytecode:
+        for distribution in recorded_only:
+            bytecode.add_recorded(distribution, records, check)
+    bytecode.start()
     results = tuple(
-        _verify_distribution(
+        model
+        if isinstance(model, DistributionResult)
+        else _verify_distribution(
             distribution,
+            model,
             records,
             versions,
             facts,
@@ -175,16 +209,11 @@ def verify_installed(
             scheme,
             bytecode,
         )
-        for distribution in targets
+        for distribution, model in loaded
     )
-    # Every distribution is held to its own RECORD (ISP316/ISP317); those verified against a
-    # manifest above were held to it there (a result that got past the manifest has a structure
-    # check), and an unusable manifest is already ISP309.  Naming distributions narrows this to
-    # them and to the owners of start-up files.
     held = {r.source for r in results if CHECK_STRUCTURE in r.checks}
     stopped = {r.source for r in results if r.has_manifest and CHECK_STRUCTURE not in r.checks}
-    named = {t.metadata_dir for t in targets} if names else None
-    startup_owners = {owner for names_ in owners.values() for owner in names_}
+    unmanifested = {distribution.source for distribution in recorded_only}
     for distribution in distributions:
         if distribution.source in held or (
             named is not None
@@ -196,8 +225,8 @@ def verify_installed(
         skip = {manifest} if distribution.source in stopped else set()
         found, unchanged = check.installed_rows(distribution, records, skip=skip)
         unowned.extend(found)
-        if lock is not None and lock.approves_bytecode and not has_manifest(distribution):
-            bytecode.add_recorded(distribution, unchanged)
+        if distribution.source in unmanifested:
+            bytecode.unchanged(distribution, unchanged)
     results, stray = bytecode.proven(results)
     unowned.extend(stray)
     return VerifyResult(results, tuple(sorted(unowned, key=sort_key)), tuple(notices))
@@ -323,6 +352,7 @@ def _surface_findings(
 
 def _verify_distribution(
     distribution: InstalledDistribution,
+    loaded: _Loaded,
     records: RecordIndex,
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
@@ -333,24 +363,28 @@ def _verify_distribution(
     scheme: InstallScheme | None,
     bytecode: _Bytecode,
 ) -> DistributionResult:
-    """Verify one installed distribution; what could not be checked is added to ``notices``."""
+    """Verify one installed distribution, whose manifest is ``loaded``; what could not be
+    checked is added to ``notices``."""
     name, site_dir, metadata_dir = (
         distribution.name,
         distribution.site_dir,
         distribution.metadata_name,
     )
-    loaded = _load_installed_model(distribution)
-    if isinstance(loaded, DistributionResult):
-        return loaded
-    model, structures = loaded
+    model, structures, expected, modules = (
+        loaded.model,
+        loaded.structures,
+        loaded.expected,
+        loaded.modules,
+    )
     checks, findings = _environment_check(name, model, facts)
 
     checks.append(CHECK_INTEGRITY)
-    expected, modules = _installed_expectations(model, metadata_dir)
     found = hash_files(site_dir, expected)
     module_names = {path: module.name for path, module in modules.items()}
     findings.extend(file_findings(name, expected, found, modules=module_names))
-    bytecode.add(distribution, expected, found, module_names, modules)
+    bytecode.unchanged(
+        distribution, {path: digest for path, digest in expected.items() if found[path] == digest}
+    )
     record_problem: str | None = None
     try:
         stated = records.digests(distribution)
@@ -455,9 +489,20 @@ def _links_and_outside(
     return findings
 
 
-def _load_installed_model(
-    distribution: InstalledDistribution,
-) -> tuple[SpyModel, StructureReader] | DistributionResult:
+@dataclasses.dataclass(frozen=True)
+class _Loaded:
+    """An installed distribution's manifest, read (structures deferred) and placed: what every
+    check of it starts from."""
+
+    model: SpyModel
+    structures: StructureReader
+    expected: dict[str, str]
+    """The vouched files' hex sha256 by their path in site-packages."""
+    modules: dict[str, Module]
+    """The described modules by the same paths."""
+
+
+def _load_installed_model(distribution: InstalledDistribution) -> _Loaded | DistributionResult:
     """The manifest (structures deferred), or the result that stops here: no manifest, or one
     that cannot be used (ISP309)."""
     name, version, source = distribution.name, distribution.version, distribution.source
@@ -479,7 +524,8 @@ def _load_installed_model(
     mismatch = _identity_findings(name, version, model)
     if mismatch:
         return _stopped(name, version, source, True, mismatch)
-    return model, structures
+    expected, modules = _installed_expectations(model, distribution.metadata_name)
+    return _Loaded(model, structures, expected, modules)
 
 
 def _installed_expectations(
@@ -509,9 +555,12 @@ def _installed_expectations(
 
 
 class _Bytecode:
-    """The cache files named for the vouched sources of every verified distribution, proven
-    together once all are listed: one set of prover processes per run (see :mod:`.bytecode`).
-    Those whose bytes an approval lock approves are accepted by hash and not proven."""
+    """The cache files named for the vouched sources of every verified distribution, listed
+    before any source is hashed and proven on a thread of their own while the other checks go
+    on: one set of prover processes per run (see :mod:`.bytecode`).  Those whose bytes an
+    approval lock approves are accepted by hash and not proven.  A proof counts only for a
+    source later found unchanged (:meth:`unchanged`): a changed one is already ISP301 or
+    ISP317, and its bytecode cannot be the vouched source's."""
 
     def __init__(
         self, loader: BytecodeLoader, approved: Mapping[str, Mapping[str, str]] | None
@@ -525,24 +574,25 @@ class _Bytecode:
         the lock would otherwise vouch for the bytecode rewritten with it."""
         self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
         """By distribution source: its name, module names by path, and its cache files."""
+        self.confirmed: dict[str, frozenset[str]] = {}
+        """By distribution source: its sources found unchanged."""
         self.accepted = 0
         """Cache files accepted by their hash, without a proof."""
+        self._proofs: concurrent.futures.Future[list[BytecodeProof]] | None = None
 
     def add(
         self,
         distribution: InstalledDistribution,
-        expected: Mapping[str, str],
-        found: Mapping[str, str | None],
-        modules: Mapping[str, str],
+        sources: Mapping[str, str],
         recorded: Mapping[str, Module] | None = None,
     ) -> None:
-        """List the cache files of the distribution's unchanged files (a changed one is already
-        ISP301, and its bytecode cannot be the vouched source's); ``recorded``: its manifest's
-        modules by path, whose recorded compilations prove their cache files."""
-        unchanged = {path: digest for path, digest in expected.items() if found[path] == digest}
+        """List the cache files of the distribution's vouched ``sources`` (path -> hex
+        sha256); ``recorded``: its manifest's modules by path, whose recorded compilations
+        prove their cache files, and whose names the findings give."""
+        modules = {path: module.name for path, module in (recorded or {}).items()}
         if self.locked and distribution.source not in self.approved:
             recorded = None  # a manifest the lock did not approve: do not take its word
-        files = cache_files(distribution.site_dir, unchanged, self.loader, recorded)
+        files = cache_files(distribution.site_dir, sources, self.loader, recorded)
         approved = self.approved.get(distribution.source)
         if approved:
             from hatch_importspy.verify.lock_bytecode import split_by_hash
@@ -553,30 +603,43 @@ class _Bytecode:
             self.pending[distribution.source] = (distribution.name, modules, files)
 
     def add_recorded(
-        self, distribution: InstalledDistribution, unchanged: Mapping[str, str]
+        self, distribution: InstalledDistribution, records: RecordIndex, check: RecordCheck
     ) -> None:
-        """List the cache files of the unchanged sources a distribution without a manifest
-        lists in its RECORD (a changed one is ``ISP317``).  ``unchanged``: the RECORD rows inside
-        the site directory whose files the RECORD check found with their stated digest (path ->
-        hex sha256), as :meth:`.RecordCheck.installed_rows` gives them."""
+        """List the cache files of the sources a distribution without a manifest lists in its
+        RECORD with a digest, inside its site directory (the rows :meth:`.RecordCheck.installed_
+        rows` hashes; a RECORD that cannot be read is its ISP310 there)."""
         from hatch_importspy.verify.lock_bytecode import sources_among
 
-        sources = sources_among(unchanged)
-        self.add(distribution, sources, sources, {})
+        try:
+            stated = records.digests(distribution)
+        except UnusableInputError:
+            return
+        if stated is not None:
+            self.add(distribution, sources_among(check.hashed_rows(stated)))
+
+    def start(self) -> None:
+        """Start proving everything listed (nothing is started when nothing is listed)."""
+        every = [file for _, _, files in self.pending.values() for file in files]
+        if every:
+            self._proofs = prove_in_background(every, self.loader)
+
+    def unchanged(self, distribution: InstalledDistribution, sources: Mapping[str, str]) -> None:
+        """The distribution's vouched ``sources`` found with their vouched digest."""
+        self.confirmed[distribution.source] = frozenset(sources)
 
     def proven(
         self, results: tuple[DistributionResult, ...]
     ) -> tuple[tuple[DistributionResult, ...], list[Finding]]:
         """``results`` with the findings of the proofs added (ISP311, ISP312), and the findings
         about distributions ``results`` does not hold (those without a manifest)."""
-        if not self.pending:
+        if self._proofs is None:
             return results, []
-        every = [file for _, _, files in self.pending.values() for file in files]
-        proofs = iter(prove(every, self.loader))
-        added = {
-            source: bytecode_findings(name, [next(proofs) for _ in files], modules=modules)
-            for source, (name, modules, files) in self.pending.items()
-        }
+        proofs = iter(self._proofs.result())
+        added: dict[str, list[Finding]] = {}
+        for source, (name, modules, files) in self.pending.items():
+            kept = self.confirmed.get(source, frozenset())
+            mine = [proof for proof in (next(proofs) for _ in files) if proof.source in kept]
+            added[source] = bytecode_findings(name, mine, modules=modules)
         held = {result.source for result in results}
         stray = [
             finding for source, found in added.items() if source not in held for finding in found
