@@ -106,6 +106,86 @@ def test_bad_manifests_are_one_line_errors(content: bytes, message: str) -> None
     assert "\n" not in str(caught.value)
 
 
+def structure_with(
+    bad_method: object, bad_attribute: object, bad_class: object
+) -> dict[str, object]:
+    """A module's structure with problems (or good items) placed deep inside its second class."""
+    return {
+        "functions": [{"name": "f", "parameters": [{"name": "a"}]}],
+        "classes": [
+            {"name": "A", "methods": [{"name": "m"}]},
+            {
+                "name": "B",
+                "methods": [{"name": "m"}, bad_method],
+                "attributes": [{"name": "x"}, bad_attribute],
+                "classes": [{"name": "C"}, {"name": "D", "classes": [bad_class]}],
+            },
+        ],
+    }
+
+
+GOOD_METHOD = {"name": "g", "parameters": [{"name": "self"}, {"name": "b", "kind": "keyword-only"}]}
+GOOD_ATTRIBUTE = {"name": "y", "scope": "instance"}
+GOOD_CLASS = {"name": "E", "line": 3}
+CLASS_B = r"^m: structures\['demo/__init__\.py'\]\.classes\[1\]\."
+
+
+@pytest.mark.parametrize(
+    ("structure", "message"),
+    [
+        (
+            structure_with(
+                {"name": "g", "parameters": [{"name": "self"}, {"name": "b", "kind": "sideways"}]},
+                GOOD_ATTRIBUTE,
+                GOOD_CLASS,
+            ),
+            CLASS_B + r"methods\[1\]\.parameters\[1\]\.kind: unknown value 'sideways'$",
+        ),
+        (
+            structure_with({"name": "g", "parameters": [{"name": "self"}, "b"]}, {}, {}),
+            CLASS_B + r"methods\[1\]\.parameters\[1\]: expected a mapping$",
+        ),
+        (
+            structure_with({"name": "g", "line": True}, GOOD_ATTRIBUTE, GOOD_CLASS),
+            CLASS_B + r"methods\[1\]\.line: expected an integer$",
+        ),
+        (
+            structure_with(GOOD_METHOD, {"name": "y", "scope": "global"}, GOOD_CLASS),
+            CLASS_B + r"attributes\[1\]\.scope: unknown value 'global'$",
+        ),
+        (
+            structure_with(GOOD_METHOD, GOOD_ATTRIBUTE, {"line": 3}),
+            CLASS_B + r"classes\[1\]\.classes\[0\]\.name: expected a string$",
+        ),
+    ],
+)
+def test_a_problem_deep_in_a_structure_is_named_by_its_exact_place(
+    structure: dict[str, object], message: str
+) -> None:
+    """Items are read without naming their places, and a problem is placed afterwards."""
+    header = dumps(sample_model()).split("\n---\n")[0]
+    content = f"{header}\n---\n{json.dumps({'demo/__init__.py': structure})}"
+    with pytest.raises(ManifestError, match=message):
+        loads(content, "m")
+    model, facts = load_bytes_deferred(content.encode(), "m")
+    with pytest.raises(ManifestError, match=message):
+        facts(model.modules[0].path)
+
+
+def test_the_same_structure_without_problems_reads_in_full() -> None:
+    header = dumps(sample_model()).split("\n---\n")[0]
+    structure = structure_with(GOOD_METHOD, GOOD_ATTRIBUTE, GOOD_CLASS)
+    content = f"{header}\n---\n{json.dumps({'demo/__init__.py': structure})}"
+    (module,) = loads(content, "m").modules
+    b = module.structure.classes[1]
+    assert [p.kind.value for p in b.methods[1].parameters] == [
+        "positional-or-keyword",
+        "keyword-only",
+    ]
+    assert [a.scope.value for a in b.attributes] == ["class", "instance"]
+    assert b.classes[1].classes[0].line == 3
+
+
 def test_embedded_form_is_a_header_then_structures_by_path() -> None:
     model = sample_model()
     text = dumps(model)

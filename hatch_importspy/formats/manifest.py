@@ -77,6 +77,15 @@ MANIFEST_LOCATION = f"extra_metadata/{MANIFEST_FILENAME}"
 Data = dict[str, Any]
 T = TypeVar("T")
 
+_PARAMETER_KINDS: Mapping[str, ParameterKind] = {kind.value: kind for kind in ParameterKind}
+_FUNCTION_KINDS: Mapping[str, FunctionKind] = {kind.value: kind for kind in FunctionKind}
+_ATTRIBUTE_SCOPES: Mapping[str, AttributeScope] = {scope.value: scope for scope in AttributeScope}
+_MEMBERS: Mapping[type, Mapping[str, Any]] = {
+    kind: {member.value: member for member in kind}
+    for kind in (ParameterKind, FunctionKind, AttributeScope)
+}
+"""The members of the manifest's enumerations by value: looked up, not constructed."""
+
 
 # --------------------------------------------------------------------------- writing
 
@@ -315,6 +324,10 @@ class _Reader:
     def __init__(self, source: str) -> None:
         self.source = source
         self._nesting = 0
+        self._unplaced = False
+        """Whether items are being read without naming their places (see :meth:`items`)."""
+        self._placing = False
+        """Whether a failed read is being repeated to name the place of its problem."""
 
     def fail(self, where: str, problem: str) -> ManifestError:
         return ManifestError(f"{self.source}: {where}: {problem}")
@@ -374,19 +387,49 @@ class _Reader:
         where: str,
         read: Callable[[Mapping[str, Any], str], T],
     ) -> tuple[T, ...]:
-        value = data.get(key, [])
+        value = data.get(key, ())
+        if value == () or value == []:  # absent (the decoders never give a tuple), or empty
+            return ()
         if not isinstance(value, list):
             raise self.fail(f"{where}.{key}", "expected a list")
         read_items: list[T] = []
-        for index, item in enumerate(value):  # a loop, not a generator: one per module entry
-            location = f"{where}.{key}[{index}]"
-            read_items.append(read(self.mapping(item, location), location))
+        if self._placing:  # a problem is being placed: each item is named as it is read
+            for index, item in enumerate(value):
+                location = f"{where}.{key}[{index}]"
+                read_items.append(read(self.mapping(item, location), location))
+            return tuple(read_items)
+        # Items are read without naming their places (a place per item costs a fifth of the
+        # reading); on a problem, the outermost call reads its failing item again, placing
+        # every level.  The readers are pure, so it fails the same way, and it is repeated once.
+        outermost, self._unplaced = not self._unplaced, True
+        try:
+            for item in value:  # a loop, not a generator: one per module entry
+                if type(item) is not dict:  # what the decoders give; anything else is checked
+                    item = self.mapping(item, where)
+                read_items.append(read(item, where))
+        except ManifestError:
+            if not outermost:
+                raise
+            self._unplaced, self._placing = False, True
+            try:
+                index = len(read_items)
+                location = f"{where}.{key}[{index}]"
+                read(self.mapping(value[index], location), location)
+            finally:
+                self._placing = False
+            raise  # not reached: the same item fails the same way
+        finally:
+            if outermost:
+                self._unplaced = False
         return tuple(read_items)
 
     def enum(self, data: Mapping[str, Any], key: str, where: str, kind: type[T], default: T) -> T:
         value = data.get(key)
         if value is None:
             return default
+        members: Mapping[str, Any] = _MEMBERS.get(kind, {})
+        if type(value) is str and value in members:
+            return members[value]  # type: ignore[no-any-return]
         try:
             return kind(value)  # type: ignore[call-arg]
         except ValueError:
@@ -395,6 +438,27 @@ class _Reader:
     # -- model pieces
 
     def parameter(self, data: Mapping[str, Any], where: str) -> Parameter:
+        # The common shape, checked inline (a manifest holds tens of thousands of parameters);
+        # anything else takes the checks that name the problem.
+        name, kind, annotation = data.get("name"), data.get("kind"), data.get("annotation")
+        default, has_default = data.get("default"), data.get("has_default")
+        if (
+            type(name) is str
+            and (kind is None or (type(kind) is str and kind in _PARAMETER_KINDS))
+            and (annotation is None or type(annotation) is str)
+            and (default is None or type(default) is str)
+            and (has_default is None or type(has_default) is bool)
+        ):
+            return Parameter(
+                name,
+                ParameterKind.POSITIONAL_OR_KEYWORD if kind is None else _PARAMETER_KINDS[kind],
+                annotation,
+                bool(has_default) or default is not None,
+                default,
+            )
+        return self._parameter(data, where)
+
+    def _parameter(self, data: Mapping[str, Any], where: str) -> Parameter:
         default = self.optional_string(data, "default", where)
         return Parameter(
             name=self.string(data, "name", where),
@@ -405,6 +469,35 @@ class _Reader:
         )
 
     def function(self, data: Mapping[str, Any], where: str) -> Function:
+        # As for parameters: the common shape inline, anything else checked with its place.
+        name, returns, is_async = data.get("name"), data.get("returns"), data.get("async")
+        kind, decorators = data.get("kind"), data.get("decorators")
+        conditional, line = data.get("conditional"), data.get("line")
+        if (
+            type(name) is str
+            and (returns is None or type(returns) is str)
+            and (is_async is None or type(is_async) is bool)
+            and (kind is None or (type(kind) is str and kind in _FUNCTION_KINDS))
+            and (
+                decorators is None
+                or (type(decorators) is list and all(type(d) is str for d in decorators))
+            )
+            and (conditional is None or type(conditional) is bool)
+            and (line is None or (type(line) is int and -INTEGER <= line <= INTEGER))
+        ):
+            return Function(
+                name,
+                self.items(data, "parameters", where, self.parameter),
+                returns,
+                bool(is_async),
+                FunctionKind.FUNCTION if kind is None else _FUNCTION_KINDS[kind],
+                tuple(decorators or ()),
+                bool(conditional),
+                line or 0,
+            )
+        return self._function(data, where)
+
+    def _function(self, data: Mapping[str, Any], where: str) -> Function:
         return Function(
             name=self.string(data, "name", where),
             parameters=self.items(data, "parameters", where, self.parameter),
@@ -426,6 +519,28 @@ class _Reader:
         )
 
     def attribute(self, data: Mapping[str, Any], where: str) -> Attribute:
+        # As for parameters: the common shape inline, anything else checked with its place.
+        name, scope, annotation = data.get("name"), data.get("scope"), data.get("annotation")
+        conditional, line, value = data.get("conditional"), data.get("line"), data.get("value")
+        if (
+            type(name) is str
+            and (scope is None or (type(scope) is str and scope in _ATTRIBUTE_SCOPES))
+            and (annotation is None or type(annotation) is str)
+            and (conditional is None or type(conditional) is bool)
+            and (line is None or (type(line) is int and -INTEGER <= line <= INTEGER))
+            and (value is None or type(value) is str)
+        ):
+            return Attribute(
+                name,
+                AttributeScope.CLASS if scope is None else _ATTRIBUTE_SCOPES[scope],
+                annotation,
+                bool(conditional),
+                line or 0,
+                value,
+            )
+        return self._attribute(data, where)
+
+    def _attribute(self, data: Mapping[str, Any], where: str) -> Attribute:
         return Attribute(
             name=self.string(data, "name", where),
             scope=self.enum(data, "scope", where, AttributeScope, AttributeScope.CLASS),
