@@ -204,30 +204,38 @@ class ExpectationChecker:
         return self._owners[name]
 
     def _module_files(self, module: str) -> list[Path]:
-        """The source file of a submodule in the first site directory that has one."""
-        parts = module.split(".")
+        """The source file of a submodule in the first site directory that has one (read from
+        the run's directory listings)."""
+        *parents, stem = module.split(".")
         for directory in self._directories:
-            for candidate in (
-                directory.joinpath(*parts[:-1], f"{parts[-1]}.py"),
-                directory.joinpath(*parts, "__init__.py"),
-            ):
-                if candidate.is_file():
-                    return [candidate]
+            parent = directory.joinpath(*parents)
+            listed = self._listings(parent)
+            if listed is None:
+                continue
+            if f"{stem}.py" in listed.files:
+                return [parent / f"{stem}.py"]
+            inside = self._listings(parent / stem) if stem in listed.subdirectories else None
+            if inside is not None and "__init__.py" in inside.files:
+                return [parent / stem / "__init__.py"]
         return []
 
     def _top_level_files(self, name: str) -> list[Path]:
+        """The files of a top-level module in the first site directory that has one: its
+        package's ``__init__.py``, its source, or else its compiled files."""
         for directory in self._directories:
-            package = directory / name / "__init__.py"
-            if package.is_file():
-                return [package]
-            module = directory / f"{name}.py"
-            if module.is_file():
-                return [module]
-            compiled = sorted(
-                candidate
-                for candidate in directory.glob(f"{name}.*")
-                if candidate.suffix in _COMPILED_SUFFIXES and candidate.is_file()
-            )
+            listed = self._listings(directory)
+            if listed is None:
+                continue
+            inside = self._listings(directory / name) if name in listed.subdirectories else None
+            if inside is not None and "__init__.py" in inside.files:
+                return [directory / name / "__init__.py"]
+            if f"{name}.py" in listed.files:
+                return [directory / f"{name}.py"]
+            compiled = [
+                directory / entry
+                for entry in listed.beside(name)
+                if entry in listed.files and entry.endswith(_COMPILED_SUFFIXES)
+            ]
             if compiled:
                 return compiled
         return []
