@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ from hatch_importspy.formats.entry_points import (
 )
 from hatch_importspy.formats.manifest import dumps, loads, to_data
 from hatch_importspy.model import EntryPoint, SpyModel
+from hatch_importspy.verify.declared import read_requires_dist
 from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.fakedist import install, model_for, record_hash
 
@@ -341,3 +343,26 @@ def test_embed_records_the_wheels_own_entry_points(tmp_path: Path) -> None:
     plain = make_wheel(tmp_path / "plain" / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", files={})
     none = describe_wheel(plain, options=parse_options({}, where="t", requires_python=None))
     assert none.entry_points == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Metadata-Version: 2.1\nName: a\nRequires-Dist: b>=1\nRequires-Dist: c; extra == 'x'\n\n"
+        "Requires-Dist: not-a-header\n# README\n\nRequires-Dist: nor-this\n",
+        "Metadata-Version: 2.1\r\nRequires-Dist: b\r\n\r\nRequires-Dist: body\r\n",
+        "Metadata-Version: 2.1\rRequires-Dist: b\r\rRequires-Dist: body\r",
+        "Metadata-Version: 2.1\r\nRequires-Dist: b\r\nRequires-Dist:\r\n c\r\n",
+        "Requires-Dist: b\nnot a header line\nRequires-Dist: after-a-defect\n",
+        "Requires-Dist: b",
+        "\nRequires-Dist: body-only\n",
+    ],
+)
+def test_requires_dist_is_read_from_the_headers_as_the_email_parser_reads_them(
+    tmp_path: Path, text: str
+) -> None:
+    """Only the header block is handed to the parser: the answer is the whole text's."""
+    metadata = tmp_path / "METADATA"
+    metadata.write_bytes(text.encode())
+    whole = HeaderParser().parsestr(text, headersonly=True).get_all("Requires-Dist") or []
+    assert read_requires_dist(metadata) == tuple(str(value) for value in whole)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
@@ -106,10 +107,18 @@ def read_requires_dist(path: Path) -> tuple[str, ...]:
     if content is None:
         return ()
     try:
-        headers = HeaderParser().parsestr(content.decode("utf-8"), headersonly=True)
+        text = content.decode("utf-8")
     except UnicodeDecodeError:
         raise UnusableInputError(f"{path}: not UTF-8 text") from None
+    # The parser reads headers up to the first empty line at the latest; the body after it
+    # (often a whole README) would still be split into lines, for nothing.
+    end = _EMPTY_LINE.search(text)
+    headers = HeaderParser().parsestr(text if end is None else text[: end.end()], headersonly=True)
     return tuple(str(value) for value in headers.get_all("Requires-Dist") or [])
+
+
+_EMPTY_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
+"""Two line ends in a row (each CR LF, CR or LF, as the email parser splits lines)."""
 
 
 def _check_requires(
