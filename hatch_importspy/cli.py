@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from hatch_importspy.release.diff import BaselineGate
     from hatch_importspy.report.outputs import Output
     from hatch_importspy.results import VerifyResult
+    from hatch_importspy.verify.interpreter import PendingQuery
     from hatch_importspy.verify.lock import Lock, LockEntry
     from hatch_importspy.verify.policy import Policy
     from hatch_importspy.verify.scope import Scope
@@ -550,6 +551,20 @@ def planned_outputs(args: argparse.Namespace) -> tuple[Output, ...]:
 
 
 def _verify_command(args: argparse.Namespace) -> int:
+    if args.python is None:
+        return _verify(args, None)
+    from hatch_importspy.verify.interpreter import start_query
+
+    # The target answers while the checks are imported and the input is read; its answer (or
+    # why there is none) is taken where the scope is resolved, after the input is checked.
+    query = start_query(args.python)
+    try:
+        return _verify(args, query)
+    finally:
+        query.close()
+
+
+def _verify(args: argparse.Namespace, query: PendingQuery | None) -> int:
     from hatch_importspy.report.summary import summarize
     from hatch_importspy.verify.gate import apply_gate
     from hatch_importspy.verify.installed import InstalledDistribution, find_distributions
@@ -571,7 +586,7 @@ def _verify_command(args: argparse.Namespace) -> int:
         from hatch_importspy.verify.lock import load_lock
 
         lock = load_lock(args.lock)
-    scope = resolve_scope(args.python, args.path)
+    scope = resolve_scope(args.python, args.path, query=query)
     from hatch_importspy.verify.self_check import with_verifier_findings
 
     distributions: Sequence[InstalledDistribution] | None = None

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.markers import default_environment
 
+from hatch_importspy.cli import main
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import current_environment
 from hatch_importspy.verify.interpreter import (
@@ -335,4 +336,33 @@ def test_a_target_answering_the_values_query_with_nonsense(tmp_path: Path) -> No
         lying.differing_values({"ISPY_MODE": "prod"})
     assert str(raised.value) == (
         f"{target}: did not answer the environment values query with names it was asked about"
+    )
+
+
+@pytestmark_posix
+def test_verify_starts_the_query_first_and_stops_it_when_its_input_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``verify --python`` starts the target's query before it reads its own input; a refused
+    input is still the error reported, and the query is stopped, not left running."""
+    pid_file = tmp_path / "pid"
+    target = fake_interpreter(tmp_path, f"echo $$ > {pid_file}; exec sleep 30")
+    policy = tmp_path / "absent.toml"
+    assert main(["verify", "--python", str(target), "--policy", str(policy)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"importspy: error: {policy}: cannot read: No such file or directory"
+    )
+    if pid_file.exists():  # (else it was stopped before its first line, all the better)
+        with pytest.raises(ProcessLookupError):
+            os.kill(int(pid_file.read_text(encoding="utf-8")), 0)  # killed and reaped
+
+
+@pytestmark_posix
+def test_verify_reports_a_target_that_cannot_be_run_after_checking_its_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    absent = tmp_path / "nope" / "python"
+    assert main(["verify", "--python", str(absent)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"importspy: error: --python {absent}: cannot run: No such file or directory"
     )

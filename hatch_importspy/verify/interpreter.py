@@ -333,17 +333,46 @@ def query_interpreter(
     stated values are compared by asking it again, when a contract states any
     (:class:`InterpreterValues`).
     """
+    return start_query(python, timeout=timeout, env=env).answer()
+
+
+def start_query(
+    python: str | os.PathLike[str],
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> PendingQuery:
+    """:func:`query_interpreter` started, its answer read by :meth:`PendingQuery.answer`: the
+    target starts while the caller goes on (``verify --python`` imports its checks meanwhile).
+    Whatever goes wrong is raised by :meth:`~PendingQuery.answer`, never here, so that the
+    caller's own checks of its input still come first."""
     interpreter = os.fspath(python)
-    output = _run(
+    started = _Started(
         query_command(interpreter),
         interpreter=interpreter,
         what="environment query",
         timeout=timeout,
         env=env,
     )
-    answer = parse_answer(output, interpreter=interpreter)
-    values = InterpreterValues(interpreter, None if env is None else dict(env), timeout)
-    return replace(answer, facts=replace(answer.facts, values=values))
+    return PendingQuery(interpreter, started, InterpreterValues(interpreter, env, timeout))
+
+
+@dataclass(frozen=True)
+class PendingQuery:
+    """An environment query under way (:func:`start_query`)."""
+
+    interpreter: str
+    started: _Started
+    values: InterpreterValues
+
+    def answer(self) -> InterpreterFacts:
+        """The interpreter's answer; :class:`UnusableInputError` naming it when there is none."""
+        answer = parse_answer(self.started.output(), interpreter=self.interpreter)
+        return replace(answer, facts=replace(answer.facts, values=self.values))
+
+    def close(self) -> None:
+        """Stop the query if it is still running (its answer was not needed)."""
+        self.started.close()
 
 
 def _run(
@@ -356,28 +385,65 @@ def _run(
     stdin: bytes | None = None,
 ) -> str:
     """Run one query in the target; its standard output, or the one-line reason it failed."""
-    try:
-        completed = subprocess.run(
-            command,
-            input=stdin if stdin is not None else b"",
-            capture_output=True,
-            timeout=timeout,
-            env=dict(os.environ if env is None else env),
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise UnusableInputError(
-            f"{interpreter}: did not answer the {what} within {timeout:g} s"
-        ) from None
-    except OSError as error:
-        raise UnusableInputError(f"{interpreter}: cannot run: {error.strerror or error}") from None
-    if completed.returncode != 0:
-        last = _last_line(completed.stderr)
-        raise UnusableInputError(
-            f"{interpreter}: {what} failed with exit status {completed.returncode}"
-            + (f": {last}" if last else "")
-        )
-    return completed.stdout.decode("utf-8", "replace")
+    return _Started(
+        command, interpreter=interpreter, what=what, timeout=timeout, env=env, stdin=stdin
+    ).output()
+
+
+class _Started:
+    """One query started in the target; :meth:`output` waits for it."""
+
+    def __init__(
+        self,
+        command: Sequence[str],
+        *,
+        interpreter: str,
+        what: str,
+        timeout: float,
+        env: Mapping[str, str] | None,
+        stdin: bytes | None = None,
+    ) -> None:
+        self._interpreter, self._what, self._timeout = interpreter, what, timeout
+        self._input = stdin if stdin is not None else b""
+        self._process: subprocess.Popen[bytes] | None = None
+        self._problem = ""
+        try:
+            self._process = subprocess.Popen(
+                command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=dict(os.environ if env is None else env),
+            )
+        except OSError as error:
+            self._problem = f"{interpreter}: cannot run: {error.strerror or error}"
+
+    def output(self) -> str:
+        """Its standard output, or :class:`UnusableInputError` with the one-line reason."""
+        process = self._process
+        if process is None:
+            raise UnusableInputError(self._problem)
+        try:
+            stdout, stderr = process.communicate(self._input, timeout=self._timeout)
+        except subprocess.TimeoutExpired:
+            self.close()
+            raise UnusableInputError(
+                f"{self._interpreter}: did not answer the {self._what} within {self._timeout:g} s"
+            ) from None
+        if process.returncode != 0:
+            last = _last_line(stderr)
+            raise UnusableInputError(
+                f"{self._interpreter}: {self._what} failed with exit status {process.returncode}"
+                + (f": {last}" if last else "")
+            )
+        return stdout.decode("utf-8", "replace")
+
+    def close(self) -> None:
+        """Stop it if it still runs, and reap it."""
+        process = self._process
+        if process is not None and process.returncode is None:
+            process.kill()
+            process.communicate()
 
 
 def _last_line(stderr: bytes) -> str:

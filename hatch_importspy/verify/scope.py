@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.facts import EnvironmentFacts, current_environment
@@ -41,6 +42,9 @@ from hatch_importspy.verify.installed import (
     unique_directories,
 )
 from hatch_importspy.verify.schemes import InstallScheme, running_scheme
+
+if TYPE_CHECKING:
+    from hatch_importspy.verify.interpreter import PendingQuery
 
 
 @dataclass(frozen=True)
@@ -64,8 +68,12 @@ class Scope:
     """The interpreter whose bytecode is proven, and that proves it."""
 
 
-def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
+def resolve_scope(
+    python: str | None, paths: Sequence[Path], *, query: PendingQuery | None = None
+) -> Scope:
     """The environment chosen by ``--python`` and ``--path`` (see the module docstring).
+    ``query``: ``python``'s environment query, when the caller started it already
+    (:func:`~.interpreter.start_query`).
 
     Raises :class:`UnusableInputError` for a ``--path`` that is not a directory or holds no
     distribution, or an interpreter that cannot be queried, naming it.
@@ -85,7 +93,7 @@ def resolve_scope(python: str | None, paths: Sequence[Path]) -> Scope:
         from hatch_importspy.verify.layout import read_layout
 
         try:
-            answer = query_interpreter(python)
+            answer = query.answer() if query is not None else query_interpreter(python)
         except UnusableInputError as error:
             raise UnusableInputError(f"--python {error}") from None
         if paths:
