@@ -24,6 +24,7 @@ sys.dont_write_bytecode = True
 
 try:
     from hatch_importspy.cli import main
+    from hatch_importspy.console import collect_rarely
 except Exception as error:  # the command line itself could not be loaded: still one line, exit 2
     from hatch_importspy.failure import command_context, unexpected_failure
 
@@ -33,4 +34,5 @@ except Exception as error:  # the command line itself could not be loaded: still
         )
     ) from None
 
+collect_rarely()
 raise SystemExit(main())
