@@ -470,6 +470,84 @@ def test_the_shape_is_checked_here_and_nothing_is_left_to_the_provers(
     assert asked == []
 
 
+def two_modules(tmp_path: Path) -> tuple[Path, list[prover.CacheFile]]:
+    """``a.py`` with its recorded compilation and ``b.py`` without, both byte-compiled."""
+    code, template = recorded_compilation(SOURCE)
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.py").write_bytes(SOURCE)
+        written_by_another_process(tmp_path / f"{name}.py")
+    recorded = {"a.py": Module("a", "a.py", sha(SOURCE), code=code, pyc=template)}
+    sources = {"a.py": sha(SOURCE), "b.py": sha(SOURCE)}
+    return tmp_path, cache_files(tmp_path, sources, BytecodeLoader.running(), recorded)
+
+
+def test_when_provers_start_anyway_they_check_the_recorded_shapes_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``b.py`` has no recorded compilation, so provers start: ``a.py``'s shape goes with it,
+    to be checked beside the caller's work rather than in its process."""
+    site, files = two_modules(tmp_path)
+    asked: list[list[prover.Job]] = []
+    real = prover.run_provers
+
+    def counted(python: str, jobs: list[prover.Job], **options: bool) -> list[tuple[str, str]]:
+        asked.append(list(jobs))
+        return real(python, jobs, **options)
+
+    monkeypatch.setattr(prover, "run_provers", counted)
+    proofs = prover.prove(files, BytecodeLoader.running())
+    assert [(p.source, p.verdict, p.reason) for p in proofs] == [
+        ("a.py", PROVEN, BY_TEMPLATE),
+        ("b.py", PROVEN, ""),
+    ]
+    ((shaped, plain),) = asked
+    assert len(shaped) == 6 and shaped[5] == files[0].template and plain[5:] in ((), ("",))
+    # In the provers, a shape that does not match proves nothing by itself.
+    forge(site / "a.py", stat_header(site / "a.py"), body(PAYLOAD))
+    proofs = prover.prove(files, BytecodeLoader.running())
+    assert [(p.source, p.verdict) for p in proofs] == [("a.py", DISPROVEN), ("b.py", PROVEN)]
+
+
+def test_many_shapes_are_checked_in_the_provers_beside_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, files = two_modules(tmp_path)
+    monkeypatch.setattr(prover, "SHAPES_HERE", 0)
+    asked: list[int] = []
+    real = prover.run_provers
+
+    def counted(python: str, jobs: list[prover.Job], **options: bool) -> list[tuple[str, str]]:
+        asked.append(len(jobs))
+        return real(python, jobs, **options)
+
+    monkeypatch.setattr(prover, "run_provers", counted)
+    (proof,) = prover.prove(files[:1], BytecodeLoader.running())
+    assert (proof.verdict, proof.reason, asked) == (PROVEN, BY_TEMPLATE, [1])
+
+
+@pytest.mark.parametrize(
+    ("beside", "light", "started"), [(False, True, 4), (True, True, 3), (True, False, 4)]
+)
+def test_light_work_beside_the_caller_leaves_it_a_core(
+    monkeypatch: pytest.MonkeyPatch, beside: bool, light: bool, started: int
+) -> None:
+    monkeypatch.setattr(prover, "prover_script", lambda: FAKE_PROVER)
+    monkeypatch.setattr(prover, "_cores", lambda: 4)
+    if not light:
+        monkeypatch.setattr(prover, "LIGHT_WORK", -1)
+    commands: list[str] = []
+    real = prover.prover_command
+
+    def command(python: str) -> list[str]:
+        commands.append(python)
+        return real(python)
+
+    monkeypatch.setattr(prover, "prover_command", command)
+    jobs = fake_jobs(*(f"m{index}" for index in range(100)))
+    assert run_provers(sys.executable, jobs, beside=beside) == [(PROVEN, "")] * 100
+    assert len(commands) == started
+
+
 # --------------------------------------------------------------------------- prove
 
 

@@ -512,6 +512,7 @@ def prove(
     magic: bytes,
     stand_in: bool = False,
     code: str = "",
+    template: str = "",
 ) -> tuple[str, str]:
     """Whether the cache file ``cache`` of the vouched source ``source`` (whose hex sha256 is
     ``sha256``) is what the loader of an interpreter whose magic is ``magic`` would run instead of
@@ -523,7 +524,9 @@ def prove(
     interpreter would run is then :data:`OTHER_PYTHON` rather than unused.  ``code``: the
     source's compilation as the build recorded it, ``<magic hex>:<code_digest>``; a plain cache
     file for that magic whose code has that digest is proven without compiling (anything else
-    is compiled and compared).  Never raises for what is on disk: a file that cannot be read,
+    is compiled and compared).  ``template``: the same compilation's cache file as the build
+    recorded it; a file with those bytes (:func:`matches_template`) is proven by them, before
+    anything else is asked.  Never raises for what is on disk: a file that cannot be read,
     unmarshalled or compared is :data:`DISPROVEN`.
     """
     try:
@@ -540,6 +543,8 @@ def prove(
         return DISPROVEN, f"cannot be read: {error.strerror or error}"
     if data is None:
         return UNUSED, "it is a directory"
+    if template and optimization == 0 and matches_template(data, template):
+        return PROVEN, BY_TEMPLATE
     header = parse_header(data)
     loader = magic
     if stand_in and header is not None and header.magic != magic:
@@ -625,11 +630,12 @@ def main() -> None:
     """Prove the jobs read from standard input, answering one JSON line each.
 
     Input: ``{"stand_in": bool, "careful": bool, "jobs": [[source, cache, optimization, sha256,
-    code], ...]}`` (``code`` may be left out).  Output: first ``{"magic": hex, "cache_tag":
-    tag}`` (this interpreter is ready; sent at once), then ``[index, verdict, reason]`` per job,
-    in order.  ``careful``: each answer is sent as soon as it is known, so that a job that stops
-    the process is the first one without an answer (otherwise they are sent in blocks: a write
-    to the pipe per job costs about a twentieth of a compile).
+    code, template], ...]}`` (``code`` and ``template`` may be left out).  Output: first
+    ``{"magic": hex, "cache_tag": tag}`` (this interpreter is ready; sent at once), then
+    ``[index, verdict, reason]`` per job, in order.  ``careful``: each answer is sent as soon as
+    it is known, so that a job that stops the process is the first one without an answer
+    (otherwise they are sent in blocks: a write to the pipe per job costs about a twentieth of a
+    compile).
     """
     import importlib.util
 
@@ -643,9 +649,17 @@ def main() -> None:
     for index, job in enumerate(request["jobs"]):
         source, cache, optimization, sha256 = job[:4]
         code = job[4] if len(job) > 4 else ""
+        template = job[5] if len(job) > 5 else ""
         try:
             verdict = prove(
-                source, cache, optimization, sha256, magic=magic, stand_in=stand_in, code=code
+                source,
+                cache,
+                optimization,
+                sha256,
+                magic=magic,
+                stand_in=stand_in,
+                code=code,
+                template=template,
             )
         except Exception as error:  # a bug here must not pass the remaining files
             verdict = (DISPROVEN, f"the proof failed: {type(error).__name__}: {error}")

@@ -10,9 +10,11 @@ alone: compiling is the whole cost, and only what would run needs it.
 
 Most of the time nothing is compiled: the build recorded each module's compilation
 (``Module.pyc`` and ``Module.code``).  A plain cache file whose bytes have the recorded shape is
-proven here by hashing it (:func:`rules.matches_template`: nothing is unmarshalled, so this is
-safe in our process); the others go to the provers, which compare code digests
-(:func:`rules.code_digest`) before falling back to compiling.
+proven by hashing it (:func:`rules.matches_template`: nothing is unmarshalled, so this is safe
+in our process, where a few are checked when no prover would start otherwise); the others go to
+the provers, which compare code digests (:func:`rules.code_digest`) before falling back to
+compiling.  The provers run while ``verify`` makes its other checks
+(:func:`prove_in_background`).
 
 The proof must run in the interpreter the bytecode is for: only its ``compile()`` gives its
 bytecode, and only it unmarshals its format.  So it runs in :class:`BytecodeLoader`'s
@@ -175,48 +177,82 @@ def prove(files: Sequence[CacheFile], loader: BytecodeLoader) -> list[BytecodePr
     """The verdict on each cache file, in order: those whose bytes have their recorded shape
     (:func:`rules.matches_template`) are proven here by hashing them; the rest by the provers
     (see :func:`run_provers`)."""
+    return prove_in_background(files, loader).result()
+
+
+class PendingProofs:
+    """Proofs under way (:func:`prove_in_background`); :meth:`result` waits for them."""
+
+    def __init__(
+        self,
+        files: Sequence[CacheFile],
+        verdicts: list[tuple[str, str] | None],
+        provers: concurrent.futures.Future[list[tuple[str, str]]] | None,
+    ) -> None:
+        self._files = list(files)
+        self._verdicts = verdicts
+        self._provers = provers
+
+    def result(self) -> list[BytecodeProof]:
+        """The verdict on each cache file, in order (the provers' exceptions are raised)."""
+        verdicts = self._verdicts
+        if self._provers is not None:
+            answers = iter(self._provers.result())
+            verdicts = [next(answers) if verdict is None else verdict for verdict in verdicts]
+        return [
+            BytecodeProof(file.source, file.cache, *verdict)
+            for file, verdict in zip(self._files, verdicts, strict=True)
+            if verdict is not None
+        ]
+
+
+def prove_in_background(files: Sequence[CacheFile], loader: BytecodeLoader) -> PendingProofs:
+    """:func:`prove`, with the provers waited for on a thread of its own while the caller goes
+    on: verifying an environment of 37 distributions spent about a quarter of its time waiting
+    for its provers at the end, with nothing else left to do.
+
+    Where the recorded shapes are checked (:func:`rules.matches_template`, a read and a hash per
+    file) depends on whether provers start anyway.  If every file has a shape and there are few,
+    they are checked here at once, and provers start only for those that do not match.  If some
+    file needs a prover anyway, or there are more than :data:`SHAPES_HERE`, the provers check
+    the shapes too, on the other cores, beside the caller's work.  Never on the waiting thread:
+    there, beside the caller's own work, the two threads handed the interpreter back and forth
+    at every read and both took three times as long.
+    """
+    elsewhere = len(files) > SHAPES_HERE or not all(file.template for file in files)
     verdicts: list[tuple[str, str] | None] = [
-        (rules.PROVEN, rules.BY_TEMPLATE) if file.template and _has_template(file) else None
+        None
+        if elsewhere or not file.template or not _has_template(file)
+        else (rules.PROVEN, rules.BY_TEMPLATE)
         for file in files
     ]
-    left = [index for index, verdict in enumerate(verdicts) if verdict is None]
-    jobs = [
+    jobs: list[Job] = [
         (
-            os.path.join(files[index].site_dir, files[index].source),  # noqa: PTH118  (for JSON)
-            os.path.join(files[index].site_dir, files[index].cache),  # noqa: PTH118
-            files[index].optimization,
-            files[index].sha256,
-            files[index].code,
+            os.path.join(file.site_dir, file.source),  # noqa: PTH118  (for JSON)
+            os.path.join(file.site_dir, file.cache),  # noqa: PTH118
+            file.optimization,
+            file.sha256,
+            file.code,
+            file.template if elsewhere else "",
         )
-        for index in left
-    ]
-    if jobs:
-        for index, verdict in zip(
-            left, run_provers(loader.python, jobs, stand_in=not loader.known), strict=True
-        ):
-            verdicts[index] = verdict
-    return [
-        BytecodeProof(file.source, file.cache, *verdict)
         for file, verdict in zip(files, verdicts, strict=True)
-        if verdict is not None
+        if verdict is None
     ]
-
-
-def prove_in_background(
-    files: Sequence[CacheFile], loader: BytecodeLoader
-) -> concurrent.futures.Future[list[BytecodeProof]]:
-    """:func:`prove` on a thread of its own, so that the caller's other work overlaps it.
-
-    The provers are other processes: while they start and work, the thread only waits on their
-    pipes, and the caller's thread has the interpreter to itself.  Verifying an environment of
-    37 distributions spent about a quarter of its time waiting for its provers at the end,
-    with nothing else left to do.  The answer (or the exception) is the future's result.
-    """
+    if not jobs:
+        return PendingProofs(files, verdicts, None)
     executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="importspy-prove")
     try:
-        return executor.submit(prove, list(files), loader)
+        provers = executor.submit(
+            run_provers, loader.python, jobs, stand_in=not loader.known, beside=True
+        )
     finally:
         executor.shutdown(wait=False)  # the thread ends with its one job
+    return PendingProofs(files, verdicts, provers)
+
+
+SHAPES_HERE = 1_000
+"""Recorded shapes checked in this process at most, when no prover starts otherwise: about as
+long as starting a prover takes."""
 
 
 _NAME_ALLOWANCE = 1 << 16
@@ -235,25 +271,36 @@ def _has_template(file: CacheFile) -> bool:
     return data is not None and rules.matches_template(data, file.template)
 
 
-Job = tuple[str, str, int, str] | tuple[str, str, int, str, str]
-"""``(source path, cache path, optimization level, source sha256[, recorded code])``, paths
-absolute (see :func:`rules.prove`)."""
+Job = (
+    tuple[str, str, int, str] | tuple[str, str, int, str, str] | tuple[str, str, int, str, str, str]
+)
+"""``(source path, cache path, optimization level, source sha256[, recorded code[, recorded
+cache file]])``, paths absolute (see :func:`rules.prove`)."""
 
 
 def run_provers(
-    python: str, jobs: Sequence[Job], *, stand_in: bool = False, processes: int | None = None
+    python: str,
+    jobs: Sequence[Job],
+    *,
+    stand_in: bool = False,
+    processes: int | None = None,
+    beside: bool = False,
 ) -> list[tuple[str, str]]:
     """``(verdict, reason)`` for each job, in order, from :func:`rules.prove` run by ``python``.
 
     The jobs are spread over ``processes`` prover processes (default: one per core, fewer for
-    few jobs), which answer in blocks.  A process that cannot be started or does not answer at
-    all leaves its jobs :data:`~hatch_importspy.compare.bytecode.NOT_RUN`.  When one dies or
-    runs out of time, the jobs it left unanswered are proven again by processes that answer
-    each job at once: the first job such a process leaves unanswered is the file that stopped
-    it, :data:`~rules.DISPROVEN`, and the rest go on, so one hostile file costs one finding.
+    few jobs; ``beside``: the caller works meanwhile, so light work, up to :data:`LIGHT_WORK`,
+    leaves it a core), which answer in blocks.  A process that cannot be started or does not
+    answer at all leaves its jobs :data:`~hatch_importspy.compare.bytecode.NOT_RUN`.  When one
+    dies or runs out of time, the jobs it left unanswered are proven again by processes that
+    answer each job at once: the first job such a process leaves unanswered is the file that
+    stopped it, :data:`~rules.DISPROVEN`, and the rest go on, so one hostile file costs one
+    finding.
     """
     verdicts: list[tuple[str, str] | None] = [None] * len(jobs)
     weights = [_weight(job) for job in jobs]
+    if processes is None and beside and sum(weights) <= LIGHT_WORK:
+        processes = max(1, _cores() - 1)
     pending = list(range(len(jobs)))
     careful = False
     while pending:
@@ -289,17 +336,28 @@ def run_provers(
     return [verdict for verdict in verdicts if verdict is not None]
 
 
+LIGHT_WORK = 2_000_000
+"""Weight (:func:`_weight`: bytes of source to compile) one prover gets through in about the
+time ``verify`` of an application needs for its other checks (``compile()`` manages about
+6 MB a second on one core): up to this, proofs made beside the caller leave it a core."""
+
 DIGEST_SHARE = 8
 """Proving a file by its recorded digest costs about this fraction of compiling its source."""
 
 
+TEMPLATE_SHARE = 64
+"""Checking a file's bytes against its recorded shape costs about this fraction of compiling."""
+
+
 def _weight(job: Job) -> int:
     """The work a job is likely to be: its source's size (compiling is the cost), a fraction of
-    it when a recorded digest may spare the compile."""
+    it when a recorded shape or digest may spare the compile."""
     try:
         size = os.stat(job[0]).st_size  # noqa: PTH116
     except OSError:
         return 0
+    if len(job) > 5 and job[5]:
+        return size // TEMPLATE_SHARE
     return size // DIGEST_SHARE if len(job) > 4 and job[4] else size
 
 

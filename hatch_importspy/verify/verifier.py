@@ -17,7 +17,6 @@ is not a wheel -- raises :class:`~hatch_importspy.errors.UnusableInputError`.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.compare.bytecode import BytecodeProof, bytecode_findings
+from hatch_importspy.compare.bytecode import bytecode_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
@@ -70,6 +69,7 @@ from hatch_importspy.results import (
 from hatch_importspy.verify.bytecode import (
     BytecodeLoader,
     CacheFile,
+    PendingProofs,
     cache_files,
     prove_in_background,
 )
@@ -578,7 +578,7 @@ class _Bytecode:
         """By distribution source: its sources found unchanged."""
         self.accepted = 0
         """Cache files accepted by their hash, without a proof."""
-        self._proofs: concurrent.futures.Future[list[BytecodeProof]] | None = None
+        self._proofs: PendingProofs | None = None
 
     def add(
         self,
