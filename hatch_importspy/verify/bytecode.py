@@ -177,7 +177,7 @@ def prove(files: Sequence[CacheFile], loader: BytecodeLoader) -> list[BytecodePr
     """The verdict on each cache file, in order: those whose bytes have their recorded shape
     (:func:`rules.matches_template`) are proven here by hashing them; the rest by the provers
     (see :func:`run_provers`)."""
-    return prove_in_background(files, loader).result()
+    return prove_in_background(files, loader, beside=False).result()
 
 
 class PendingProofs:
@@ -206,7 +206,9 @@ class PendingProofs:
         ]
 
 
-def prove_in_background(files: Sequence[CacheFile], loader: BytecodeLoader) -> PendingProofs:
+def prove_in_background(
+    files: Sequence[CacheFile], loader: BytecodeLoader, *, beside: bool = True
+) -> PendingProofs:
     """:func:`prove`, with the provers waited for on a thread of its own while the caller goes
     on: verifying an environment of 37 distributions spent about a quarter of its time waiting
     for its provers at the end, with nothing else left to do.
@@ -217,7 +219,8 @@ def prove_in_background(files: Sequence[CacheFile], loader: BytecodeLoader) -> P
     file needs a prover anyway, or there are more than :data:`SHAPES_HERE`, the provers check
     the shapes too, on the other cores, beside the caller's work.  Never on the waiting thread:
     there, beside the caller's own work, the two threads handed the interpreter back and forth
-    at every read and both took three times as long.
+    at every read and both took three times as long.  ``beside``: the caller works meanwhile
+    (see :func:`run_provers`); :func:`prove` waits at once.
     """
     elsewhere = len(files) > SHAPES_HERE or not all(file.template for file in files)
     verdicts: list[tuple[str, str] | None] = [
@@ -243,7 +246,7 @@ def prove_in_background(files: Sequence[CacheFile], loader: BytecodeLoader) -> P
     executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="importspy-prove")
     try:
         provers = executor.submit(
-            run_provers, loader.python, jobs, stand_in=not loader.known, beside=True
+            run_provers, loader.python, jobs, stand_in=not loader.known, beside=beside
         )
     finally:
         executor.shutdown(wait=False)  # the thread ends with its one job

@@ -556,8 +556,8 @@ def _installed_expectations(
 
 class _Bytecode:
     """The cache files named for the vouched sources of every verified distribution, listed
-    before any source is hashed and proven on a thread of their own while the other checks go
-    on: one set of prover processes per run (see :mod:`.bytecode`).  Those whose bytes an
+    before any source is hashed and proven while the other checks go on: one set of prover
+    processes per run (see :func:`.bytecode.prove_in_background`).  Those whose bytes an
     approval lock approves are accepted by hash and not proven.  A proof counts only for a
     source later found unchanged (:meth:`unchanged`): a changed one is already ISP301 or
     ISP317, and its bytecode cannot be the vouched source's."""
@@ -606,8 +606,9 @@ class _Bytecode:
         self, distribution: InstalledDistribution, records: RecordIndex, check: RecordCheck
     ) -> None:
         """List the cache files of the sources a distribution without a manifest lists in its
-        RECORD with a digest, inside its site directory (the rows :meth:`.RecordCheck.installed_
-        rows` hashes; a RECORD that cannot be read is its ISP310 there)."""
+        RECORD with a digest, inside its site directory: the rows
+        :meth:`.RecordCheck.installed_rows` hashes (a RECORD that cannot be read is its ISP310
+        there)."""
         from hatch_importspy.verify.lock_bytecode import sources_among
 
         try:
