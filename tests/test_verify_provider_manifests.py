@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from hatch_importspy.formats import manifest as manifest_format
 from hatch_importspy.model import CallShape, Expectation, ExpectedName
+from hatch_importspy.verify import provider_manifests
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.provider_manifests import ManifestProviders
 from hatch_importspy.verify.verifier import verify_installed
@@ -69,6 +71,27 @@ def test_a_clean_provider_is_checked_from_its_manifest_without_parsing(
     parses.clear()  # the manifests were written by parsing; verifying must not
     assert findings(tmp_path) == EXPECTED
     assert [name for name in parses if name.startswith("prov")] == []
+
+
+def test_a_provider_verify_checks_too_has_its_manifest_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Verifying both distributions reads each manifest once: the expectation checks take the
+    provider's from the verification of the provider itself."""
+    install_pair(tmp_path)
+    read: list[str] = []
+    real = manifest_format.load_facts_deferred
+
+    def counted(content: bytes, source: str, **options: object) -> object:
+        read.append(Path(source).parent.parent.name)
+        return real(content, source, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr("hatch_importspy.verify.verifier.load_facts_deferred", counted)
+    monkeypatch.setattr(provider_manifests, "load_facts_deferred", counted)
+    result = verify_installed([tmp_path], [], FACTS)
+    by_name = {r.name: r for r in result.distributions}
+    assert [(f.code, f.object) for f in by_name["user"].findings] == EXPECTED
+    assert sorted(read) == ["prov-2.0.dist-info", "user-1.0.dist-info"]
 
 
 def test_a_changed_provider_file_is_parsed_and_its_change_caught(

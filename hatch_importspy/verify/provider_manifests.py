@@ -56,7 +56,9 @@ class ManifestProviders:
     """A :data:`~hatch_importspy.compare.expectations.ModuleLookup` over site directories that
     reads provider manifests first (see the module docstring).  Answers are cached for the run;
     ``parsed`` counts the modules that had to be read from source.  ``names``: the run's
-    directory listings, when the caller lists the same directories for other reasons."""
+    directory listings, when the caller lists the same directories for other reasons;
+    ``manifests``: the manifests the caller has read already (model and facts reader, by the
+    distribution's source)."""
 
     def __init__(
         self,
@@ -64,8 +66,11 @@ class ManifestProviders:
         distributions: Mapping[str, InstalledDistribution],
         records: RecordIndex | None = None,
         names: DirectoryNames | None = None,
+        *,
+        manifests: Mapping[str, tuple[SpyModel, FactsReader]] | None = None,
     ) -> None:
         self._directories = tuple(directories)
+        self._read = manifests or {}
         self._distributions = distributions
         self._records = records
         self._hints: dict[str, list[str]] = {}
@@ -156,6 +161,8 @@ class ManifestProviders:
         distribution = self._distributions.get(name)
         if distribution is None:
             return None
+        if distribution.source in self._read:  # read by verify already
+            return _Manifest(distribution, *self._read[distribution.source])
         try:
             start = read_manifest_start(distribution, until=DOCUMENT_SEPARATOR.encode())
             if start is None:

@@ -49,6 +49,8 @@ from hatch_importspy.verify.installed import InstalledDistribution, RecordIndex
 if TYPE_CHECKING:
     from hatch_importspy.compare.expectations.lookup import ModuleLookup
     from hatch_importspy.describe.provider_files import DirectoryNames
+    from hatch_importspy.formats.manifest import FactsReader
+    from hatch_importspy.model import SpyModel
     from hatch_importspy.verify.provider_manifests import ManifestProviders
 
 _COMPILED_SUFFIXES = (".so", ".pyd", ".pyc")
@@ -70,9 +72,11 @@ class ExpectationChecker:
         records: RecordIndex,
         facts: EnvironmentFacts | None,
         distributions: Mapping[str, InstalledDistribution] | None = None,
+        manifests: Mapping[str, tuple[SpyModel, FactsReader]] | None = None,
     ) -> None:
         self._directories = tuple(directories)
         self._distributions = distributions
+        self._manifests = manifests or {}
         self._versions = versions
         self._records = records
         self._facts = facts
@@ -88,7 +92,11 @@ class ExpectationChecker:
         from hatch_importspy.verify.provider_manifests import ManifestProviders
 
         return ManifestProviders(
-            self._directories, self._distributions, self._records, self._listings
+            self._directories,
+            self._distributions,
+            self._records,
+            self._listings,
+            manifests=self._manifests,
         )
 
     @cached_property

@@ -47,11 +47,13 @@ from hatch_importspy.findings import Finding, sort_key
 from hatch_importspy.formats.manifest import (
     DOCUMENT_SEPARATOR,
     MANIFEST_LOCATION,
+    FactsReader,
     StructureReader,
     load_bytes_deferred,
+    load_facts_deferred,
 )
 from hatch_importspy.formats.record import data_directory, installed_path, stated_digests
-from hatch_importspy.model import Module, SpyModel
+from hatch_importspy.model import Module, ModuleStructure, SpyModel
 from hatch_importspy.pyrules.finder import LoaderSuffixes
 from hatch_importspy.results import (
     CHECK_DEPENDENCIES,
@@ -161,9 +163,6 @@ def verify_installed(
     unowned.extend(_surface_findings(distributions, directories, records, listings))
     surface = _Surface(directories, listings, records, frozenset(carrying))
     versions = InstalledVersions(first)
-    expectations = ExpectationChecker(
-        directories, versions=versions, records=records, facts=facts, distributions=first
-    )
     check = RecordCheck.of(directories)
     bytecode = _Bytecode(
         loader or BytecodeLoader.running(), _approved(lock, distributions, lock_entries)
@@ -185,6 +184,18 @@ def verify_installed(
             or distribution.name in startup_owners
         )
     ]
+    expectations = ExpectationChecker(
+        directories,
+        versions=versions,
+        records=records,
+        facts=facts,
+        distributions=first,
+        manifests={
+            distribution.source: (model.model, model.facts)
+            for distribution, model in loaded
+            if isinstance(model, _Loaded)
+        },
+    )
     # The bytecode is listed before anything is hashed, and proven while the rest goes on.
     for distribution, model in loaded:
         if isinstance(model, _Loaded):
@@ -495,11 +506,16 @@ class _Loaded:
     check of it starts from."""
 
     model: SpyModel
-    structures: StructureReader
+    facts: FactsReader
+    """Each module's structure and ``binds``, read when asked for."""
     expected: dict[str, str]
     """The vouched files' hex sha256 by their path in site-packages."""
     modules: dict[str, Module]
     """The described modules by the same paths."""
+
+    def structures(self, path: str) -> ModuleStructure:
+        """The structure of the module at ``path`` (a wheel path), read now."""
+        return self.facts(path)[0]
 
 
 def _load_installed_model(distribution: InstalledDistribution) -> _Loaded | DistributionResult:
@@ -514,7 +530,7 @@ def _load_installed_model(distribution: InstalledDistribution) -> _Loaded | Dist
     if data is None:
         return _stopped(name, version, source, False, (_no_manifest(name),))
     try:
-        model, structures = load_bytes_deferred(
+        model, facts = load_facts_deferred(
             data,
             str(distribution.manifest_path),
             whole=lambda: read_manifest_bytes(distribution) or b"",
@@ -525,7 +541,7 @@ def _load_installed_model(distribution: InstalledDistribution) -> _Loaded | Dist
     if mismatch:
         return _stopped(name, version, source, True, mismatch)
     expected, modules = _installed_expectations(model, distribution.metadata_name)
-    return _Loaded(model, structures, expected, modules)
+    return _Loaded(model, facts, expected, modules)
 
 
 def _installed_expectations(
