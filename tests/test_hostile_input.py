@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy.errors import ManifestError, UnusableInputError
+from hatch_importspy.formats import digest as digest_module
 from hatch_importspy.formats import manifest as manifest_format
+from hatch_importspy.formats.digest import sha256_file
 from hatch_importspy.formats.manifest import dumps, load_bytes, loads
-from hatch_importspy.formats.record import parse_record, read_regular_file, sha256_file
+from hatch_importspy.formats.record import parse_record, read_regular_file
 from hatch_importspy.formats.wheel import open_wheel, read_wheel
 from hatch_importspy.limits import CLASS_NESTING
-from hatch_importspy.verify import installed as installed_module
 from hatch_importspy.verify import startup_path as startup_path_module
 from hatch_importspy.verify.verifier import verify_installed
 from hatch_importspy.verify.walk import walk_package_directories
@@ -144,7 +145,7 @@ def test_manifest_paths_leaving_the_distribution_are_refused_unopened(
         opened.append(str(path))
         return ""
 
-    monkeypatch.setattr(installed_module, "sha256_file", spy)
+    monkeypatch.setattr(digest_module, "sha256_file", spy)
     site = site_with(tmp_path, unsafe_path_manifest(path))
     findings = findings_of(site)
     assert [code for code, _ in findings] == ["ISP309"]
@@ -167,7 +168,7 @@ def test_record_rows_outside_are_never_opened(
         opened.append(str(path))
         return sha256_file(path)
 
-    monkeypatch.setattr(installed_module, "sha256_file", spy)
+    monkeypatch.setattr(digest_module, "sha256_file", spy)
     verify_installed([site], ["demo"], None)
     assert opened and all(Path(path).resolve().is_relative_to(site.resolve()) for path in opened)
 

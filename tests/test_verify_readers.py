@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy.errors import ManifestError, UnusableInputError
+from hatch_importspy.formats.digest import sha256_file
 from hatch_importspy.formats.manifest import dumps, dumps_yaml, load_bytes_deferred
 from hatch_importspy.formats.record import (
     RecordEntry,
@@ -23,7 +24,6 @@ from hatch_importspy.formats.record import (
     read_regular_file,
     record_digest_to_hex,
     record_digests,
-    sha256_file,
     stated_digests,
 )
 from hatch_importspy.formats.wheel import (

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from hatch_importspy.formats.record import sha256_file
+from hatch_importspy.formats.digest import sha256_file
 from hatch_importspy.pyrules.extensions import extensions_by_stem
 
 

@@ -8,22 +8,16 @@ here, once, and every comparison works on one spelling.
 from __future__ import annotations
 
 import binascii
-import errno
 import hashlib
 import os
 import posixpath
-import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.digest import CHUNK, READ_FLAGS, require_regular_file
 from hatch_importspy.limits import SIZE_DIGITS
-
-_CHUNK = 1 << 16
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
-"""Non-blocking, so that a FIFO planted where a module should be reads as empty (or fails)
-instead of waiting for a writer forever; it changes nothing for regular files."""
 
 _SHA256_SIZE = hashlib.sha256().digest_size
 _URLSAFE_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
@@ -135,33 +129,6 @@ def _rows(text: str, source: str) -> Iterator[tuple[str, str, str]]:
         yield path, digest, size
 
 
-def sha256_file(path: str | os.PathLike[str]) -> str:
-    """The hex sha256 of a regular file, read in chunks so that large files never sit in memory.
-
-    Raises :class:`OSError` for anything that is not a regular file and reads as more than one
-    chunk (a device such as ``/dev/zero`` would otherwise be hashed forever).
-    """
-    # The file descriptor is used directly: this runs once per verified file, and ``open()``
-    # builds two file objects and asks whether the file is a terminal before the first byte is
-    # read, which together cost about as much as hashing a small module.  It only reads, so no
-    # buffering is lost.
-    descriptor = os.open(path, _READ_FLAGS)
-    try:
-        chunk = os.read(descriptor, _CHUNK)
-        digest = hashlib.sha256(chunk)
-        # A short read of a regular file is its end: most modules are smaller than one chunk, and
-        # asking again for the end of the file would double the system calls of hashing them.
-        # (Were a file system to return less, the digest would differ: a finding, never a pass.)
-        if len(chunk) == _CHUNK:
-            _require_regular_file(descriptor)  # only what fills a chunk can be endless
-        while len(chunk) == _CHUNK:
-            chunk = os.read(descriptor, _CHUNK)
-            digest.update(chunk)
-    finally:
-        os.close(descriptor)
-    return digest.hexdigest()
-
-
 def read_regular_file(path: str | os.PathLike[str], *, limit: int | None = None) -> bytes:
     """A regular file's bytes; :class:`OSError` for anything else (a FIFO, a device), which
     could block or never end.
@@ -169,12 +136,12 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int | None = None)
     With ``limit``, a file of more bytes raises :class:`UnusableInputError` naming it; at most
     one chunk past the limit is read, whatever the file's size claims (see :mod:`..limits`).
     """
-    descriptor = os.open(path, _READ_FLAGS)
+    descriptor = os.open(path, READ_FLAGS)
     try:
-        _require_regular_file(descriptor)
+        require_regular_file(descriptor)
         chunks = []
         total = 0
-        while chunk := os.read(descriptor, _CHUNK):
+        while chunk := os.read(descriptor, CHUNK):
             chunks.append(chunk)
             total += len(chunk)
             if limit is not None and total > limit:
@@ -190,18 +157,13 @@ def open_regular_file(path: str | os.PathLike[str]) -> BinaryIO:
     Opened non-blocking and checked with ``fstat`` before anything is read, so that a FIFO or a
     device planted at ``path`` can neither block the run nor feed it endless bytes.
     """
-    descriptor = os.open(path, _READ_FLAGS)
+    descriptor = os.open(path, READ_FLAGS)
     try:
-        _require_regular_file(descriptor)
+        require_regular_file(descriptor)
     except OSError:
         os.close(descriptor)
         raise
     return os.fdopen(descriptor, "rb")
-
-
-def _require_regular_file(descriptor: int) -> None:
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file")
 
 
 def normalise_record_path(path: str) -> str:

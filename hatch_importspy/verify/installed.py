@@ -27,6 +27,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from hatch_importspy.errors import UnusableInputError
+from hatch_importspy.formats.digest import digests
 from hatch_importspy.formats.manifest import MANIFEST_LOCATION
 from hatch_importspy.formats.record import (
     RecordEntry,
@@ -36,7 +37,6 @@ from hatch_importspy.formats.record import (
     parse_record,
     read_regular_file,
     record_digests,
-    sha256_file,
     stated_digests,
 )
 from hatch_importspy.limits import MANIFEST_BYTES, METADATA_BYTES, RECORD_BYTES
@@ -451,16 +451,7 @@ def hash_files(site_dir: Path, paths: Iterable[str]) -> dict[str, str | None]:
     A file that exists but cannot be read maps to ``"unreadable: <reason>"``, which never equals a
     digest: it is reported as modified rather than crashing the run.
     """
-    digests: dict[str, str | None] = {}
-    base = os.fspath(site_dir) + os.sep
-    for path in paths:
-        try:
-            digests[path] = sha256_file(base + path)
-        except (FileNotFoundError, NotADirectoryError):
-            digests[path] = None
-        except OSError as error:
-            digests[path] = f"unreadable: {error.strerror or error}"
-    return digests
+    return digests(os.fspath(site_dir) + os.sep, paths)
 
 
 def read_file(site_dir: Path, path: str) -> bytes | None:

@@ -26,12 +26,12 @@ from pathlib import Path
 
 from hatch_importspy.compare.integrity import file_findings
 from hatch_importspy.findings import Finding
+from hatch_importspy.formats.digest import sha256_file
 from hatch_importspy.formats.record import (
     INSTALL_SCHEMES_INSIDE,
     data_directory,
     is_outside,
     read_regular_file,
-    sha256_file,
 )
 from hatch_importspy.formats.scripts import installed_script_digest
 from hatch_importspy.verify.links import LinkReport, inspect_links

@@ -29,8 +29,8 @@ from hatch_importspy.compare.provided import ProvidedModule
 from hatch_importspy.describe.provider_files import DirectoryNames, SourceFile, locate
 from hatch_importspy.describe.provider_source import read_source, without_source
 from hatch_importspy.errors import ManifestError, UnusableInputError
+from hatch_importspy.formats.digest import sha256_file
 from hatch_importspy.formats.manifest import DOCUMENT_SEPARATOR, FactsReader, load_facts_deferred
-from hatch_importspy.formats.record import sha256_file
 from hatch_importspy.model import SpyModel, top_level
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
