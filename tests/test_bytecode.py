@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import hatch_importspy.verify.bytecode as prover
-import hatch_importspy.verify.installed as installed
+import hatch_importspy.verify.hashing as hashing
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof, bytecode_findings
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
@@ -1004,21 +1004,21 @@ def test_the_proofs_start_before_anything_is_hashed_and_overlap_the_other_checks
     """The provers are other processes: verify lists the bytecode first and goes on with its
     other checks while they work, instead of waiting for them at the end."""
     events: list[str] = []
-    real_start, real_hash = prover.prove_in_background, installed.hash_files
+    real_start, real_of = prover.prove_in_background, hashing.VouchedDigests.of
 
     def start(files: list[prover.CacheFile], loader: BytecodeLoader) -> object:
         events.append(f"prove {len(files)}")
         return real_start(files, loader)
 
-    def hashed(site_dir: Path, paths: object) -> object:
-        events.append("hash")
-        return real_hash(site_dir, paths)  # type: ignore[arg-type]
+    def hashed(self: hashing.VouchedDigests, index: int) -> dict[str, str | None]:
+        events.append(f"hash {index}")
+        return real_of(self, index)
 
     monkeypatch.setattr("hatch_importspy.verify.verifier.prove_in_background", start)
-    monkeypatch.setattr("hatch_importspy.verify.verifier.hash_files", hashed)
+    monkeypatch.setattr(hashing.VouchedDigests, "of", hashed)
     forge(site / "demo/core.py", stat_header(site / "demo/core.py"), body(PAYLOAD))
     result = verify_installed([site], [], current_environment())
-    assert events == ["prove 4", "hash", "hash"]
+    assert events == ["prove 4", "hash 0", "hash 1"]
     assert [(f.code, f.file) for f in result.findings()] == [
         ("ISP311", f"demo/__pycache__/core.{TAG}.pyc")
     ]

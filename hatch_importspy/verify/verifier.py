@@ -76,6 +76,7 @@ from hatch_importspy.verify.bytecode import (
     prove_in_background,
 )
 from hatch_importspy.verify.declared import declared_findings
+from hatch_importspy.verify.hashing import VouchedDigests
 from hatch_importspy.verify.importable import (
     VouchedElsewhere,
     listed_files,
@@ -89,7 +90,6 @@ from hatch_importspy.verify.installed import (
     find_distributions,
     find_startup_files,
     has_manifest,
-    hash_files,
     read_file,
     read_manifest_bytes,
     read_manifest_start,
@@ -155,7 +155,55 @@ def verify_installed(
         notices.append(NOTICE_NO_MANIFEST)
     if facts is None:
         notices.extend([NOTICE_NO_FACTS, NOTICE_NO_MARKERS])
+    # The manifests first: their files are hashed (on another core, at scale) while the
+    # environment-wide checks below run.
+    loaded = [(distribution, _load_installed_model(distribution)) for distribution in targets]
+    with VouchedDigests(
+        [
+            (distribution.site_dir, list(model.expected))
+            for distribution, model in loaded
+            if isinstance(model, _Loaded)
+        ]
+    ) as hashes:
+        return _verify_loaded(
+            directories,
+            distributions,
+            loaded,
+            hashes,
+            records=records,
+            first=first,
+            carrying=carrying,
+            named=names,
+            notices=notices,
+            facts=facts,
+            suffixes=suffixes,
+            scheme=scheme,
+            loader=loader,
+            lock=lock,
+            lock_entries=lock_entries,
+        )
 
+
+def _verify_loaded(
+    directories: tuple[Path, ...],
+    distributions: Sequence[InstalledDistribution],
+    loaded: Sequence[tuple[InstalledDistribution, _Loaded | DistributionResult]],
+    hashes: VouchedDigests,
+    *,
+    records: RecordIndex,
+    first: Mapping[str, InstalledDistribution],
+    carrying: set[str],
+    named: Sequence[str],
+    notices: list[str],
+    facts: EnvironmentFacts | None,
+    suffixes: LoaderSuffixes | None,
+    scheme: InstallScheme | None,
+    loader: BytecodeLoader | None,
+    lock: Lock | None,
+    lock_entries: Sequence[LockEntry] | None,
+) -> VerifyResult:
+    """:func:`verify_installed` once the targets' manifests are ``loaded`` (their vouched files
+    hashed by ``hashes``, in the same order)."""
     startup = [file for directory in directories for file in find_startup_files(directory)]
     owners = {file.path: records.owners_of(file.owned_as) for file in startup}
     unowned = startup_findings(startup, owners, carrying)
@@ -167,20 +215,19 @@ def verify_installed(
     bytecode = _Bytecode(
         loader or BytecodeLoader.running(), _approved(lock, distributions, lock_entries)
     )
-    loaded = [(distribution, _load_installed_model(distribution)) for distribution in targets]
     # Every distribution is held to its own RECORD (ISP316/ISP317); those verified against a
     # manifest below are held to it there (a result that got past the manifest has a structure
     # check), and an unusable manifest is already ISP309.  Naming distributions narrows this to
     # them and to the owners of start-up files.
-    named = {t.metadata_dir for t in targets} if names else None
+    chosen = {t.metadata_dir for t, _ in loaded} if named else None
     startup_owners = {owner for names_ in owners.values() for owner in names_}
     recorded_only = [
         distribution
         for distribution in distributions
         if not has_manifest(distribution)
         and (
-            named is None
-            or distribution.metadata_dir in named
+            chosen is None
+            or distribution.metadata_dir in chosen
             or distribution.name in startup_owners
         )
     ]
@@ -204,12 +251,17 @@ def verify_installed(
         for distribution in recorded_only:
             bytecode.add_recorded(distribution, records, check)
     bytecode.start()
+    group = {
+        distribution.source: index
+        for index, distribution in enumerate(d for d, model in loaded if isinstance(model, _Loaded))
+    }
     results = tuple(
         model
         if isinstance(model, DistributionResult)
         else _verify_distribution(
             distribution,
             model,
+            hashes.of(group[distribution.source]),
             records,
             versions,
             facts,
@@ -227,8 +279,8 @@ def verify_installed(
     unmanifested = {distribution.source for distribution in recorded_only}
     for distribution in distributions:
         if distribution.source in held or (
-            named is not None
-            and distribution.metadata_dir not in named
+            chosen is not None
+            and distribution.metadata_dir not in chosen
             and distribution.name not in startup_owners
         ):
             continue
@@ -364,6 +416,7 @@ def _surface_findings(
 def _verify_distribution(
     distribution: InstalledDistribution,
     loaded: _Loaded,
+    found: Mapping[str, str | None],
     records: RecordIndex,
     installed: Mapping[str, str],
     facts: EnvironmentFacts | None,
@@ -374,8 +427,8 @@ def _verify_distribution(
     scheme: InstallScheme | None,
     bytecode: _Bytecode,
 ) -> DistributionResult:
-    """Verify one installed distribution, whose manifest is ``loaded``; what could not be
-    checked is added to ``notices``."""
+    """Verify one installed distribution, whose manifest is ``loaded`` and whose vouched files
+    hash to ``found``; what could not be checked is added to ``notices``."""
     name, site_dir, metadata_dir = (
         distribution.name,
         distribution.site_dir,
@@ -390,7 +443,6 @@ def _verify_distribution(
     checks, findings = _environment_check(name, model, facts)
 
     checks.append(CHECK_INTEGRITY)
-    found = hash_files(site_dir, expected)
     module_names = {path: module.name for path, module in modules.items()}
     findings.extend(file_findings(name, expected, found, modules=module_names))
     bytecode.unchanged(

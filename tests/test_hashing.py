@@ -1,0 +1,128 @@
+"""Hashing the vouched files in a helper process: the same answers as hashing them here, and
+whatever the helper cannot answer is hashed here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hatch_importspy.cli import main
+from hatch_importspy.formats.digest import CHUNK, digests
+from hatch_importspy.verify import hashing
+from hatch_importspy.verify.hashing import VouchedDigests
+from hatch_importspy.verify.verifier import verify_installed
+from tests.helpers.fakedist import LINUX_FACTS, install, model_for
+
+FILES = ["small.py", "large.bin", "missing.py", "a-directory", "fifo", "link.py", "pkg/m.py"]
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    (tmp_path / "small.py").write_bytes(b"X = 1\n")
+    (tmp_path / "large.bin").write_bytes(os.urandom(3 * CHUNK + 5))
+    (tmp_path / "a-directory").mkdir()
+    if hasattr(os, "mkfifo"):
+        os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "link.py").symlink_to(tmp_path / "small.py")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_bytes(b"def f(): ...\n")
+    return tmp_path
+
+
+def test_the_helper_answers_what_hashing_here_answers(tree: Path) -> None:
+    groups = [(tree, FILES[:3]), (tree, FILES[3:])]
+    with VouchedDigests(groups, shared=True) as shared:
+        assert shared.helped
+        answers = [shared.of(0), shared.of(1)]
+    here = digests(f"{tree}{os.sep}", FILES)
+    assert {**answers[0], **answers[1]} == here
+    assert here["missing.py"] is None
+    assert str(here["a-directory"]).startswith("unreadable: ")
+    assert here["link.py"] == here["small.py"]
+
+
+def test_small_runs_are_hashed_here(tree: Path) -> None:
+    with VouchedDigests([(tree, FILES)]) as few:
+        assert not few.helped
+        assert few.of(0) == digests(f"{tree}{os.sep}", FILES)
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "import sys; sys.exit(3)",
+        "print('[0, [\"too few\"]]', flush=True)",
+        "print('not json'); print('[1, 2, 3]', flush=True)",
+        "import time; time.sleep(30)",
+    ],
+)
+def test_what_the_helper_cannot_answer_is_hashed_here(
+    tree: Path, script: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "helper_script", lambda: script)
+    monkeypatch.setattr(hashing, "TIMEOUT", 1.0)
+    with VouchedDigests([(tree, FILES[:3]), (tree, FILES[3:])], shared=True) as shared:
+        assert shared.helped
+        assert shared.of(0) == digests(f"{tree}{os.sep}", FILES[:3])
+        assert shared.of(1) == digests(f"{tree}{os.sep}", FILES[3:])
+    assert shared.stopped
+
+
+def test_no_interpreter_to_start_means_hashing_here(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "executable", str(tree / "no-python"))
+    with VouchedDigests([(tree, FILES)], shared=True) as shared:
+        assert not shared.helped
+        assert shared.of(0) == digests(f"{tree}{os.sep}", FILES)
+
+
+SOURCE = {"demo/__init__.py": b"", "demo/core.py": b"def run():\n    return 'vouched'\n"}
+
+
+def test_a_changed_module_hashed_by_the_helper_is_caught_and_really_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "site"
+    install(site, "demo", "1.0", SOURCE, manifest=model_for("demo", "1.0", SOURCE))
+    (site / "demo" / "core.py").write_bytes(b"def run():\n    return 'payload'\n")
+    ran = subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); import demo.core; print(demo.core.run())",
+            str(site),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert ran.stdout.strip() == "payload"
+    monkeypatch.setattr(hashing, "SHARED_FROM", 0)  # every run shares its hashing
+    started: list[bool] = []
+    real_start = VouchedDigests._start
+
+    def start(self: VouchedDigests) -> None:
+        real_start(self)
+        started.append(self.helped)
+
+    monkeypatch.setattr(VouchedDigests, "_start", start)
+    result = verify_installed([site], [], LINUX_FACTS)
+    assert [(f.code, f.file) for f in result.findings()] == [("ISP301", "demo/core.py")]
+    assert main(["verify", "--path", str(site)]) == 1
+    assert "ISP301" in capsys.readouterr().out
+    assert started == [True, True]
+
+
+def test_the_helpers_answers_are_the_ones_used(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(The helper is this interpreter running hatch-importspy's own code, trusted as this
+    process is: a stand-in answering something else shows its answers are taken.)"""
+    script = "import json, sys; print(json.dumps([0, ['f' * 64, None]]), flush=True)"
+    monkeypatch.setattr(hashing, "helper_script", lambda: script)
+    with VouchedDigests([(tree, ["small.py", "pkg/m.py"])], shared=True) as shared:
+        assert shared.of(0) == {"small.py": "f" * 64, "pkg/m.py": None}
