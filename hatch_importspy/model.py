@@ -201,6 +201,11 @@ class FileEntry:
 
     path: str
     sha256: str
+    code: str | None = None
+    """For Python source that is not a module (a name that is no identifier: ``importlib``
+    loads it by path), its compilation, as :attr:`Module.code` records a module's."""
+    pyc: str | None = None
+    """As :attr:`Module.pyc`, for the same files as :attr:`code`."""
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,11 @@ import pytest
 import hatch_importspy.verify.bytecode as prover
 import hatch_importspy.verify.hashing as hashing
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof, bytecode_findings
+from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.distribution import describe_distribution
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
+from hatch_importspy.formats.manifest import dumps, loads
 from hatch_importspy.model import Module
 from hatch_importspy.pyrules.bytecode import (
     BY_DIGEST,
@@ -1056,3 +1059,44 @@ def test_compileall_of_a_whole_site_is_proven(site: Path) -> None:
     for level in (0, 1, 2):
         assert compileall.compile_dir(str(site), quiet=1, force=True, optimize=level)
     assert verify_installed([site], [], current_environment()).findings() == ()
+
+
+# --------------------------------------------------------------------------- sources not modules
+
+
+TABLE = b"TABLE = {0: 'a', 1: 'b'}\n"  # a data module loaded by path (rich's unicode tables)
+
+
+def test_a_source_that_is_no_module_has_its_compilation_recorded_and_its_bytecode_proven(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = {"demo/__init__.py": b"", "demo/table-1-0.py": TABLE, "demo/data.json": b"{}"}
+    sources = tmp_path / "src"
+    for path, content in files.items():
+        (sources / path).parent.mkdir(parents=True, exist_ok=True)
+        (sources / path).write_bytes(content)
+    model = describe_distribution(
+        [(path, sources / path) for path in files],
+        name="demo",
+        version="1.0",
+        requires=(),
+        options=ImportSpyOptions(infer_expectations=False),
+    )
+    recorded = {entry.path: (entry.code, entry.pyc) for entry in model.files}
+    assert recorded["demo/data.json"] == (None, None)
+    assert recorded["demo/table-1-0.py"] == recorded_compilation(TABLE)
+    assert loads(dumps(model), "m").files == model.files  # the manifest keeps them
+    site = tmp_path / "site"
+    install(site, "demo", "1.0", files, manifest=model)
+    written_by_another_process(site / "demo" / "table-1-0.py")
+    asked: list[object] = []
+    monkeypatch.setattr(prover, "run_provers", lambda *args, **kwargs: asked.append(args))
+    assert verify_installed([site], [], current_environment()).findings() == ()
+    assert asked == [], "proven by its recorded bytes, without a prover"
+    monkeypatch.undo()
+    table = site / "demo" / "table-1-0.py"
+    forge(table, stat_header(table), body("TABLE = {0: 'payload'}", "table-1-0.py"))
+    result = verify_installed([site], [], current_environment())
+    assert [(f.code, f.file) for f in result.findings()] == [
+        ("ISP311", f"demo/__pycache__/table-1-0.{TAG}.pyc")
+    ]

@@ -30,6 +30,7 @@ from hatch_importspy.model import (
     FileEntry,
     SpyModel,
 )
+from hatch_importspy.pyrules.bytecode import recorded_compilation
 
 SOURCES: dict[str, bytes] = {
     "pkg/__init__.py": b'__all__ = ["api"]\n',
@@ -100,17 +101,13 @@ def test_every_file_is_either_a_described_module_or_a_hashed_file(
         ("pkg/sub/__init__.py", "pkg.sub"),
         ("pkg/sub/deep.py", "pkg.sub.deep"),
     ]
-    assert model.files == tuple(
-        FileEntry(path, sha(SOURCES[path]))
-        for path in sorted(
-            [
-                "pkg/api.pyi",
-                "pkg/broken.py",
-                "pkg/data/table.csv",
-                "pkg/py.typed",
-                "scripts-dir/not-importable.py",
-            ]
-        )
+    # Python source that no import names is loaded by path, so its compilation is recorded.
+    script = "scripts-dir/not-importable.py"
+    code, pyc = recorded_compilation(SOURCES[script])
+    plain = ["pkg/api.pyi", "pkg/broken.py", "pkg/data/table.csv", "pkg/py.typed"]
+    assert model.files == (
+        *(FileEntry(path, sha(SOURCES[path])) for path in plain),
+        FileEntry(script, sha(SOURCES[script]), code, pyc),
     )
     for module in model.modules:
         assert module.sha256 == sha(SOURCES[module.path])

@@ -158,7 +158,12 @@ def describe_distribution(
         content = _read(source, path)
         digest = hashlib.sha256(content).hexdigest()
         dotted = module_name(path)
-        if dotted is None or not is_selected(dotted, options):
+        if dotted is None and _is_source(path):
+            # Python source importlib can still load by path (``unicode10-0-0.py``): its
+            # compilation is recorded as a module's is, to prove its bytecode without compiling.
+            code, pyc = recorded_compilation(content)
+            entries.append(FileEntry(path=path, sha256=digest, code=code, pyc=pyc))
+        elif dotted is None or not is_selected(dotted, options):
             entries.append(FileEntry(path=path, sha256=digest))
         else:
             pending.append((path, dotted, digest, content))
@@ -311,6 +316,12 @@ def _expectation_key(expectation: Expectation) -> tuple[str, str, str]:
 
 
 # ------------------------------------------------------------------------------ extraction
+
+
+def _is_source(path: str) -> bool:
+    """A ``.py`` file outside the wheel's ``.data`` and ``.dist-info`` directories."""
+    top = path.partition("/")[0]
+    return path.endswith(".py") and not top.endswith((".data", ".dist-info"))
 
 
 PARALLEL_THRESHOLD = 64

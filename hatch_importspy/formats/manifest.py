@@ -164,6 +164,13 @@ def module_facts_to_data(module: Module) -> Data:
     return data
 
 
+def _file_data(file: FileEntry) -> Data:
+    data: Data = {"path": file.path, "sha256": file.sha256}
+    _put(data, "code", file.code)
+    _put(data, "pyc", file.pyc)
+    return data
+
+
 def _call_data(call: CallShape) -> Data:
     data: Data = {"positional": call.positional}
     _put(data, "keywords", call.keywords)
@@ -249,7 +256,7 @@ def to_data(model: SpyModel, *, structures: bool = True) -> Data:
         "environment": environment,
         "requires": list(model.requires),
         "modules": modules,
-        "files": [{"path": f.path, "sha256": f.sha256} for f in model.files],
+        "files": [_file_data(f) for f in model.files],
         "expects": [_expectation_data(e) for e in model.expects],
         "private": model.private,
     }
@@ -628,9 +635,14 @@ class _Reader:
 
     def file(self, data: Mapping[str, Any], where: str) -> FileEntry:
         path, sha256 = data.get("path"), data.get("sha256")
-        if type(path) is str and type(sha256) is str:
+        if type(path) is str and type(sha256) is str and len(data) == 2:
             return FileEntry(self.path(data, where), sha256)
-        return FileEntry(path=self.path(data, where), sha256=self.string(data, "sha256", where))
+        return FileEntry(
+            path=self.path(data, where),
+            sha256=self.string(data, "sha256", where),
+            code=self.optional_string(data, "code", where),
+            pyc=self.optional_string(data, "pyc", where),
+        )
 
     def call(self, data: Mapping[str, Any], where: str) -> CallShape:
         return CallShape(

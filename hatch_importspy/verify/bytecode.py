@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof
-from hatch_importspy.model import Module
+from hatch_importspy.model import FileEntry, Module
 from hatch_importspy.pyrules import bytecode as rules
 
 ISOLATION_FLAGS = ("-I", "-S", "-B")
@@ -109,12 +109,12 @@ def cache_files(
     site_dir: Path,
     sources: Mapping[str, str],
     loader: BytecodeLoader,
-    recorded: Mapping[str, Module] | None = None,
+    recorded: Mapping[str, Module | FileEntry] | None = None,
 ) -> list[CacheFile]:
     """The cache files in ``site_dir`` named for the vouched ``sources`` (relative path -> hex
     sha256) that ``loader`` reads: its cache tag's, any tag's when it is not known.
-    ``recorded``: the manifest's modules by the same paths, whose recorded compilations
-    (``code``, ``pyc``) a plain cache file is proven by.
+    ``recorded``: the manifest's modules (and other sources) by the same paths, whose
+    recorded compilations (``code``, ``pyc``) a plain cache file is proven by.
 
     Each ``__pycache__`` directory next to a source is listed once; nothing is read or opened.
     """

@@ -53,7 +53,7 @@ from hatch_importspy.formats.manifest import (
     load_facts_deferred,
 )
 from hatch_importspy.formats.record import data_directory, installed_path, stated_digests
-from hatch_importspy.model import Module, ModuleStructure, SpyModel
+from hatch_importspy.model import FileEntry, Module, ModuleStructure, SpyModel
 from hatch_importspy.pyrules.finder import LoaderSuffixes
 from hatch_importspy.results import (
     CHECK_DEPENDENCIES,
@@ -246,7 +246,7 @@ def _verify_loaded(
     # The bytecode is listed before anything is hashed, and proven while the rest goes on.
     for distribution, model in loaded:
         if isinstance(model, _Loaded):
-            bytecode.add(distribution, model.expected, model.modules)
+            bytecode.add(distribution, model.expected, model.modules, model.model.files)
     if lock is not None and lock.approves_bytecode:
         for distribution in recorded_only:
             bytecode.add_recorded(distribution, records, check)
@@ -652,12 +652,18 @@ class _Bytecode:
         self,
         distribution: InstalledDistribution,
         sources: Mapping[str, str],
-        recorded: Mapping[str, Module] | None = None,
+        modules: Mapping[str, Module] | None = None,
+        other: Sequence[FileEntry] = (),
     ) -> None:
         """List the cache files of the distribution's vouched ``sources`` (path -> hex
-        sha256); ``recorded``: its manifest's modules by path, whose recorded compilations
-        prove their cache files, and whose names the findings give."""
-        modules = {path: module.name for path, module in (recorded or {}).items()}
+        sha256); ``modules``: its manifest's modules by path, whose recorded compilations
+        prove their cache files, and whose names the findings give; ``other``: its manifest's
+        other files, whose recorded compilations (of sources that are not modules) do too."""
+        names = {path: module.name for path, module in (modules or {}).items()}
+        recorded: dict[str, Module | FileEntry] | None = {
+            **{file.path: file for file in other if file.code or file.pyc},
+            **(modules or {}),
+        }
         if self.locked and distribution.source not in self.approved:
             recorded = None  # a manifest the lock did not approve: do not take its word
         files = cache_files(distribution.site_dir, sources, self.loader, recorded)
@@ -668,7 +674,7 @@ class _Bytecode:
             accepted, files = split_by_hash(files, approved)
             self.accepted += len(accepted)
         if files:
-            self.pending[distribution.source] = (distribution.name, modules, files)
+            self.pending[distribution.source] = (distribution.name, names, files)
 
     def add_recorded(
         self, distribution: InstalledDistribution, records: RecordIndex, check: RecordCheck
