@@ -329,6 +329,7 @@ class RecordIndex:
         self._contents: dict[Path, bytes | None] = {}
         self._texts: dict[Path, str | None] = {}
         self._records: dict[Path, tuple[RecordEntry, ...] | None] = {}
+        self._digests: dict[Path, dict[str, str | None] | None] = {}
 
     def record(self, distribution: InstalledDistribution) -> tuple[RecordEntry, ...] | None:
         """The distribution's RECORD rows (see :func:`read_record`), parsed once."""
@@ -347,8 +348,15 @@ class RecordIndex:
         """The distribution's RECORD as ``{normalised path: stated hex sha256 or None}``
         (see :func:`~hatch_importspy.formats.record.record_digests`), ``None`` without a RECORD.
 
-        Raises :class:`UnusableInputError` as :meth:`record` does.
+        Read once per distribution (the same mapping each time: do not change it).  Raises
+        :class:`UnusableInputError` as :meth:`record` does.
         """
+        where = distribution.metadata_dir
+        if where not in self._digests:
+            self._digests[where] = self._read_digests(distribution)
+        return self._digests[where]
+
+    def _read_digests(self, distribution: InstalledDistribution) -> dict[str, str | None] | None:
         if distribution.metadata_dir.suffix == ".egg-info" or distribution.metadata_dir in (
             self._records
         ):
