@@ -221,14 +221,14 @@ class InterpreterValues:
         return frozenset(name for name, value in wanted.items() if self._answers[(name, value)])
 
     def _ask(self, asked: Mapping[str, str]) -> frozenset[str]:
-        answer = _run(
+        answer = _Started(
             [self.python, *ISOLATION_FLAGS, "-c", VALUES_SCRIPT],
             interpreter=self.python,
             what="environment values query",
             timeout=self.timeout,
             env=self.env,
             stdin=json.dumps(dict(asked)).encode("utf-8"),
-        )
+        ).output()
         try:
             names = json.loads(answer)
         except ValueError:
@@ -375,23 +375,9 @@ class PendingQuery:
         self.started.close()
 
 
-def _run(
-    command: Sequence[str],
-    *,
-    interpreter: str,
-    what: str,
-    timeout: float,
-    env: Mapping[str, str] | None,
-    stdin: bytes | None = None,
-) -> str:
-    """Run one query in the target; its standard output, or the one-line reason it failed."""
-    return _Started(
-        command, interpreter=interpreter, what=what, timeout=timeout, env=env, stdin=stdin
-    ).output()
-
-
 class _Started:
-    """One query started in the target; :meth:`output` waits for it."""
+    """One query started in the target; :meth:`output` waits for it and gives its standard
+    output, or raises the one-line reason it failed."""
 
     def __init__(
         self,
