@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib.util
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,10 +24,13 @@ from pathlib import Path
 
 import pytest
 
+from hatch_importspy.cli import main
 from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.pyrules.bytecode import BY_DIGEST, BY_TEMPLATE, PROVEN, cache_path
+from hatch_importspy.verify import hashing
 from hatch_importspy.verify.bytecode import BytecodeLoader, prove
 from hatch_importspy.verify.bytecode import cache_files as bytecode_cache_files
+from hatch_importspy.verify.hashing import VouchedDigests
 from hatch_importspy.verify.installed import find_distributions, read_manifest_bytes
 from tests.helpers.builds import ProjectFactory
 from tests.helpers.venvs import RunCli, Venv, VenvFactory
@@ -362,3 +366,78 @@ def test_another_pythons_bytecode_is_proven_by_it_and_never_passed_unproven(
     assert report.returncode == 1
     assert files_of(report.distribution("spybyte")) == [("ISP311", cache)]
     assert not marker.exists(), "verify ran the payload"
+
+
+# ------------------------------------------------------------ sources no import names, and hashing
+
+
+TABLES: dict[str, str | bytes] = {
+    "pyproject.toml": PYPROJECT.replace('"spybyte"', '"spytables"').replace(
+        'only-include = ["spybyte", "solo_module.py"]', 'only-include = ["spytables"]'
+    ),
+    # Loaded by path, as rich loads its unicode tables: no ``import`` statement can name it.
+    "spytables/__init__.py": "import importlib\n\n"
+    'TABLE = importlib.import_module("spytables.table-1-0").TABLE\n',
+    "spytables/table-1-0.py": 'TABLE = {"a": 1}\n',
+}
+TABLE = "spytables/table-1-0.py"
+
+
+@pytest.fixture(scope="module")
+def tables(
+    project_factory: ProjectFactory, build_wheel: Callable[..., Path], venv_factory: VenvFactory
+) -> Venv:
+    """``spytables`` built by the hook and installed by pip with its default byte-compilation."""
+    wheel = build_wheel(project_factory(TABLES, name="spytables"))
+    return venv_factory("bytecode-tables", wheels=[wheel], importspy=False)
+
+
+def test_a_source_no_import_names_is_recorded_and_its_forged_bytecode_reported(
+    verifier: Verifier, tables: Venv, tmp_path: Path, marker: Path
+) -> None:
+    (distribution,) = find_distributions([tables.site_packages])
+    model = load_bytes(read_manifest_bytes(distribution) or b"", "spytables")
+    (entry,) = [file for file in model.files if file.path == TABLE]
+    assert entry.code and entry.pyc, "the hook records its compilation"
+    tag = tag_of(tables.python)
+    assert (tables.site_packages / cache_path(TABLE, tag, 0)).is_file()  # pip compiled it
+    report = verifier.verify(tables)
+    assert (report.returncode, report.codes) == (0, {"spytables": []})
+
+    app = copy_venv(tables, tmp_path)
+    assert not runs_payload(app, "spytables", marker)
+    cache = forge(app, TABLE, "timestamp", marker)
+    assert runs_payload(app, "spytables", marker), "the forged bytecode did not run"
+    report = verifier.verify(app)
+    assert report.returncode == 1
+    assert files_of(report.distribution("spytables")) == [("ISP311", cache)]
+
+
+def test_a_run_that_hashes_in_a_helper_still_catches_a_changed_module(
+    tables: Venv,
+    tmp_path: Path,
+    marker: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """From a thousand files, verify hashes in a helper process; forced here for a small run,
+    the command still reports the module whose changed source really runs."""
+    app = copy_venv(tables, tmp_path)
+    init = app.site_packages / "spytables/__init__.py"
+    payload = f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+    init.write_text(payload + init.read_text(encoding="utf-8"), encoding="utf-8")
+    assert runs_payload(app, "spytables", marker)
+    helped: list[bool] = []
+    real_start = VouchedDigests._start
+
+    def start(self: VouchedDigests) -> None:
+        real_start(self)
+        helped.append(self.helped)
+
+    monkeypatch.setattr(hashing, "SHARED_FROM", 0)
+    monkeypatch.setattr(VouchedDigests, "_start", start)
+    code = main(["verify", "--python", str(app.python), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and helped == [True]
+    (distribution,) = report["distributions"]
+    assert files_of(distribution) == [("ISP301", "spytables/__init__.py")]
