@@ -9,6 +9,7 @@ when one of them ran the forged code.  The attacks on real installs are in
 from __future__ import annotations
 
 import compileall
+import dataclasses
 import hashlib
 import importlib.util
 import json
@@ -52,7 +53,12 @@ from hatch_importspy.pyrules.bytecode import (
     recorded_compilation,
     same_code,
 )
-from hatch_importspy.verify.bytecode import BytecodeLoader, cache_files, run_provers
+from hatch_importspy.verify.bytecode import (
+    BytecodeLoader,
+    cache_files,
+    prefixed_cache_directory,
+    run_provers,
+)
 from hatch_importspy.verify.interpreter import query_interpreter
 from hatch_importspy.verify.scope import resolve_scope
 from hatch_importspy.verify.verifier import verify_installed
@@ -1100,3 +1106,43 @@ def test_a_source_that_is_no_module_has_its_compilation_recorded_and_its_bytecod
     assert [(f.code, f.file) for f in result.findings()] == [
         ("ISP311", f"demo/__pycache__/table-1-0.{TAG}.pyc")
     ]
+
+
+# --------------------------------------------------------------------------- PYTHONPYCACHEPREFIX
+
+
+def test_the_prefixed_cache_directory_is_where_cpython_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prefix = str(tmp_path / "prefix")
+    monkeypatch.setattr(sys, "pycache_prefix", prefix)
+    source = tmp_path / "site" / "pkg" / "m.py"
+    expected = Path(importlib.util.cache_from_source(str(source))).parent
+    assert prefixed_cache_directory(prefix, str(source.parent)) == str(expected)
+
+
+def test_cache_files_under_the_loaders_prefix_are_listed_besides_pycache(tmp_path: Path) -> None:
+    site, prefix = tmp_path / "site", tmp_path / "prefix"
+    install(site, "demo", "1.0", FILES, manifest=model_for("demo", "1.0", FILES))
+    cfile = prefixed_cache_directory(str(prefix), str(site / "demo")) + f"/core.{TAG}.pyc"
+    Path(cfile).parent.mkdir(parents=True)
+    Path(cfile).write_bytes(b"")
+    py_compile.compile(str(site / "demo/core.py"), doraise=True)
+    sources = {"demo/core.py": sha(SOURCE)}
+    plain = BytecodeLoader.running()
+    prefixed = dataclasses.replace(plain, pycache_prefix=str(prefix))
+    assert [f.cache for f in cache_files(site, sources, plain)] == [
+        f"demo/__pycache__/core.{TAG}.pyc"
+    ]
+    assert [f.cache for f in cache_files(site, sources, prefixed)] == [
+        f"demo/__pycache__/core.{TAG}.pyc",
+        cfile,
+    ]
+
+
+def test_the_target_says_which_prefix_its_loader_reads_from(tmp_path: Path) -> None:
+    prefix = str(tmp_path / "prefix")
+    environment = {**os.environ, "PYTHONPYCACHEPREFIX": prefix}
+    assert query_interpreter(sys.executable, env=environment).pycache_prefix == prefix
+    without = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
+    assert query_interpreter(sys.executable, env=without).pycache_prefix is None

@@ -16,7 +16,7 @@ from hatch_importspy.facts import current_environment
 from hatch_importspy.pyrules.bytecode import BY_DIGEST, recorded_compilation
 from hatch_importspy.verify import bytecode as prover
 from hatch_importspy.verify import lock_bytecode
-from hatch_importspy.verify.bytecode import BytecodeLoader
+from hatch_importspy.verify.bytecode import BytecodeLoader, prefixed_cache_directory
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import (
     Lock,
@@ -321,3 +321,25 @@ def test_a_file_changed_after_lock_without_a_manifest_is_isp317(site: Path) -> N
         ("ISP317", "plain", "plain/__init__.py"),  # its bytecode is then not looked at
         ("ISP317", "plain", "plain/data.txt"),
     ]
+
+
+def test_a_lock_made_with_a_cache_prefix_loads_and_leaves_its_files_to_the_proof(
+    site: Path, tmp_path: Path
+) -> None:
+    """A lock names cache files inside site-packages: those under the interpreter's cache
+    prefix are not approved in it, and a forged one is caught by the proof under ``--lock``."""
+    prefix = tmp_path / "prefix"
+    loader = dataclasses.replace(BytecodeLoader.running(), pycache_prefix=str(prefix))
+    core = site / "demo/core.py"
+    cached = Path(prefixed_cache_directory(str(prefix), str(core.parent))) / f"core.{TAG}.pyc"
+    cached.parent.mkdir(parents=True)
+    py_compile.compile(str(core), cfile=str(cached), doraise=True)
+    distributions = find_distributions([site])
+    made = make_lock(distributions, approve_bytecode(distributions, loader))
+    lock = loads_lock(dumps_lock(made), source="demo.lock")
+    assert all(not Path(path).is_absolute() for entry in lock.entries for path, _ in entry.bytecode)
+    result = verify_installed([site], [], current_environment(), loader=loader, lock=lock)
+    assert result.findings() == ()
+    cached.write_bytes(stat_header(core) + body(PAYLOAD))
+    result = verify_installed([site], [], current_environment(), loader=loader, lock=lock)
+    assert [(f.code, f.file) for f in result.findings()] == [("ISP311", str(cached))]

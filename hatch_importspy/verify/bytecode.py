@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof
+from hatch_importspy.formats import digest
 from hatch_importspy.model import FileEntry, Module
 from hatch_importspy.pyrules import bytecode as rules
 
@@ -73,16 +74,28 @@ class BytecodeLoader:
     known: bool = True
     """``False`` when no interpreter is known (``--path`` alone): :attr:`python` (the running
     one) stands in for it, and cache files of every tag are considered."""
+    pycache_prefix: str | None = None
+    """Its ``sys.pycache_prefix`` (``PYTHONPYCACHEPREFIX``): where its loader reads the cache
+    file of a source instead of ``__pycache__`` (see :func:`prefixed_cache_directory`)."""
 
     @classmethod
     def running(cls) -> BytecodeLoader:
         """The interpreter that runs ``verify``."""
-        return cls(sys.executable, sys.implementation.cache_tag)
+        return cls(sys.executable, sys.implementation.cache_tag, pycache_prefix=sys.pycache_prefix)
 
     @classmethod
     def unknown(cls) -> BytecodeLoader:
-        """No interpreter known: the running one stands in."""
-        return cls(sys.executable, None, known=False)
+        """No interpreter known: the running one stands in (its cache prefix too)."""
+        return cls(sys.executable, None, known=False, pycache_prefix=sys.pycache_prefix)
+
+
+def prefixed_cache_directory(prefix: str, directory: str) -> str:
+    """Where a loader with ``sys.pycache_prefix`` set to ``prefix`` reads the cache files of the
+    sources in ``directory`` (absolute, as ``sys.path`` names it): the prefix, then that path
+    without its drive and leading separators, as ``importlib.util.cache_from_source`` joins
+    them.  Only there: with a prefix, ``__pycache__`` is neither read nor written."""
+    tail = os.path.splitdrive(directory)[1].lstrip(os.sep + (os.altsep or ""))
+    return os.path.join(prefix, tail)  # noqa: PTH118
 
 
 @dataclass(frozen=True)
@@ -93,7 +106,8 @@ class CacheFile:
     source: str
     """The source's path relative to ``site_dir`` (``/``-separated), as the manifest has it."""
     cache: str
-    """The cache file's path relative to ``site_dir``."""
+    """The cache file's path relative to ``site_dir``; absolute for one under the loader's
+    cache prefix (:func:`prefixed_cache_directory`)."""
     optimization: int
     sha256: str
     """The vouched source's hex sha256."""
@@ -132,28 +146,54 @@ def cache_files(
     found: list[CacheFile] = []
     for directory, named in stems.items():
         cache_dir = f"{directory}/{rules.CACHE_DIRECTORY}" if directory else rules.CACHE_DIRECTORY
-        try:
-            with os.scandir(site_dir / cache_dir) as listing:
-                names = [entry.name for entry in listing]
-        except OSError:
-            continue  # no cache directory: nothing but the sources can be run
-        folded = {stem.casefold(): source for stem, source in named.items()}
-        for name in sorted(names):
-            # A file system that ignores case opens ``m.<tag>.pyc`` whatever case it is named in.
-            match = _named_for(name, named, loader) or _named_for(
-                name.casefold(), folded, loader, folded=True
+        places = [cache_dir]
+        if loader.pycache_prefix:  # where that loader reads; ``__pycache__`` is still proven
+            head = os.fspath(site_dir / directory)  # the directory as ``sys.path`` names it
+            places.append(prefixed_cache_directory(loader.pycache_prefix, head))
+        for place in places:
+            found.extend(_named_files(site_dir, place, named, sources, loader, recorded))
+    return found
+
+
+def cache_digests(files: Sequence[CacheFile]) -> dict[str, str | None]:
+    """The hex sha256 of each cache file by its :attr:`CacheFile.cache` (``None`` when it is not
+    there), read as :func:`~hatch_importspy.formats.digest.digests` reads files."""
+    paths = {file.cache: os.path.join(file.site_dir, file.cache) for file in files}  # noqa: PTH118
+    found = digest.digests("", paths.values())
+    return {cache: found[path] for cache, path in paths.items()}
+
+
+def _named_files(
+    site_dir: Path,
+    cache_dir: str,
+    named: Mapping[str, str],
+    sources: Mapping[str, str],
+    loader: BytecodeLoader,
+    recorded: Mapping[str, Module | FileEntry],
+) -> list[CacheFile]:
+    """The cache files in ``cache_dir`` (relative to ``site_dir``, or absolute) named for the
+    sources ``named`` (stem -> source path) that ``loader`` reads."""
+    found: list[CacheFile] = []
+    try:
+        with os.scandir(os.path.join(site_dir, cache_dir)) as listing:  # noqa: PTH118
+            names = [entry.name for entry in listing]
+    except OSError:
+        return found  # no cache directory: nothing but the sources can be run
+    folded = {stem.casefold(): source for stem, source in named.items()}
+    for name in sorted(names):
+        # A file system that ignores case opens ``m.<tag>.pyc`` whatever case it is named in.
+        match = _named_for(name, named, loader) or _named_for(
+            name.casefold(), folded, loader, folded=True
+        )
+        if match is not None:
+            source, optimization = match
+            cache = f"{cache_dir}/{name}"
+            module = recorded.get(source) if optimization == 0 else None
+            code = (module.code or "") if module is not None else ""
+            template = (module.pyc or "") if module is not None else ""
+            found.append(
+                CacheFile(site_dir, source, cache, optimization, sources[source], code, template)
             )
-            if match is not None:
-                source, optimization = match
-                cache = f"{cache_dir}/{name}"
-                module = recorded.get(source) if optimization == 0 else None
-                code = (module.code or "") if module is not None else ""
-                template = (module.pyc or "") if module is not None else ""
-                found.append(
-                    CacheFile(
-                        site_dir, source, cache, optimization, sources[source], code, template
-                    )
-                )
     return found
 
 

@@ -181,6 +181,7 @@ answer = {
     "prefix": venv_prefix or sys.prefix,
     "base_prefix": getattr(sys, "base_prefix", sys.prefix),
     "cache_tag": getattr(sys.implementation, "cache_tag", None),
+    "pycache_prefix": os.environ.get("PYTHONPYCACHEPREFIX") or None,
     "site_imported": "site" in sys.modules,
     "loader_suffixes": [
         list(importlib.machinery.EXTENSION_SUFFIXES),
@@ -260,6 +261,9 @@ class InterpreterFacts:
     cache_tag: str | None = None
     """``sys.implementation.cache_tag``: the ``__pycache__`` files its loader reads (``None``:
     none)."""
+    pycache_prefix: str | None = None
+    """``PYTHONPYCACHEPREFIX`` in its environment: the tree its loader reads cache files from
+    instead of ``__pycache__`` (the query itself runs with ``-I``, which ignores it)."""
 
     @property
     def in_venv(self) -> bool:
@@ -307,6 +311,9 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
     cache_tag = data.get("cache_tag")
     if "cache_tag" not in data or not isinstance(cache_tag, (str, type(None))):
         raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
+    pycache_prefix = data.get("pycache_prefix")
+    if not isinstance(pycache_prefix, (str, type(None))):
+        raise UnusableInputError(f"{interpreter}: environment query answer is incomplete")
     return InterpreterFacts(
         interpreter=interpreter,
         facts=facts,
@@ -317,6 +324,7 @@ def parse_answer(output: str, *, interpreter: str) -> InterpreterFacts:
         suffixes=LoaderSuffixes(extension, source, bytecode),
         scheme=scheme,
         cache_tag=cache_tag,
+        pycache_prefix=pycache_prefix,
     )
 
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from hatch_importspy.compare.bytecode import NOT_RUN
 from hatch_importspy.errors import ManifestError, UnusableInputError
@@ -33,7 +34,13 @@ from hatch_importspy.formats.manifest import load_bytes_deferred
 from hatch_importspy.formats.record import installed_path, is_outside
 from hatch_importspy.model import Module
 from hatch_importspy.pyrules import bytecode as rules
-from hatch_importspy.verify.bytecode import BytecodeLoader, CacheFile, cache_files, prove
+from hatch_importspy.verify.bytecode import (
+    BytecodeLoader,
+    CacheFile,
+    cache_digests,
+    cache_files,
+    prove,
+)
 from hatch_importspy.verify.installed import (
     InstalledDistribution,
     RecordIndex,
@@ -147,8 +154,14 @@ def approve_bytecode(
     listed: list[_Listed] = []
     for distribution in first_copies(distributions):
         sources, modules = vouched_sources(distribution, records)
-        files = cache_files(distribution.site_dir, sources, loader, modules)
-        digests = hash_files(distribution.site_dir, [file.cache for file in files])
+        # A lock names cache files inside site-packages; those under a cache prefix (absolute
+        # paths, see :func:`.bytecode.prefixed_cache_directory`) are proven at every verify.
+        files = [
+            file
+            for file in cache_files(distribution.site_dir, sources, loader, modules)
+            if not Path(file.cache).is_absolute()
+        ]
+        digests = cache_digests(files)
         listed.extend(_Listed(distribution, file, digests[file.cache]) for file in files)
     proofs = prove([item.file for item in listed], loader)
     refused: list[str] = []
@@ -217,7 +230,7 @@ def split_by_hash(
     listed = [file for file in files if file.cache in approved]
     if not listed:
         return [], list(files)
-    digests = hash_files(listed[0].site_dir, [file.cache for file in listed])
+    digests = cache_digests(listed)
     accepted = [file for file in listed if digests[file.cache] == approved[file.cache]]
     kept = {id(file) for file in accepted}
     return accepted, [file for file in files if id(file) not in kept]

@@ -102,7 +102,9 @@ def resolve_scope(
                 answer.facts,
                 suffixes=answer.suffixes,
                 scheme=answer.scheme,
-                loader=BytecodeLoader(python, answer.cache_tag),
+                loader=BytecodeLoader(
+                    python, answer.cache_tag, pycache_prefix=answer.pycache_prefix
+                ),
             )
         layout = read_layout(python)
         findings = layout_findings(
@@ -124,7 +126,7 @@ def resolve_scope(
             tuple(findings),
             answer.suffixes,
             answer.scheme,
-            BytecodeLoader(python, answer.cache_tag),
+            BytecodeLoader(python, answer.cache_tag, pycache_prefix=answer.pycache_prefix),
         )
     if paths:
         return Scope(unique_directories(paths), None, loader=BytecodeLoader.unknown())

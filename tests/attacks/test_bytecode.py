@@ -441,3 +441,58 @@ def test_a_run_that_hashes_in_a_helper_still_catches_a_changed_module(
     assert code == 1 and helped == [True]
     (distribution,) = report["distributions"]
     assert files_of(distribution) == [("ISP301", "spytables/__init__.py")]
+
+
+def test_bytecode_under_the_pycache_prefix_runs_and_is_reported(
+    verifier: Verifier, app: Venv, tmp_path: Path, marker: Path
+) -> None:
+    """A deployment that keeps its bytecode out of site-packages (``PYTHONPYCACHEPREFIX``)
+    reads cache files only under the prefix: verify, run with the same variable, proves them
+    there, and reports a forged one."""
+    prefix = tmp_path / "pycache-prefix"
+    option = ("-X", f"pycache_prefix={prefix}")
+    site = app.site_packages
+    subprocess.run(
+        [
+            str(app.python),
+            *option,
+            "-m",
+            "compileall",
+            "-q",
+            str(site / "spybyte"),
+            str(site / SOLO),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    environment = {"PYTHONPYCACHEPREFIX": str(prefix)}
+
+    def verify() -> dict[str, object]:
+        completed = verifier.run_cli(
+            verifier.venv.python,
+            *("verify", "--python", str(app.python), "--format", "json"),
+            env=environment,
+        )
+        assert completed.returncode in (0, 1), completed.stderr
+        report = json.loads(completed.stdout)
+        (distribution,) = report["distributions"]
+        assert isinstance(distribution, dict)
+        return distribution
+
+    assert files_of(verify()) == []  # what compileall wrote there is the vouched code
+    tag = tag_of(app.python)
+    cache = f"{prefix}{site / 'spybyte'}/core.{tag}.pyc"
+    assert Path(cache).is_file()
+    payload = f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+    subprocess.run(
+        [
+            *(str(app.python), "-I", "-c", FORGE),
+            *(str(site / CORE), cache, "timestamp", "0", payload),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    assert runs_payload(app, "spybyte.core", marker, *option), "the forged bytecode did not run"
+    assert files_of(verify()) == [("ISP311", cache)]
