@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy.cli import main
+from hatch_importspy.describe.config import ImportSpyOptions
+from hatch_importspy.describe.distribution import describe_distribution
 from hatch_importspy.facts import current_environment
 from hatch_importspy.pyrules.bytecode import BY_DIGEST, recorded_compilation
 from hatch_importspy.verify import bytecode as prover
@@ -343,3 +345,31 @@ def test_a_lock_made_with_a_cache_prefix_loads_and_leaves_its_files_to_the_proof
     cached.write_bytes(stat_header(core) + body(PAYLOAD))
     result = verify_installed([site], [], current_environment(), loader=loader, lock=lock)
     assert [(f.code, f.file) for f in result.findings()] == [("ISP311", str(cached))]
+
+
+def test_lock_proves_a_source_no_import_names_by_its_recorded_compilation(
+    tmp_path: Path, provers: list[list[str]]
+) -> None:
+    files = {"demo/__init__.py": b"", "demo/table-1-0.py": b"TABLE = {0: 'a'}\n"}
+    sources = tmp_path / "src"
+    for path, content in files.items():
+        (sources / path).parent.mkdir(parents=True, exist_ok=True)
+        (sources / path).write_bytes(content)
+    model = describe_distribution(
+        [(path, sources / path) for path in files],
+        name="demo",
+        version="1.0",
+        requires=(),
+        options=ImportSpyOptions(infer_expectations=False),
+    )
+    site = tmp_path / "site"
+    install(site, "demo", "1.0", files, manifest=model)
+    for path in files:
+        py_compile.compile(str(site / path), doraise=True)
+    lock = lock_of(site)
+    ((demo,),) = [[e for e in lock.entries if e.name == "demo"]]
+    assert [Path(path).name for path, _ in demo.bytecode] == [
+        f"__init__.{TAG}.pyc",
+        f"table-1-0.{TAG}.pyc",
+    ]
+    assert provers == [], "both proven by their recorded bytes, nothing compiled"

@@ -32,7 +32,7 @@ from hatch_importspy.compare.bytecode import NOT_RUN
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats.manifest import load_bytes_deferred
 from hatch_importspy.formats.record import installed_path, is_outside
-from hatch_importspy.model import Module
+from hatch_importspy.model import FileEntry, Module
 from hatch_importspy.pyrules import bytecode as rules
 from hatch_importspy.verify.bytecode import (
     BytecodeLoader,
@@ -65,11 +65,11 @@ def _is_source(path: str) -> bool:
 
 def manifest_sources(
     distribution: InstalledDistribution,
-) -> tuple[dict[str, str], dict[str, Module]]:
+) -> tuple[dict[str, str], dict[str, Module | FileEntry]]:
     """The sources the distribution's manifest vouches for, as installed (path relative to the
-    site directory -> hex sha256), and its modules by the same paths (whose recorded
-    compilations prove their cache files); empty when it has no usable manifest (``verify``
-    reports that as ``ISP309``, and vouches for nothing then)."""
+    site directory -> hex sha256), and its modules (and other sources) by the same paths, whose
+    recorded compilations prove their cache files; empty when it has no usable manifest
+    (``verify`` reports that as ``ISP309``, and vouches for nothing then)."""
     try:
         data = read_manifest_bytes(distribution)
         if data is None:
@@ -82,10 +82,16 @@ def manifest_sources(
         target = installed_path(path, distribution.metadata_name)
         if target is not None and _is_source(target):
             sources[target] = digest.lower()
-    modules = {
-        installed_path(module.path, distribution.metadata_name): module for module in model.modules
+    recorded: dict[str | None, Module | FileEntry] = {
+        installed_path(file.path, distribution.metadata_name): file
+        for file in model.files
+        if file.code or file.pyc
     }
-    return sources, {path: module for path, module in modules.items() if path in sources}
+    recorded.update(
+        (installed_path(module.path, distribution.metadata_name), module)
+        for module in model.modules
+    )
+    return sources, {path: item for path, item in recorded.items() if path in sources}
 
 
 def recorded_sources(distribution: InstalledDistribution, records: RecordIndex) -> dict[str, str]:
@@ -118,9 +124,10 @@ def unchanged(distribution: InstalledDistribution, sources: Mapping[str, str]) -
 
 def vouched_sources(
     distribution: InstalledDistribution, records: RecordIndex
-) -> tuple[dict[str, str], dict[str, Module]]:
+) -> tuple[dict[str, str], dict[str, Module | FileEntry]]:
     """The unchanged sources whose bytecode the lock approves: the manifest's, or RECORD's for
-    a distribution without a manifest; and the manifest's modules by the same paths."""
+    a distribution without a manifest; and the manifest's recorded compilations by the same
+    paths."""
     if has_manifest(distribution):
         sources, modules = manifest_sources(distribution)
     else:
