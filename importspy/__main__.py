@@ -24,7 +24,7 @@ sys.dont_write_bytecode = True
 
 try:
     from hatch_importspy.cli import main
-    from hatch_importspy.console import collect_rarely
+    from hatch_importspy.console import collect_rarely, finish
 except Exception as error:  # the command line itself could not be loaded: still one line, exit 2
     from hatch_importspy.failure import command_context, unexpected_failure
 
@@ -35,4 +35,4 @@ except Exception as error:  # the command line itself could not be loaded: still
     ) from None
 
 collect_rarely()
-raise SystemExit(main())
+finish(main())
