@@ -19,7 +19,13 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import NoReturn
+
+# ``typing`` costs a few milliseconds to import, and ``python -m importspy --version`` loads this
+# module: annotations are strings here, and ``typing`` is read only by type checkers, which take
+# this as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 COLLECTION_THRESHOLD = 10_000
 """Allocations between two collections of the youngest generation (Python's default: 700)."""

@@ -238,3 +238,33 @@ def test_the_json_form_is_one_document_that_reads_back_to_the_same_model() -> No
     assert data["modules"][0]["functions"]  # structures in place, not split off
     assert loads(text, "json") == model
     assert dumps_json(model) == text
+
+
+@pytest.mark.parametrize(
+    ("structure", "message"),
+    [
+        ({"functions": [{"name": "f", "async": None}]}, r"functions\[0\]\.async: expected true"),
+        ({"functions": [{"name": "f", "line": None}]}, r"functions\[0\]\.line: expected an integ"),
+        ({"functions": [{"name": "f", "line": True}]}, r"functions\[0\]\.line: expected an integ"),
+        (
+            {"functions": [{"name": "f", "decorators": None}]},
+            r"functions\[0\]\.decorators: expected a list of strings",
+        ),
+        (
+            {"functions": [{"name": "f", "parameters": [{"name": "a", "has_default": None}]}]},
+            r"functions\[0\]\.parameters\[0\]\.has_default: expected true or false",
+        ),
+        (
+            {"classes": [{"name": "C", "attributes": [{"name": "x", "conditional": None}]}]},
+            r"classes\[0\]\.attributes\[0\]\.conditional: expected true or false",
+        ),
+    ],
+)
+def test_an_explicit_null_where_a_value_is_due_is_refused_as_before(
+    structure: dict[str, object], message: str
+) -> None:
+    """The common shapes read inline accept exactly what the checked reading accepts."""
+    header = dumps(sample_model()).split("\n---\n")[0]
+    content = f"{header}\n---\n{json.dumps({'demo/__init__.py': structure})}"
+    with pytest.raises(ManifestError, match=message):
+        loads(content, "m")

@@ -81,8 +81,9 @@ _PARAMETER_KINDS: Mapping[str, ParameterKind] = {kind.value: kind for kind in Pa
 _FUNCTION_KINDS: Mapping[str, FunctionKind] = {kind.value: kind for kind in FunctionKind}
 _ATTRIBUTE_SCOPES: Mapping[str, AttributeScope] = {scope.value: scope for scope in AttributeScope}
 _MEMBERS: Mapping[type, Mapping[str, Any]] = {
-    kind: {member.value: member for member in kind}
-    for kind in (ParameterKind, FunctionKind, AttributeScope)
+    ParameterKind: _PARAMETER_KINDS,
+    FunctionKind: _FUNCTION_KINDS,
+    AttributeScope: _ATTRIBUTE_SCOPES,
 }
 """The members of the manifest's enumerations by value: looked up, not constructed."""
 
@@ -448,19 +449,19 @@ class _Reader:
         # The common shape, checked inline (a manifest holds tens of thousands of parameters);
         # anything else takes the checks that name the problem.
         name, kind, annotation = data.get("name"), data.get("kind"), data.get("annotation")
-        default, has_default = data.get("default"), data.get("has_default")
+        default, has_default = data.get("default"), data.get("has_default", False)
         if (
             type(name) is str
             and (kind is None or (type(kind) is str and kind in _PARAMETER_KINDS))
             and (annotation is None or type(annotation) is str)
             and (default is None or type(default) is str)
-            and (has_default is None or type(has_default) is bool)
+            and type(has_default) is bool
         ):
             return Parameter(
                 name,
                 ParameterKind.POSITIONAL_OR_KEYWORD if kind is None else _PARAMETER_KINDS[kind],
                 annotation,
-                bool(has_default) or default is not None,
+                has_default or default is not None,
                 default,
             )
         return self._parameter(data, where)
@@ -477,30 +478,29 @@ class _Reader:
 
     def function(self, data: Mapping[str, Any], where: str) -> Function:
         # As for parameters: the common shape inline, anything else checked with its place.
-        name, returns, is_async = data.get("name"), data.get("returns"), data.get("async")
-        kind, decorators = data.get("kind"), data.get("decorators")
-        conditional, line = data.get("conditional"), data.get("line")
+        name, returns, is_async = data.get("name"), data.get("returns"), data.get("async", False)
+        kind, decorators = data.get("kind"), data.get("decorators", [])
+        conditional, line = data.get("conditional", False), data.get("line", 0)
         if (
             type(name) is str
             and (returns is None or type(returns) is str)
-            and (is_async is None or type(is_async) is bool)
+            and type(is_async) is bool
             and (kind is None or (type(kind) is str and kind in _FUNCTION_KINDS))
-            and (
-                decorators is None
-                or (type(decorators) is list and all(type(d) is str for d in decorators))
-            )
-            and (conditional is None or type(conditional) is bool)
-            and (line is None or (type(line) is int and -INTEGER <= line <= INTEGER))
+            and type(decorators) is list
+            and all(type(d) is str for d in decorators)
+            and type(conditional) is bool
+            and type(line) is int
+            and -INTEGER <= line <= INTEGER
         ):
             return Function(
                 name,
                 self.items(data, "parameters", where, self.parameter),
                 returns,
-                bool(is_async),
+                is_async,
                 FunctionKind.FUNCTION if kind is None else _FUNCTION_KINDS[kind],
-                tuple(decorators or ()),
-                bool(conditional),
-                line or 0,
+                tuple(decorators),
+                conditional,
+                line,
             )
         return self._function(data, where)
 
@@ -528,21 +528,23 @@ class _Reader:
     def attribute(self, data: Mapping[str, Any], where: str) -> Attribute:
         # As for parameters: the common shape inline, anything else checked with its place.
         name, scope, annotation = data.get("name"), data.get("scope"), data.get("annotation")
-        conditional, line, value = data.get("conditional"), data.get("line"), data.get("value")
+        conditional, line = data.get("conditional", False), data.get("line", 0)
+        value = data.get("value")
         if (
             type(name) is str
             and (scope is None or (type(scope) is str and scope in _ATTRIBUTE_SCOPES))
             and (annotation is None or type(annotation) is str)
-            and (conditional is None or type(conditional) is bool)
-            and (line is None or (type(line) is int and -INTEGER <= line <= INTEGER))
+            and type(conditional) is bool
+            and type(line) is int
+            and -INTEGER <= line <= INTEGER
             and (value is None or type(value) is str)
         ):
             return Attribute(
                 name,
                 AttributeScope.CLASS if scope is None else _ATTRIBUTE_SCOPES[scope],
                 annotation,
-                bool(conditional),
-                line or 0,
+                conditional,
+                line,
                 value,
             )
         return self._attribute(data, where)
