@@ -26,8 +26,6 @@ import pytest
 import hatch_importspy.verify.bytecode as prover
 import hatch_importspy.verify.hashing as hashing
 from hatch_importspy.compare.bytecode import NOT_RUN, BytecodeProof, bytecode_findings
-from hatch_importspy.describe.config import ImportSpyOptions
-from hatch_importspy.describe.distribution import describe_distribution
 from hatch_importspy.facts import current_environment
 from hatch_importspy.findings import Finding
 from hatch_importspy.formats.manifest import dumps, loads
@@ -62,7 +60,7 @@ from hatch_importspy.verify.bytecode import (
 from hatch_importspy.verify.interpreter import query_interpreter
 from hatch_importspy.verify.scope import resolve_scope
 from hatch_importspy.verify.verifier import verify_installed
-from tests.helpers.fakedist import install, model_for
+from tests.helpers.fakedist import described, install, model_for
 from tests.test_interpreter import other_python
 
 MAGIC = importlib.util.MAGIC_NUMBER
@@ -1077,17 +1075,7 @@ def test_a_source_that_is_no_module_has_its_compilation_recorded_and_its_bytecod
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = {"demo/__init__.py": b"", "demo/table-1-0.py": TABLE, "demo/data.json": b"{}"}
-    sources = tmp_path / "src"
-    for path, content in files.items():
-        (sources / path).parent.mkdir(parents=True, exist_ok=True)
-        (sources / path).write_bytes(content)
-    model = describe_distribution(
-        [(path, sources / path) for path in files],
-        name="demo",
-        version="1.0",
-        requires=(),
-        options=ImportSpyOptions(infer_expectations=False),
-    )
+    model = described("demo", "1.0", files, tmp_path / "src")
     recorded = {entry.path: (entry.code, entry.pyc) for entry in model.files}
     assert recorded["demo/data.json"] == (None, None)
     assert recorded["demo/table-1-0.py"] == recorded_compilation(TABLE)

@@ -12,8 +12,6 @@ from pathlib import Path
 import pytest
 
 from hatch_importspy.cli import main
-from hatch_importspy.describe.config import ImportSpyOptions
-from hatch_importspy.describe.distribution import describe_distribution
 from hatch_importspy.facts import current_environment
 from hatch_importspy.pyrules.bytecode import BY_DIGEST, recorded_compilation
 from hatch_importspy.verify import bytecode as prover
@@ -36,7 +34,7 @@ from hatch_importspy.verify.lock_bytecode import (
     approved_bytecode,
 )
 from hatch_importspy.verify.verifier import verify_installed
-from tests.helpers.fakedist import install, model_for
+from tests.helpers.fakedist import described, install, model_for
 from tests.test_bytecode import PAYLOAD, SOURCE, TAG, body, forge, stat_header
 
 DIGEST_A = "sha256:" + "a" * 64
@@ -351,17 +349,7 @@ def test_lock_proves_a_source_no_import_names_by_its_recorded_compilation(
     tmp_path: Path, provers: list[list[str]]
 ) -> None:
     files = {"demo/__init__.py": b"", "demo/table-1-0.py": b"TABLE = {0: 'a'}\n"}
-    sources = tmp_path / "src"
-    for path, content in files.items():
-        (sources / path).parent.mkdir(parents=True, exist_ok=True)
-        (sources / path).write_bytes(content)
-    model = describe_distribution(
-        [(path, sources / path) for path in files],
-        name="demo",
-        version="1.0",
-        requires=(),
-        options=ImportSpyOptions(infer_expectations=False),
-    )
+    model = described("demo", "1.0", files, tmp_path / "src")
     site = tmp_path / "site"
     install(site, "demo", "1.0", files, manifest=model)
     for path in files:

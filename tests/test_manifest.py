@@ -106,6 +106,12 @@ def test_bad_manifests_are_one_line_errors(content: bytes, message: str) -> None
     assert "\n" not in str(caught.value)
 
 
+def with_structure(structure: object) -> str:
+    """The sample manifest with ``structure`` as its one module's structure."""
+    header = dumps(sample_model()).split("\n---\n")[0]
+    return f"{header}\n---\n{json.dumps({'demo/__init__.py': structure})}"
+
+
 def structure_with(
     bad_method: object, bad_attribute: object, bad_class: object
 ) -> dict[str, object]:
@@ -163,8 +169,7 @@ def test_a_problem_deep_in_a_structure_is_named_by_its_exact_place(
     structure: dict[str, object], message: str
 ) -> None:
     """Items are read without naming their places, and a problem is placed afterwards."""
-    header = dumps(sample_model()).split("\n---\n")[0]
-    content = f"{header}\n---\n{json.dumps({'demo/__init__.py': structure})}"
+    content = with_structure(structure)
     with pytest.raises(ManifestError, match=message):
         loads(content, "m")
     model, facts = load_bytes_deferred(content.encode(), "m")
@@ -173,9 +178,7 @@ def test_a_problem_deep_in_a_structure_is_named_by_its_exact_place(
 
 
 def test_the_same_structure_without_problems_reads_in_full() -> None:
-    header = dumps(sample_model()).split("\n---\n")[0]
-    structure = structure_with(GOOD_METHOD, GOOD_ATTRIBUTE, GOOD_CLASS)
-    content = f"{header}\n---\n{json.dumps({'demo/__init__.py': structure})}"
+    content = with_structure(structure_with(GOOD_METHOD, GOOD_ATTRIBUTE, GOOD_CLASS))
     (module,) = loads(content, "m").modules
     b = module.structure.classes[1]
     assert [p.kind.value for p in b.methods[1].parameters] == [
@@ -264,7 +267,6 @@ def test_an_explicit_null_where_a_value_is_due_is_refused_as_before(
     structure: dict[str, object], message: str
 ) -> None:
     """The common shapes read inline accept exactly what the checked reading accepts."""
-    header = dumps(sample_model()).split("\n---\n")[0]
-    content = f"{header}\n---\n{json.dumps({'demo/__init__.py': structure})}"
+    content = with_structure(structure)
     with pytest.raises(ManifestError, match=message):
         loads(content, "m")

@@ -79,6 +79,24 @@ def model_for(
     )
 
 
+def described(name: str, version: str, files: Mapping[str, bytes], scratch: Path) -> SpyModel:
+    """The manifest the hook's own describer writes for ``files`` (sources written under
+    ``scratch``), inference off: recorded compilations included, as a real build has them."""
+    from hatch_importspy.describe.config import ImportSpyOptions
+    from hatch_importspy.describe.distribution import describe_distribution
+
+    for path, content in files.items():
+        (scratch / path).parent.mkdir(parents=True, exist_ok=True)
+        (scratch / path).write_bytes(content)
+    return describe_distribution(
+        [(path, scratch / path) for path in files],
+        name=name,
+        version=version,
+        requires=(),
+        options=ImportSpyOptions(infer_expectations=False),
+    )
+
+
 def metadata_text(name: str, version: str, requires: Iterable[str] = ()) -> str:
     lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
     lines.extend(f"Requires-Dist: {requirement}" for requirement in requires)
