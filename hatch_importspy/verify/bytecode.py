@@ -116,7 +116,8 @@ class CacheFile:
     file: proven by this digest without compiling when the interpreter is the recording one."""
     template: str = ""
     """The same compilation's cache file as the manifest records it (``Module.pyc``), for a
-    plain cache file: proven by hashing it, here, when its bytes have that shape."""
+    plain cache file: proven by hashing it when its bytes have that shape (here or in the
+    provers, see :func:`prove_in_background`)."""
 
 
 def cache_files(
