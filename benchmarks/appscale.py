@@ -11,7 +11,10 @@ every repetition as ``bench.py`` measures (rotating order, one warm-up round, me
 
 - ``verify`` in process (``verify_installed``) against reading and sha256-hashing exactly the
   files the selected manifests vouch for (``Path.read_bytes``, and the raw descriptor reads
-  ``verify`` itself uses).  Target: within 1.5x of the ``Path.read_bytes`` floor.
+  ``verify`` itself uses).  Target: within 1.5x of the ``Path.read_bytes`` floor.  For the run
+  of every distribution also against reading and hashing every file ``verify`` reads whole: the
+  vouched files, their cache files (each is read to be proven) and every file a RECORD states a
+  digest for (every distribution is held to its RECORD, pip's and setuptools' too).
 - ``python -m importspy verify --python <venv python>`` as a command against ``python -m pip
   check`` in the environment (which always checks every distribution) and against ``python -c``
   reading and hashing the same files.  Target: faster than ``pip check``.
@@ -42,12 +45,13 @@ from benchmarks.bench import (
     proven_sources,
     read_and_hash,
     read_and_hash_descriptors,
+    recorded_files,
     report,
 )
 from benchmarks.bench import compile_floor as compile_sources
 from hatch_importspy.facts import current_environment
 from hatch_importspy.formats.manifest import load_bytes
-from hatch_importspy.verify.bytecode import BytecodeLoader
+from hatch_importspy.verify.bytecode import BytecodeLoader, cache_files
 from hatch_importspy.verify.verifier import verify_installed
 
 SCALES = (1, 10)
@@ -100,6 +104,17 @@ def vouched(site: Path, names: Sequence[str]) -> list[Path]:
     return files
 
 
+def read_whole(site: Path, loader: BytecodeLoader) -> list[Path]:
+    """Every file ``verify`` of every distribution reads whole: the files the manifests vouch
+    for, the cache files of their sources (each is read to be proven), and every file a RECORD
+    states a digest for (pip's and setuptools' too: every distribution is held to its RECORD).
+    A floor that leaves none of that work out."""
+    files = vouched(site, ())
+    sources = {str(path.relative_to(site)): "" for path in files if path.suffix == ".py"}
+    caches = [site / file.cache for file in cache_files(site, sources, loader)]
+    return sorted({*files, *caches, *recorded_files(site)})
+
+
 def selected_manifests(site: Path, names: Sequence[str]) -> dict[Path, bytes]:
     """The manifests of ``names`` (all when empty), by path."""
     wanted = {name.lower() for name in names}
@@ -108,6 +123,10 @@ def selected_manifests(site: Path, names: Sequence[str]) -> dict[Path, bytes]:
         for source, document in manifests(site).items()
         if not wanted or load_bytes(document, str(source)).name.lower().replace("_", "-") in wanted
     }
+
+
+WHOLE = "read + sha256 of every file verify reads whole (file descriptor)"
+"""The floor of :func:`read_whole`, measured for the run of every distribution."""
 
 
 def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> None:
@@ -122,6 +141,9 @@ def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> 
         "read + sha256, Path.read_bytes (floor)": lambda: read_and_hash(files),
         "read + sha256, file descriptor": lambda: read_and_hash_descriptors(descriptors),
     }
+    whole = [str(path) for path in read_whole(site, loader)] if not names else []
+    if whole:
+        variants[WHOLE] = lambda: read_and_hash_descriptors(whole)
     if proven:
         variants["compile() of the sources whose cache files verify proves, one core"] = lambda: (
             compile_sources(proven)
@@ -138,6 +160,8 @@ def bench_scale(python: Path, site: Path, names: Sequence[str], repeat: int) -> 
             verify / median(in_process, "read + sha256, file descriptor"),
         ),
     ]
+    if whole:
+        ratios.append((f"verify / {WHOLE}", verify / median(in_process, WHOLE)))
     if proven:
         compiled = median(
             in_process, "compile() of the sources whose cache files verify proves, one core"

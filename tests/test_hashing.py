@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,16 @@ def test_the_helper_answers_what_hashing_here_answers(tree: Path) -> None:
     assert here["link.py"] == here["small.py"]
 
 
+def handed_over(shared: VouchedDigests) -> None:
+    """Wait until the helper has said it started, and a little longer: until it has been
+    handed its first parts (a part is handed over only to a helper that has started)."""
+    deadline = time.monotonic() + 10
+    while not shared.ready and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert shared.ready
+    time.sleep(0.1)
+
+
 def test_small_runs_are_hashed_here(tree: Path) -> None:
     with VouchedDigests([(tree, FILES)]) as few:
         assert not few.helped
@@ -55,8 +66,9 @@ def test_small_runs_are_hashed_here(tree: Path) -> None:
     "script",
     [
         "import sys; sys.exit(3)",
-        "print('[0, [\"too few\"]]', flush=True)",
+        "print('ready'); print('[0, [\"too few\"]]', flush=True); input()",
         "print('not json'); print('[1, 2, 3]', flush=True)",
+        "print('ready', flush=True); input(); print('[0, [\"f\", 7]]', flush=True); input()",
         "import time; time.sleep(30)",
     ],
 )
@@ -122,7 +134,85 @@ def test_a_changed_module_hashed_by_the_helper_is_caught_and_really_runs(
 def test_the_helpers_answers_are_the_ones_used(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """(The helper is this interpreter running hatch-importspy's own code, trusted as this
     process is: a stand-in answering something else shows its answers are taken.)"""
-    script = "import json, sys; print(json.dumps([0, ['f' * 64, None]]), flush=True)"
+    script = (
+        "import json, sys; print('ready', flush=True); sys.stdin.readline(); "
+        "print(json.dumps([0, ['f' * 64, None]]), flush=True)"
+    )
     monkeypatch.setattr(hashing, "helper_script", lambda: script)
     with VouchedDigests([(tree, ["small.py", "pkg/m.py"])], shared=True) as shared:
+        handed_over(shared)
         assert shared.of(0) == {"small.py": "f" * 64, "pkg/m.py": None}
+
+
+SLOW_STAND_IN = (
+    "import json, sys, time\n"
+    "print('ready', flush=True)\n"
+    "for line in sys.stdin:\n"
+    "    part, base, paths = json.loads(line)\n"
+    "    time.sleep(0.05)\n"
+    "    print(json.dumps([part, ['f' * 64 for _ in paths]]), flush=True)\n"
+)
+"""A helper that answers slowly, and with a digest no file has: its answers can be told apart
+from the ones this process hashed."""
+
+
+def test_the_two_processes_share_a_group_part_by_part(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While it waits for the helper, this process hashes the last parts nobody took: each part
+    is hashed once, by one of the two, and the group's answer is whole."""
+    names = [f"m{index}.py" for index in range(12)]
+    for index, name in enumerate(names):
+        (tmp_path / name).write_bytes(f"X = {index}\n".encode())
+    monkeypatch.setattr(hashing, "helper_script", lambda: SLOW_STAND_IN)
+    monkeypatch.setattr(hashing, "PART", 1)
+    with VouchedDigests([(tmp_path, names)], shared=True) as shared:
+        handed_over(shared)  # the helper is handed its first parts (it answers one in 0.05 s)
+        found = shared.of(0)
+    here = digests(f"{tmp_path}{os.sep}", names)
+    by_helper = [name for name in names if found[name] == "f" * 64]
+    by_us = [name for name in names if found[name] == here[name]]
+    assert by_helper and by_us
+    assert sorted(by_helper + by_us) == sorted(names)
+    assert by_helper[0] == names[0]  # the helper takes the first parts, this process the last
+
+
+def test_a_group_added_later_is_hashed_by_the_helper_too(tree: Path) -> None:
+    with VouchedDigests([(tree, FILES[:3])], shared=True) as shared:
+        later = shared.add(tree, FILES[3:])
+        absolute = shared.add("", [f"{tree}{os.sep}small.py"])
+        assert shared.helped
+        answers = shared.of(0), shared.of(later), shared.of(absolute)
+    assert {**answers[0], **answers[1]} == digests(f"{tree}{os.sep}", FILES)
+    assert answers[2] == {f"{tree}{os.sep}small.py": answers[0]["small.py"]}
+
+
+def test_files_every_record_lists_are_shared_with_the_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A distribution without a manifest is held to its RECORD: those rows go to the helper with
+    the vouched files (a stand-in answering a digest no file has shows they were asked of it,
+    and that its answers are what the RECORD check holds against the stated digests)."""
+    site = tmp_path / "site"
+    install(site, "demo", "1.0", SOURCE, manifest=model_for("demo", "1.0", SOURCE))
+    install(site, "plain", "1.0", {"plain/__init__.py": b"Z = 3\n"})
+    clean = verify_installed([site], [], LINUX_FACTS)
+    assert clean.findings() == ()
+    stand_in = "import json, sys\nprint('ready', flush=True)\n" + (
+        "for line in sys.stdin:\n"
+        "    part, base, paths = json.loads(line)\n"
+        "    print(json.dumps([part, ['f' * 64 for _ in paths]]), flush=True)\n"
+    )
+    monkeypatch.setattr(hashing, "helper_script", lambda: stand_in)
+    monkeypatch.setattr(hashing, "SHARED_FROM", 0)
+    real_of = VouchedDigests.of
+
+    def of(self: VouchedDigests, index: int) -> dict[str, str | None]:
+        handed_over(self)  # a run long enough for the helper to start before it needs a digest
+        return real_of(self, index)
+
+    monkeypatch.setattr(VouchedDigests, "of", of)
+    result = verify_installed([site], [], LINUX_FACTS)
+    changed = sorted((f.code, f.distribution, f.file) for f in result.findings())
+    assert ("ISP317", "plain", "plain/__init__.py") in changed
+    assert ("ISP301", "demo", "demo/core.py") in changed

@@ -25,6 +25,9 @@ READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK"
 """Non-blocking, so that a FIFO planted where a module should be reads as empty (or fails)
 instead of waiting for a writer forever; it changes nothing for regular files."""
 
+READY = "ready"
+"""The helper's first line: it has started and takes groups from now on."""
+
 UNREADABLE = "unreadable: "
 """How :func:`digests` starts the answer for a file that is there but cannot be read: never a
 digest, so it always reads as changed."""
@@ -78,15 +81,19 @@ def digests(base: str, paths: Iterable[str]) -> dict[str, str | None]:
 
 
 def main() -> None:
-    """The helper: hash the groups of files read from standard input, answering each group as
-    one JSON line as soon as it is hashed, in order.
+    """The helper: hash each group of files read from standard input, one JSON line per group,
+    and answer it as one JSON line as soon as it is hashed; end at the end of the input.
 
-    Input: ``{"groups": [[base, [path, ...]], ...]}``.  Output: ``[index, [answer, ...]]`` per
-    group, an answer per path as :func:`digests` gives it.
+    Output: :data:`READY` once started, then a line ``[index, [answer, ...]]`` per input line
+    ``[index, base, [path, ...]]``, an answer per path as :func:`digests` gives it.  Groups
+    come one or two at a time, as the answers go back: whoever sends them keeps the rest to
+    share out (see :mod:`hatch_importspy.verify.hashing`).
     """
-    request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     out = sys.stdout
-    for index, (base, paths) in enumerate(request["groups"]):
+    out.write(f"{READY}\n")
+    out.flush()
+    for line in sys.stdin.buffer:
+        index, base, paths = json.loads(line.decode("utf-8"))
         found = digests(base, paths)
         out.write(json.dumps([index, [found[path] for path in paths]]))
         out.write("\n")

@@ -234,6 +234,11 @@ class PendingProofs:
         self._verdicts = verdicts
         self._provers = provers
 
+    @property
+    def proving(self) -> bool:
+        """Whether prover processes work on them (else every verdict is in already)."""
+        return self._provers is not None
+
     def result(self) -> list[BytecodeProof]:
         """The verdict on each cache file, in order (the provers' exceptions are raised)."""
         verdicts = self._verdicts

@@ -56,10 +56,12 @@ class RecordCheck:
         digests: Mapping[str, str | None],
         *,
         skip: Container[str] = frozenset(),
+        hashed: Mapping[str, str | None] | None = None,
     ) -> list[Finding]:
         """ISP316 and ISP317 for one distribution's RECORD (``{normalised row: hex sha256 or
-        None}``); ``skip`` holds paths already held to something stricter (the manifest)."""
-        return self._check(distribution, site_dir, digests, skip)[0]
+        None}``); ``skip`` holds paths already held to something stricter (the manifest);
+        ``hashed``, the files' digests where they were already taken (the rest is hashed here)."""
+        return self._check(distribution, site_dir, digests, skip, hashed)[0]
 
     def _check(
         self,
@@ -67,6 +69,7 @@ class RecordCheck:
         site_dir: Path,
         digests: Mapping[str, str | None],
         skip: Container[str],
+        hashed: Mapping[str, str | None] | None,
     ) -> tuple[list[Finding], dict[str, str]]:
         """:meth:`findings`, and the rows hashed whose file has the stated digest."""
         outside = [
@@ -75,7 +78,7 @@ class RecordCheck:
             if is_outside(path) and (_is_absolute(path) or self.lands_in_site_dir(site_dir, path))
         ]
         stated = self.hashed_rows(digests, skip)
-        found = hash_files(site_dir, stated)
+        found = _digests(site_dir, stated, hashed or {})
         findings = [
             *outside_row_findings(distribution, outside),
             *record_digest_findings(distribution, stated, found),
@@ -112,10 +115,12 @@ class RecordCheck:
         records: RecordIndex,
         *,
         skip: Container[str] = frozenset(),
+        hashed: Mapping[str, str | None] | None = None,
     ) -> tuple[list[Finding], dict[str, str]]:
         """:meth:`installed`, and the rows it hashed whose file still has the digest RECORD
         states (path -> hex sha256): what ``verify --lock`` needs to find the unchanged sources
-        of a distribution without a manifest, so that they are not read and hashed twice."""
+        of a distribution without a manifest, so that they are not read and hashed twice.
+        ``hashed`` as for :meth:`findings`."""
         try:
             digests = records.digests(distribution)
         except UnusableInputError as error:
@@ -123,7 +128,16 @@ class RecordCheck:
             return [Finding("ISP310", distribution.name, str(error), file=where)], {}
         if digests is None:
             return [], {}
-        return self._check(distribution.name, distribution.site_dir, digests, skip)
+        return self._check(distribution.name, distribution.site_dir, digests, skip, hashed)
+
+
+def _digests(
+    site_dir: Path, rows: Mapping[str, str], hashed: Mapping[str, str | None]
+) -> dict[str, str | None]:
+    """The digest of each row's file: from ``hashed`` where it is there, else hashed now."""
+    missing = [path for path in rows if path not in hashed]
+    found = hash_files(site_dir, missing) if missing else {}
+    return {path: hashed[path] if path in hashed else found[path] for path in rows}
 
 
 def _is_absolute(path: str) -> bool:

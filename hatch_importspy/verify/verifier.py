@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,6 +74,7 @@ from hatch_importspy.verify.bytecode import (
     CacheFile,
     PendingProofs,
     cache_files,
+    prove,
     prove_in_background,
 )
 from hatch_importspy.verify.declared import declared_findings
@@ -105,6 +107,7 @@ from hatch_importspy.verify.walk import walk_findings, walk_package_directories
 
 if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
+    from hatch_importspy.surface import StartupFile
     from hatch_importspy.verify.lock import Lock, LockEntry
 
 # The wheel reader and the structure comparison are imported where they are used: verifying an
@@ -155,21 +158,24 @@ def verify_installed(
         notices.append(NOTICE_NO_MANIFEST)
     if facts is None:
         notices.extend([NOTICE_NO_FACTS, NOTICE_NO_MARKERS])
-    # The manifests first: their files are hashed (on another core, at scale) while the
-    # environment-wide checks below run.
+    # The manifests and RECORDs first: the files they list are hashed (on two cores, at scale)
+    # while the environment-wide checks below run.
     loaded = [(distribution, _load_installed_model(distribution)) for distribution in targets]
-    with VouchedDigests(
-        [
-            (distribution.site_dir, list(model.expected))
-            for distribution, model in loaded
-            if isinstance(model, _Loaded)
-        ]
-    ) as hashes:
+    startup = [file for directory in directories for file in find_startup_files(directory)]
+    owners = {file.path: records.owners_of(file.owned_as) for file in startup}
+    record_held = _held_to_record(distributions, loaded, named=names, owners=owners)
+    groups, group = _hash_groups(loaded, record_held, records)
+    with VouchedDigests(groups, shared=False) as hashes:
+        vouched = sum(isinstance(model, _Loaded) for _, model in loaded)
+        hashes.share(vouched)  # the vouched files from now, at scale (see _verify_loaded)
         return _verify_loaded(
             directories,
             distributions,
             loaded,
-            hashes,
+            _Hashed(hashes, group, vouched),
+            startup=startup,
+            owners=owners,
+            record_held=record_held,
             records=records,
             first=first,
             carrying=carrying,
@@ -188,8 +194,11 @@ def _verify_loaded(
     directories: tuple[Path, ...],
     distributions: Sequence[InstalledDistribution],
     loaded: Sequence[tuple[InstalledDistribution, _Loaded | DistributionResult]],
-    hashes: VouchedDigests,
+    hashed: _Hashed,
     *,
+    startup: Sequence[StartupFile],
+    owners: Mapping[Path, Sequence[str]],
+    record_held: Sequence[tuple[InstalledDistribution, frozenset[str]]],
     records: RecordIndex,
     first: Mapping[str, InstalledDistribution],
     carrying: set[str],
@@ -202,10 +211,9 @@ def _verify_loaded(
     lock: Lock | None,
     lock_entries: Sequence[LockEntry] | None,
 ) -> VerifyResult:
-    """:func:`verify_installed` once the targets' manifests are ``loaded`` (their vouched files
-    hashed by ``hashes``, in the same order)."""
-    startup = [file for directory in directories for file in find_startup_files(directory)]
-    owners = {file.path: records.owners_of(file.owned_as) for file in startup}
+    """:func:`verify_installed` once the targets' manifests are ``loaded``, the ``startup``
+    files found with their ``owners``, and the distributions ``record_held`` to their RECORD
+    alone chosen (with the rows left out of that): every distribution's files are ``hashed``."""
     unowned = startup_findings(startup, owners, carrying)
     listings = DirectoryListings(suffixes or LoaderSuffixes.running())
     unowned.extend(_surface_findings(distributions, directories, records, listings))
@@ -213,24 +221,11 @@ def _verify_loaded(
     versions = InstalledVersions(first)
     check = RecordCheck.of(directories)
     bytecode = _Bytecode(
-        loader or BytecodeLoader.running(), _approved(lock, distributions, lock_entries)
+        loader or BytecodeLoader.running(),
+        _approved(lock, distributions, lock_entries),
+        hashed.hashes,
     )
-    # Every distribution is held to its own RECORD (ISP316/ISP317); those verified against a
-    # manifest below are held to it there (a result that got past the manifest has a structure
-    # check), and an unusable manifest is already ISP309.  Naming distributions narrows this to
-    # them and to the owners of start-up files.
-    chosen = {t.metadata_dir for t, _ in loaded} if named else None
-    startup_owners = {owner for names_ in owners.values() for owner in names_}
-    recorded_only = [
-        distribution
-        for distribution in distributions
-        if not has_manifest(distribution)
-        and (
-            chosen is None
-            or distribution.metadata_dir in chosen
-            or distribution.name in startup_owners
-        )
-    ]
+    recorded_only = [d for d, _ in record_held if not has_manifest(d)]
     expectations = ExpectationChecker(
         directories,
         versions=versions,
@@ -251,17 +246,18 @@ def _verify_loaded(
         for distribution in recorded_only:
             bytecode.add_recorded(distribution, records, check)
     bytecode.start()
-    group = {
-        distribution.source: index
-        for index, distribution in enumerate(d for d, model in loaded if isinstance(model, _Loaded))
-    }
+    # The helper (started for the vouched files of a large run) takes every other file too when
+    # no prover runs.  Beside provers, even a few, a helper for these files slowed the run on
+    # two cores: they and this process waited for each other's start-up and for the core.
+    if not bytecode.proving:
+        hashed.hashes.share()
     results = tuple(
         model
         if isinstance(model, DistributionResult)
         else _verify_distribution(
             distribution,
             model,
-            hashes.of(group[distribution.source]),
+            hashed.of(distribution),
             records,
             versions,
             facts,
@@ -274,19 +270,11 @@ def _verify_loaded(
         )
         for distribution, model in loaded
     )
-    held = {r.source for r in results if CHECK_STRUCTURE in r.checks}
-    stopped = {r.source for r in results if r.has_manifest and CHECK_STRUCTURE not in r.checks}
     unmanifested = {distribution.source for distribution in recorded_only}
-    for distribution in distributions:
-        if distribution.source in held or (
-            chosen is not None
-            and distribution.metadata_dir not in chosen
-            and distribution.name not in startup_owners
-        ):
-            continue
-        manifest = _manifest_file(distribution.metadata_name)
-        skip = {manifest} if distribution.source in stopped else set()
-        found, unchanged = check.installed_rows(distribution, records, skip=skip)
+    for distribution, skip in record_held:
+        found, unchanged = check.installed_rows(
+            distribution, records, skip=skip, hashed=hashed.of(distribution)
+        )
         unowned.extend(found)
         if distribution.source in unmanifested:
             bytecode.unchanged(distribution, unchanged)
@@ -368,6 +356,86 @@ def _select(
     order = list(wanted)
     chosen = [d for d in distributions if d.canonical_name in wanted]
     return sorted(chosen, key=lambda d: order.index(d.canonical_name))
+
+
+def _held_to_record(
+    distributions: Sequence[InstalledDistribution],
+    loaded: Sequence[tuple[InstalledDistribution, _Loaded | DistributionResult]],
+    *,
+    named: Sequence[str],
+    owners: Mapping[Path, Sequence[str]],
+) -> list[tuple[InstalledDistribution, frozenset[str]]]:
+    """The distributions held to their own RECORD alone (ISP316/ISP317), each with the rows
+    left out: every one not verified against a manifest (those are held to their RECORD as part
+    of that), and of one whose manifest is unusable (already ISP309) the manifest itself.
+    Naming distributions narrows this to them and to the owners of start-up files."""
+    verified = {d.source for d, model in loaded if isinstance(model, _Loaded)}
+    stopped = {d.source for d, model in loaded if isinstance(model, DistributionResult)}
+    chosen = {d.metadata_dir for d, _ in loaded} if named else None
+    startup_owners = {owner for names in owners.values() for owner in names}
+    return [
+        (
+            distribution,
+            frozenset({_manifest_file(distribution.metadata_name)})
+            if distribution.source in stopped and has_manifest(distribution)
+            else frozenset(),
+        )
+        for distribution in distributions
+        if distribution.source not in verified
+        and (
+            chosen is None
+            or distribution.metadata_dir in chosen
+            or distribution.name in startup_owners
+        )
+    ]
+
+
+def _hash_groups(
+    loaded: Sequence[tuple[InstalledDistribution, _Loaded | DistributionResult]],
+    record_held: Sequence[tuple[InstalledDistribution, frozenset[str]]],
+    records: RecordIndex,
+) -> tuple[list[tuple[Path, list[str]]], dict[str, int]]:
+    """What the run hashes, a group per distribution in the order they are verified: the files
+    a manifest vouches for and the other rows its RECORD states a digest for, then the rows of
+    the distributions held to their RECORD alone; and each group's index by distribution
+    source."""
+    groups: list[tuple[Path, list[str]]] = []
+    index: dict[str, int] = {}
+    for distribution, model in loaded:
+        if isinstance(model, _Loaded):
+            index[distribution.source] = len(groups)
+            rows = _hashed_rows(distribution, records, model.expected)
+            groups.append((distribution.site_dir, [*model.expected, *rows]))
+    for distribution, skip in record_held:
+        index[distribution.source] = len(groups)
+        groups.append((distribution.site_dir, list(_hashed_rows(distribution, records, skip))))
+    return groups, index
+
+
+def _hashed_rows(
+    distribution: InstalledDistribution, records: RecordIndex, skip: Container[str]
+) -> dict[str, str]:
+    """The RECORD rows of ``distribution`` that are hashed (:meth:`.RecordCheck.hashed_rows`);
+    none when its RECORD is missing or cannot be read (a finding where it is checked)."""
+    try:
+        stated = records.digests(distribution)
+    except UnusableInputError:
+        return {}
+    return RecordCheck.hashed_rows(stated, skip) if stated is not None else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Hashed:
+    """The run's digests (:class:`.VouchedDigests`) and the group of each distribution."""
+
+    hashes: VouchedDigests
+    group: Mapping[str, int]
+    vouched: int
+    """How many groups come first that hold the files of a distribution with a manifest."""
+
+    def of(self, distribution: InstalledDistribution) -> dict[str, str | None]:
+        """The digests of the distribution's group (see :func:`_hash_groups`)."""
+        return self.hashes.of(self.group[distribution.source])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -464,7 +532,7 @@ def _verify_distribution(
         )
     else:
         findings.extend(record_findings(name, expected, stated, metadata_dir=metadata_dir))
-        findings.extend(check.findings(name, site_dir, stated, skip=expected))
+        findings.extend(check.findings(name, site_dir, stated, skip=expected, hashed=found))
     declared = declared_findings(distribution, model, stated)
     findings.extend(declared.findings)
     notices.extend(declared.notices)
@@ -625,15 +693,20 @@ def _installed_expectations(
 class _Bytecode:
     """The cache files named for the vouched sources of every verified distribution, listed
     before any source is hashed and proven while the other checks go on: one set of prover
-    processes per run (see :func:`.bytecode.prove_in_background`).  Those whose bytes an
-    approval lock approves are accepted by hash and not proven.  A proof counts only for a
+    processes per run (see :func:`.bytecode.prove_in_background`).  Those an approval lock
+    approves are hashed with the run's other files instead, and accepted when their bytes are
+    the approved ones; the few that are not are proven at the end.  A proof counts only for a
     source later found unchanged (:meth:`unchanged`): a changed one is already ISP301 or
     ISP317, and its bytecode cannot be the vouched source's."""
 
     def __init__(
-        self, loader: BytecodeLoader, approved: Mapping[str, Mapping[str, str]] | None
+        self,
+        loader: BytecodeLoader,
+        approved: Mapping[str, Mapping[str, str]] | None,
+        hashes: VouchedDigests,
     ) -> None:
         self.loader = loader
+        self.hashes = hashes
         self.approved = approved or {}
         """By distribution source: the approved cache files' hex sha256 by path."""
         self.locked = approved is not None
@@ -641,11 +714,11 @@ class _Bytecode:
         approves that manifest (:attr:`approved` has its source): a manifest rewritten after
         the lock would otherwise vouch for the bytecode rewritten with it."""
         self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
-        """By distribution source: its name, module names by path, and its cache files."""
+        """By distribution source: its name, module names by path, and its cache files to prove."""
+        self.by_hash: dict[str, tuple[list[CacheFile], int]] = {}
+        """By distribution source: its cache files the lock approves, and their hash group."""
         self.confirmed: dict[str, frozenset[str]] = {}
         """By distribution source: its sources found unchanged."""
-        self.accepted = 0
-        """Cache files accepted by their hash, without a proof."""
         self._proofs: PendingProofs | None = None
 
     def add(
@@ -667,13 +740,13 @@ class _Bytecode:
         if self.locked and distribution.source not in self.approved:
             recorded = None  # a manifest the lock did not approve: do not take its word
         files = cache_files(distribution.site_dir, sources, self.loader, recorded)
-        approved = self.approved.get(distribution.source)
-        if approved:
-            from hatch_importspy.verify.lock_bytecode import split_by_hash
-
-            accepted, files = split_by_hash(files, approved)
-            self.accepted += len(accepted)
-        if files:
+        approved = self.approved.get(distribution.source, {})
+        listed = [file for file in files if file.cache in approved]
+        if listed:
+            files = [file for file in files if file.cache not in approved]
+            paths = [os.path.join(file.site_dir, file.cache) for file in listed]  # noqa: PTH118
+            self.by_hash[distribution.source] = (listed, self.hashes.add("", paths))
+        if files or listed:
             self.pending[distribution.source] = (distribution.name, names, files)
 
     def add_recorded(
@@ -698,22 +771,50 @@ class _Bytecode:
         if every:
             self._proofs = prove_in_background(every, self.loader)
 
+    @property
+    def proving(self) -> bool:
+        """Whether prover processes work beside this one."""
+        return self._proofs is not None and self._proofs.proving
+
     def unchanged(self, distribution: InstalledDistribution, sources: Mapping[str, str]) -> None:
         """The distribution's vouched ``sources`` found with their vouched digest."""
         self.confirmed[distribution.source] = frozenset(sources)
+
+    def _not_approved(self) -> dict[str, list[CacheFile]]:
+        """By distribution source: its cache files the lock approves whose bytes are not the
+        approved ones (they are proven like any other)."""
+        late: dict[str, list[CacheFile]] = {}
+        for source, (files, index) in self.by_hash.items():
+            approved = self.approved[source]
+            found = self.hashes.of(index)
+            differing = [
+                file
+                for file in files
+                if found[os.path.join(file.site_dir, file.cache)] != approved[file.cache]  # noqa: PTH118
+            ]
+            if differing:
+                late[source] = differing
+        return late
 
     def proven(
         self, results: tuple[DistributionResult, ...]
     ) -> tuple[tuple[DistributionResult, ...], list[Finding]]:
         """``results`` with the findings of the proofs added (ISP311, ISP312), and the findings
         about distributions ``results`` does not hold (those without a manifest)."""
-        if self._proofs is None:
+        late = self._not_approved()
+        if self._proofs is None and not late:
             return results, []
-        proofs = iter(self._proofs.result())
+        proofs = iter(self._proofs.result() if self._proofs is not None else ())
+        late_proofs = iter(prove([f for files in late.values() for f in files], self.loader))
         added: dict[str, list[Finding]] = {}
         for source, (name, modules, files) in self.pending.items():
             kept = self.confirmed.get(source, frozenset())
             mine = [proof for proof in (next(proofs) for _ in files) if proof.source in kept]
+            mine.extend(
+                proof
+                for proof in (next(late_proofs) for _ in late.get(source, ()))
+                if proof.source in kept
+            )
             added[source] = bytecode_findings(name, mine, modules=modules)
         held = {result.source for result in results}
         stray = [

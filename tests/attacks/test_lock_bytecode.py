@@ -25,6 +25,7 @@ from hatch_importspy.cli import main
 from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.pyrules.bytecode import code_digest
 from hatch_importspy.verify import bytecode as prover
+from hatch_importspy.verify import hashing
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import load_lock
 from tests.attacks.test_bytecode import CORE, FILES, MODULES, forge, runs_payload, tag_of
@@ -69,6 +70,28 @@ def proofs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield asked
 
 
+@pytest.fixture(params=["here", "shared"])
+def sharing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Hashing in the verifier's process alone, or shared file by file with the helper process
+    (the sources, RECORD rows and approved cache files all go through it)."""
+    if request.param == "shared":
+        monkeypatch.setattr(hashing, "SHARED_FROM", 0)
+        monkeypatch.setattr(hashing, "PART", 1)
+        helped: list[bool] = []
+        real_start = hashing.VouchedDigests._start
+
+        def start(self: hashing.VouchedDigests) -> None:
+            real_start(self)
+            helped.append(self.helped)
+
+        monkeypatch.setattr(hashing.VouchedDigests, "_start", start)
+        yield request.param
+        assert helped and all(helped), "no helper shared the hashing"
+    else:
+        monkeypatch.setattr(hashing, "SHARED_FROM", 1 << 30)
+        yield request.param
+
+
 def verify(app: Venv, lock: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, Any]:
     capsys.readouterr()
     code = main(["verify", "--python", str(app.python), "--lock", str(lock), "--format", "json"])
@@ -89,6 +112,7 @@ def test_locked_bytecode_is_hashed_and_forged_bytecode_proven(
     app: Venv,
     tmp_path: Path,
     proofs: list[str],
+    sharing: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     marker, lock = tmp_path / "payload-ran", tmp_path / "importspy.lock"
@@ -122,7 +146,7 @@ def test_locked_bytecode_is_hashed_and_forged_bytecode_proven(
 
 
 def test_a_distribution_without_a_manifest_is_held_to_the_locked_record(
-    app: Venv, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    app: Venv, tmp_path: Path, sharing: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     marker, lock = tmp_path / "payload-ran", tmp_path / "importspy.lock"
     assert main(["lock", "--python", str(app.python), "-o", str(lock)]) == 0
