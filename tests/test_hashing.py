@@ -216,3 +216,29 @@ def test_files_every_record_lists_are_shared_with_the_helper(
     changed = sorted((f.code, f.distribution, f.file) for f in result.findings())
     assert ("ISP317", "plain", "plain/__init__.py") in changed
     assert ("ISP301", "demo", "demo/core.py") in changed
+
+
+def test_only_the_groups_shared_are_handed_to_the_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``share(1)``: the first group goes to the helper, the second is hashed here (what
+    ``verify`` does with RECORD rows while provers take the other cores)."""
+    names = ["a.py", "b.py"]
+    for name in names:
+        (tmp_path / name).write_bytes(name.encode())
+    monkeypatch.setattr(hashing, "helper_script", lambda: SLOW_STAND_IN)
+    with VouchedDigests(shared=False) as shared:
+        shared.start()
+        assert shared.helped
+        first, second = shared.add(tmp_path, names[:1]), shared.add(tmp_path, names[1:])
+        shared.share(1, at_least=1)
+        handed_over(shared)
+        found = {**shared.of(first), **shared.of(second)}
+    assert found == {"a.py": "f" * 64, "b.py": digests(f"{tmp_path}{os.sep}", ["b.py"])["b.py"]}
+
+
+def test_sharing_below_the_threshold_starts_nothing(tree: Path) -> None:
+    with VouchedDigests([(tree, FILES)], shared=False) as few:
+        few.share()  # fewer than SHARED_FROM files
+        assert not few.helped
+        assert few.of(0) == digests(f"{tree}{os.sep}", FILES)

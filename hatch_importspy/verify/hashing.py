@@ -120,22 +120,28 @@ class VouchedDigests:
 
     def share(self, groups: int | None = None, *, at_least: int | None = None) -> None:
         """Let the helper be handed the parts of the first ``groups`` groups (default: every
-        group, also those added later), starting it if they hold ``at_least`` files (default:
-        :data:`SHARED_FROM`); the other parts are hashed here.  Called again, it can hand over
-        more, never less."""
+        group, also those added later), if they hold ``at_least`` files (default:
+        :data:`SHARED_FROM`), starting it if it does not run yet; the other parts are hashed
+        here.  Called again, it can hand over more, never less."""
         handed = (
             len(self._parts) if groups is None else self._groups[groups - 1].stop if groups else 0
         )
-        if self._process is not None:
-            with self._state:
-                self._every = self._every or groups is None
-                self._handed = max(self._handed, handed)
-            self._hand_over()
-            return
         wanted = SHARED_FROM if at_least is None else at_least
         if sum(len(paths) for _, paths in self._parts[:handed]) < max(wanted, 1):
             return
-        self._handed, self._every = handed, groups is None
+        with self._state:
+            self._every = self._every or groups is None
+            self._handed = max(self._handed, handed)
+        if self._process is None:
+            self.start()
+        else:
+            self._hand_over()
+
+    def start(self) -> None:
+        """Start the helper now, before anything is shared with it (its interpreter takes a
+        while to start); nothing happens if it runs already or cannot be started."""
+        if self._process is not None:
+            return
         self._finished = False
         self._start()
         if self._process is None:

@@ -78,7 +78,7 @@ from hatch_importspy.verify.bytecode import (
     prove_in_background,
 )
 from hatch_importspy.verify.declared import declared_findings
-from hatch_importspy.verify.hashing import VouchedDigests
+from hatch_importspy.verify.hashing import SHARED_FROM, VouchedDigests
 from hatch_importspy.verify.importable import (
     VouchedElsewhere,
     listed_files,
@@ -115,6 +115,15 @@ if TYPE_CHECKING:
 
 # --------------------------------------------------------------------------- entry points
 
+EARLY_HELPER_FROM = 10
+"""Distributions from which ``verify --lock`` starts the hashing helper before their files are
+known.  Under a lock every distribution's RECORD and the bytecode it approves are hashed, not
+proven, so nothing else runs beside the verifier and an environment of this many usually has a
+thousand files or more: the helper's interpreter starts while the manifests and RECORDs are
+read, instead of after.  (Without a lock, provers may take the other cores, and a helper started
+for nothing slowed the run.)  What it is handed is decided once the files are known
+(:meth:`.VouchedDigests.share`)."""
+
 
 def verify_installed(
     site_dirs: Sequence[Path],
@@ -150,22 +159,30 @@ def verify_installed(
         if not directory.is_dir():
             raise UnusableInputError(f"{directory}: not a directory")
     distributions = find_distributions(directories)
-    records = RecordIndex(distributions)
-    first, notices = _imported_copies(distributions)
-    carrying = {d.canonical_name for d in distributions if has_manifest(d)}
-    targets = _select(names, distributions, carrying, directories)
-    if not names and not targets:
-        notices.append(NOTICE_NO_MANIFEST)
-    if facts is None:
-        notices.extend([NOTICE_NO_FACTS, NOTICE_NO_MARKERS])
-    # The manifests and RECORDs first: the files they list are hashed (on two cores, at scale)
-    # while the environment-wide checks below run.
-    loaded = [(distribution, _load_installed_model(distribution)) for distribution in targets]
-    startup = [file for directory in directories for file in find_startup_files(directory)]
-    owners = {file.path: records.owners_of(file.owned_as) for file in startup}
-    record_held = _held_to_record(distributions, loaded, named=names, owners=owners)
-    groups, group = _hash_groups(loaded, record_held, records)
-    with VouchedDigests(groups, shared=False) as hashes:
+    with VouchedDigests(shared=False) as hashes:
+        if lock is not None and lock.approves_bytecode and len(distributions) >= EARLY_HELPER_FROM:
+            hashes.start()  # it starts while the manifests and RECORDs are read
+        records = RecordIndex(distributions)
+        first, notices = _imported_copies(distributions)
+        carrying = {d.canonical_name for d in distributions if has_manifest(d)}
+        targets = _select(names, distributions, carrying, directories)
+        if not names and not targets:
+            notices.append(NOTICE_NO_MANIFEST)
+        if facts is None:
+            notices.extend([NOTICE_NO_FACTS, NOTICE_NO_MARKERS])
+        # The manifests and RECORDs first: the files they list are hashed (on two cores, at
+        # scale) while the environment-wide checks run.
+        loaded = [(distribution, _load_installed_model(distribution)) for distribution in targets]
+        if sum(len(model.expected) for _, model in loaded if isinstance(model, _Loaded)) >= (
+            SHARED_FROM
+        ):
+            hashes.start()  # as many files vouched for as make a helper worth it: start it now
+        startup = [file for directory in directories for file in find_startup_files(directory)]
+        owners = {file.path: records.owners_of(file.owned_as) for file in startup}
+        record_held = _held_to_record(distributions, loaded, named=names, owners=owners)
+        groups, group = _hash_groups(loaded, record_held, records)
+        for directory, paths in groups:
+            hashes.add(directory, paths)
         vouched = sum(isinstance(model, _Loaded) for _, model in loaded)
         hashes.share(vouched)  # the vouched files from now, at scale (see _verify_loaded)
         return _verify_loaded(
@@ -214,11 +231,6 @@ def _verify_loaded(
     """:func:`verify_installed` once the targets' manifests are ``loaded``, the ``startup``
     files found with their ``owners``, and the distributions ``record_held`` to their RECORD
     alone chosen (with the rows left out of that): every distribution's files are ``hashed``."""
-    unowned = startup_findings(startup, owners, carrying)
-    listings = DirectoryListings(suffixes or LoaderSuffixes.running())
-    unowned.extend(_surface_findings(distributions, directories, records, listings))
-    surface = _Surface(directories, listings, records, frozenset(carrying))
-    versions = InstalledVersions(first)
     check = RecordCheck.of(directories)
     bytecode = _Bytecode(
         loader or BytecodeLoader.running(),
@@ -226,19 +238,7 @@ def _verify_loaded(
         hashed.hashes,
     )
     recorded_only = [d for d, _ in record_held if not has_manifest(d)]
-    expectations = ExpectationChecker(
-        directories,
-        versions=versions,
-        records=records,
-        facts=facts,
-        distributions=first,
-        manifests={
-            distribution.source: (model.model, model.facts)
-            for distribution, model in loaded
-            if isinstance(model, _Loaded)
-        },
-    )
-    # The bytecode is listed before anything is hashed, and proven while the rest goes on.
+    # The bytecode first: listed before anything is hashed, and proven while the rest goes on.
     for distribution, model in loaded:
         if isinstance(model, _Loaded):
             bytecode.add(distribution, model.expected, model.modules, model.model.files)
@@ -251,6 +251,23 @@ def _verify_loaded(
     # two cores: they and this process waited for each other's start-up and for the core.
     if not bytecode.proving:
         hashed.hashes.share()
+    unowned = startup_findings(startup, owners, carrying)
+    listings = DirectoryListings(suffixes or LoaderSuffixes.running())
+    unowned.extend(_surface_findings(distributions, directories, records, listings))
+    surface = _Surface(directories, listings, records, frozenset(carrying))
+    versions = InstalledVersions(first)
+    expectations = ExpectationChecker(
+        directories,
+        versions=versions,
+        records=records,
+        facts=facts,
+        distributions=first,
+        manifests={
+            distribution.source: (model.model, model.facts)
+            for distribution, model in loaded
+            if isinstance(model, _Loaded)
+        },
+    )
     results = tuple(
         model
         if isinstance(model, DistributionResult)
