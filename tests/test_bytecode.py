@@ -1025,7 +1025,8 @@ def test_the_proofs_start_before_anything_is_hashed_and_overlap_the_other_checks
     monkeypatch.setattr(hashing.VouchedDigests, "of", hashed)
     forge(site / "demo/core.py", stat_header(site / "demo/core.py"), body(PAYLOAD))
     result = verify_installed([site], [], current_environment())
-    assert events == ["prove 4", "hash 0", "hash 1"]
+    # Each distribution: its vouched files (groups 0, 1), then its RECORD rows (2, 3).
+    assert events == ["prove 4", "hash 0", "hash 2", "hash 1", "hash 3"]
     assert [(f.code, f.file) for f in result.findings()] == [
         ("ISP311", f"demo/__pycache__/core.{TAG}.pyc")
     ]

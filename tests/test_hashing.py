@@ -66,9 +66,9 @@ def test_small_runs_are_hashed_here(tree: Path) -> None:
     "script",
     [
         "import sys; sys.exit(3)",
-        "print('ready'); print('[0, [\"too few\"]]', flush=True); input()",
-        "print('not json'); print('[1, 2, 3]', flush=True)",
-        "print('ready', flush=True); input(); print('[0, [\"f\", 7]]', flush=True); input()",
+        "print('ready'); print('0\\0too few', flush=True); input()",
+        "print('not an answer'); print('x\\0y\\0z', flush=True)",
+        "print('ready', flush=True); input(); print('0\\0' + 'f' * 64, flush=True); input()",
         "import time; time.sleep(30)",
     ],
 )
@@ -135,8 +135,8 @@ def test_the_helpers_answers_are_the_ones_used(tree: Path, monkeypatch: pytest.M
     """(The helper is this interpreter running hatch-importspy's own code, trusted as this
     process is: a stand-in answering something else shows its answers are taken.)"""
     script = (
-        "import json, sys; print('ready', flush=True); sys.stdin.readline(); "
-        "print(json.dumps([0, ['f' * 64, None]]), flush=True)"
+        "import sys; print('ready', flush=True); sys.stdin.readline(); "
+        "print('0\\0' + 'f' * 64 + '\\0-', flush=True)"
     )
     monkeypatch.setattr(hashing, "helper_script", lambda: script)
     with VouchedDigests([(tree, ["small.py", "pkg/m.py"])], shared=True) as shared:
@@ -145,12 +145,12 @@ def test_the_helpers_answers_are_the_ones_used(tree: Path, monkeypatch: pytest.M
 
 
 SLOW_STAND_IN = (
-    "import json, sys, time\n"
+    "import sys, time\n"
     "print('ready', flush=True)\n"
     "for line in sys.stdin:\n"
-    "    part, base, paths = json.loads(line)\n"
+    "    part, base, *paths = line.rstrip('\\n').split('\\0')\n"
     "    time.sleep(0.05)\n"
-    "    print(json.dumps([part, ['f' * 64 for _ in paths]]), flush=True)\n"
+    "    print('\\0'.join([part, *('f' * 64 for _ in paths)]), flush=True)\n"
 )
 """A helper that answers slowly, and with a digest no file has: its answers can be told apart
 from the ones this process hashed."""
@@ -198,10 +198,10 @@ def test_files_every_record_lists_are_shared_with_the_helper(
     install(site, "plain", "1.0", {"plain/__init__.py": b"Z = 3\n"})
     clean = verify_installed([site], [], LINUX_FACTS)
     assert clean.findings() == ()
-    stand_in = "import json, sys\nprint('ready', flush=True)\n" + (
+    stand_in = "import sys\nprint('ready', flush=True)\n" + (
         "for line in sys.stdin:\n"
-        "    part, base, paths = json.loads(line)\n"
-        "    print(json.dumps([part, ['f' * 64 for _ in paths]]), flush=True)\n"
+        "    part, base, *paths = line.rstrip('\\n').split('\\0')\n"
+        "    print('\\0'.join([part, *('f' * 64 for _ in paths)]), flush=True)\n"
     )
     monkeypatch.setattr(hashing, "helper_script", lambda: stand_in)
     monkeypatch.setattr(hashing, "SHARED_FROM", 0)
@@ -242,3 +242,23 @@ def test_sharing_below_the_threshold_starts_nothing(tree: Path) -> None:
         few.share()  # fewer than SHARED_FROM files
         assert not few.helped
         assert few.of(0) == digests(f"{tree}{os.sep}", FILES)
+
+
+def test_a_path_that_could_frame_a_request_is_never_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A RECORD row is whatever its writer put there.  A path holding a line end could end its
+    request early and start one of its own, for another part with another file's digest: such a
+    part is hashed here, never by the helper."""
+    crafted = "crafted.py\n1\0"  # what a row could say to start a request for part 1
+    names = [crafted.rstrip("\0"), "ok.py"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"X = 1\n")
+    monkeypatch.setattr(hashing, "helper_script", lambda: SLOW_STAND_IN)
+    monkeypatch.setattr(hashing, "PART", 1)
+    with VouchedDigests([(tmp_path, names)], shared=True) as shared:
+        handed_over(shared)
+        found = shared.of(0)
+    here = digests(f"{tmp_path}{os.sep}", names)
+    assert found[names[0]] == here[names[0]] != "f" * 64  # hashed here
+    assert found["ok.py"] == "f" * 64  # the helper's

@@ -29,7 +29,6 @@ import collections
 import contextlib
 import functools
 import inspect
-import json
 import os
 import subprocess
 import sys
@@ -92,6 +91,9 @@ class VouchedDigests:
         """Each part: its directory and separator (``""`` for absolute paths), and its paths."""
         self._unsent: collections.deque[int] = collections.deque()
         """Parts not given to the helper (all of them when there is none)."""
+        self._kept: set[int] = set()
+        """Parts never given to the helper: a path in them holds a line end or the separator
+        of its lines, which would let the path say where the next request starts."""
         self._sent: set[int] = set()
         """Parts given to the helper and not answered yet."""
         self._answers: dict[int, list[object]] = {}
@@ -177,8 +179,12 @@ class VouchedDigests:
         listed = list(paths)
         first = len(self._parts)
         for start in range(0, len(listed), PART):
-            self._unsent.append(len(self._parts))
-            self._parts.append((base, listed[start : start + PART]))
+            part = listed[start : start + PART]
+            if _framable(base, part):
+                self._unsent.append(len(self._parts))
+            else:
+                self._kept.add(len(self._parts))
+            self._parts.append((base, part))
         self._groups.append(range(first, len(self._parts)))
         return len(self._groups) - 1
 
@@ -220,9 +226,7 @@ class VouchedDigests:
         if not parts:
             return
         assert self._process is not None and self._process.stdin is not None
-        lines = b"".join(
-            json.dumps([part, *self._parts[part]]).encode("utf-8") + b"\n" for part in parts
-        )
+        lines = b"".join(_request(part, *self._parts[part]) for part in parts)
         with self._writing:
             try:
                 self._process.stdin.write(lines)
@@ -273,6 +277,8 @@ class VouchedDigests:
                 here = self._here.pop(part, None)
                 if here is not None:
                     return here
+                if part in self._kept:
+                    break
                 if part in self._unsent:  # nobody has it: hashed here, now
                     self._unsent.remove(part)
                     break
@@ -318,19 +324,23 @@ class VouchedDigests:
         self.close()
 
 
+def _request(part: int, base: str, paths: Sequence[str]) -> bytes:
+    """The helper's request line for a part (see :func:`~hatch_importspy.formats.digest.main`)."""
+    return os.fsencode(digest.SEPARATOR.join([str(part), base, *paths])) + b"\n"
+
+
+def _framable(base: str, paths: Sequence[str]) -> bool:
+    """Whether a part's request line says exactly its paths: none holds a line end or the
+    separator."""
+    return not any("\n" in text or digest.SEPARATOR in text for text in (base, *paths))
+
+
 def _answer(line: bytes) -> tuple[int, list[object]] | None:
-    try:
-        value = json.loads(line)
-    except ValueError:
+    """A part's index and answers from a line of the helper, ``None`` if it is not one."""
+    index, *answers = os.fsdecode(line.rstrip(b"\n")).split(digest.SEPARATOR)
+    if not (index.isascii() and index.isdigit()):
         return None
-    if (
-        isinstance(value, list)
-        and len(value) == 2
-        and type(value[0]) is int
-        and isinstance(value[1], list)
-    ):
-        return value[0], value[1]
-    return None
+    return int(index), [None if answer == digest.NOT_THERE else answer for answer in answers]
 
 
 def _is_answer(value: object) -> bool:

@@ -78,7 +78,7 @@ from hatch_importspy.verify.bytecode import (
     prove_in_background,
 )
 from hatch_importspy.verify.declared import declared_findings
-from hatch_importspy.verify.hashing import SHARED_FROM, VouchedDigests
+from hatch_importspy.verify.hashing import VouchedDigests
 from hatch_importspy.verify.importable import (
     VouchedElsewhere,
     listed_files,
@@ -173,30 +173,24 @@ def verify_installed(
         # The manifests and RECORDs first: the files they list are hashed (on two cores, at
         # scale) while the environment-wide checks run.
         loaded = [(distribution, _load_installed_model(distribution)) for distribution in targets]
-        if sum(len(model.expected) for _, model in loaded if isinstance(model, _Loaded)) >= (
-            SHARED_FROM
-        ):
-            hashes.start()  # as many files vouched for as make a helper worth it: start it now
+        hashed = _Hashed(hashes)
+        for distribution, model in loaded:
+            if isinstance(model, _Loaded):
+                hashed.add(distribution, model.expected)
+        hashes.share(len(hashed.groups))  # the vouched files, from now, at scale (see below)
         startup = [file for directory in directories for file in find_startup_files(directory)]
         owners = {file.path: records.owners_of(file.owned_as) for file in startup}
-        record_held = _held_to_record(distributions, loaded, named=names, owners=owners)
-        groups, group = _hash_groups(loaded, record_held, records)
-        for directory, paths in groups:
-            hashes.add(directory, paths)
-        vouched = sum(isinstance(model, _Loaded) for _, model in loaded)
-        hashes.share(vouched)  # the vouched files from now, at scale (see _verify_loaded)
         return _verify_loaded(
             directories,
             distributions,
             loaded,
-            _Hashed(hashes, group, vouched),
+            hashed,
             startup=startup,
             owners=owners,
-            record_held=record_held,
+            record_held=_held_to_record(distributions, loaded, named=names, owners=owners),
             records=records,
             first=first,
             carrying=carrying,
-            named=names,
             notices=notices,
             facts=facts,
             suffixes=suffixes,
@@ -219,7 +213,6 @@ def _verify_loaded(
     records: RecordIndex,
     first: Mapping[str, InstalledDistribution],
     carrying: set[str],
-    named: Sequence[str],
     notices: list[str],
     facts: EnvironmentFacts | None,
     suffixes: LoaderSuffixes | None,
@@ -228,17 +221,20 @@ def _verify_loaded(
     lock: Lock | None,
     lock_entries: Sequence[LockEntry] | None,
 ) -> VerifyResult:
-    """:func:`verify_installed` once the targets' manifests are ``loaded``, the ``startup``
-    files found with their ``owners``, and the distributions ``record_held`` to their RECORD
-    alone chosen (with the rows left out of that): every distribution's files are ``hashed``."""
+    """:func:`verify_installed` once the targets' manifests are ``loaded`` (their vouched files
+    being ``hashed``), the ``startup`` files found with their ``owners``, and the distributions
+    ``record_held`` to their RECORD alone chosen (with the rows left out of that)."""
+    unowned = startup_findings(startup, owners, carrying)
+    listings = DirectoryListings(suffixes or LoaderSuffixes.running())
+    unowned.extend(_surface_findings(distributions, directories, records, listings))
+    surface = _Surface(directories, listings, records, frozenset(carrying))
+    versions = InstalledVersions(first)
     check = RecordCheck.of(directories)
-    bytecode = _Bytecode(
-        loader or BytecodeLoader.running(),
-        _approved(lock, distributions, lock_entries),
-        hashed.hashes,
-    )
     recorded_only = [d for d, _ in record_held if not has_manifest(d)]
-    # The bytecode first: listed before anything is hashed, and proven while the rest goes on.
+    # The bytecode is listed before anything else is hashed, and proven while the rest goes on.
+    bytecode = _Bytecode(
+        loader or BytecodeLoader.running(), _approved(lock, distributions, lock_entries)
+    )
     for distribution, model in loaded:
         if isinstance(model, _Loaded):
             bytecode.add(distribution, model.expected, model.modules, model.model.files)
@@ -246,16 +242,18 @@ def _verify_loaded(
         for distribution in recorded_only:
             bytecode.add_recorded(distribution, records, check)
     bytecode.start()
-    # The helper (started for the vouched files of a large run) takes every other file too when
-    # no prover runs.  Beside provers, even a few, a helper for these files slowed the run on
-    # two cores: they and this process waited for each other's start-up and for the core.
+    # Then the RECORD rows each distribution is held to, and the bytecode a lock approves.
+    for distribution, model in loaded:
+        if isinstance(model, _Loaded):
+            hashed.add(distribution, _hashed_rows(distribution, records, model.expected))
+    for distribution, skip in record_held:
+        hashed.add(distribution, _hashed_rows(distribution, records, skip))
+    bytecode.hash_approved(hashed.hashes)
+    # A helper (started for the vouched files of a large run) takes every other file too when
+    # no prover runs.  Beside provers, even a few, a helper for those slowed the run on two
+    # cores: they and this process waited for each other's start-up and for the core.
     if not bytecode.proving:
         hashed.hashes.share()
-    unowned = startup_findings(startup, owners, carrying)
-    listings = DirectoryListings(suffixes or LoaderSuffixes.running())
-    unowned.extend(_surface_findings(distributions, directories, records, listings))
-    surface = _Surface(directories, listings, records, frozenset(carrying))
-    versions = InstalledVersions(first)
     expectations = ExpectationChecker(
         directories,
         versions=versions,
@@ -407,28 +405,6 @@ def _held_to_record(
     ]
 
 
-def _hash_groups(
-    loaded: Sequence[tuple[InstalledDistribution, _Loaded | DistributionResult]],
-    record_held: Sequence[tuple[InstalledDistribution, frozenset[str]]],
-    records: RecordIndex,
-) -> tuple[list[tuple[Path, list[str]]], dict[str, int]]:
-    """What the run hashes, a group per distribution in the order they are verified: the files
-    a manifest vouches for and the other rows its RECORD states a digest for, then the rows of
-    the distributions held to their RECORD alone; and each group's index by distribution
-    source."""
-    groups: list[tuple[Path, list[str]]] = []
-    index: dict[str, int] = {}
-    for distribution, model in loaded:
-        if isinstance(model, _Loaded):
-            index[distribution.source] = len(groups)
-            rows = _hashed_rows(distribution, records, model.expected)
-            groups.append((distribution.site_dir, [*model.expected, *rows]))
-    for distribution, skip in record_held:
-        index[distribution.source] = len(groups)
-        groups.append((distribution.site_dir, list(_hashed_rows(distribution, records, skip))))
-    return groups, index
-
-
 def _hashed_rows(
     distribution: InstalledDistribution, records: RecordIndex, skip: Container[str]
 ) -> dict[str, str]:
@@ -443,16 +419,22 @@ def _hashed_rows(
 
 @dataclasses.dataclass(frozen=True)
 class _Hashed:
-    """The run's digests (:class:`.VouchedDigests`) and the group of each distribution."""
+    """The run's digests (:class:`.VouchedDigests`) and the groups of each distribution."""
 
     hashes: VouchedDigests
-    group: Mapping[str, int]
-    vouched: int
-    """How many groups come first that hold the files of a distribution with a manifest."""
+    groups: dict[str, list[int]] = dataclasses.field(default_factory=dict)
+
+    def add(self, distribution: InstalledDistribution, paths: Iterable[str]) -> None:
+        """Hash these files of the distribution too (after what is already to be hashed)."""
+        index = self.hashes.add(distribution.site_dir, list(paths))
+        self.groups.setdefault(distribution.source, []).append(index)
 
     def of(self, distribution: InstalledDistribution) -> dict[str, str | None]:
-        """The digests of the distribution's group (see :func:`_hash_groups`)."""
-        return self.hashes.of(self.group[distribution.source])
+        """The digests of every file added for the distribution."""
+        found: dict[str, str | None] = {}
+        for index in self.groups.get(distribution.source, ()):
+            found.update(self.hashes.of(index))
+        return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -717,13 +699,11 @@ class _Bytecode:
     ISP317, and its bytecode cannot be the vouched source's."""
 
     def __init__(
-        self,
-        loader: BytecodeLoader,
-        approved: Mapping[str, Mapping[str, str]] | None,
-        hashes: VouchedDigests,
+        self, loader: BytecodeLoader, approved: Mapping[str, Mapping[str, str]] | None
     ) -> None:
         self.loader = loader
-        self.hashes = hashes
+        self.hashes: VouchedDigests | None = None
+        """Where the approved cache files are hashed (:meth:`hash_approved`)."""
         self.approved = approved or {}
         """By distribution source: the approved cache files' hex sha256 by path."""
         self.locked = approved is not None
@@ -733,7 +713,8 @@ class _Bytecode:
         self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
         """By distribution source: its name, module names by path, and its cache files to prove."""
         self.by_hash: dict[str, tuple[list[CacheFile], int]] = {}
-        """By distribution source: its cache files the lock approves, and their hash group."""
+        """By distribution source: its cache files the lock approves, and their hash group
+        (-1 until :meth:`hash_approved`)."""
         self.confirmed: dict[str, frozenset[str]] = {}
         """By distribution source: its sources found unchanged."""
         self._proofs: PendingProofs | None = None
@@ -761,8 +742,7 @@ class _Bytecode:
         listed = [file for file in files if file.cache in approved]
         if listed:
             files = [file for file in files if file.cache not in approved]
-            paths = [os.path.join(file.site_dir, file.cache) for file in listed]  # noqa: PTH118
-            self.by_hash[distribution.source] = (listed, self.hashes.add("", paths))
+            self.by_hash[distribution.source] = (listed, -1)
         if files or listed:
             self.pending[distribution.source] = (distribution.name, names, files)
 
@@ -797,12 +777,20 @@ class _Bytecode:
         """The distribution's vouched ``sources`` found with their vouched digest."""
         self.confirmed[distribution.source] = frozenset(sources)
 
+    def hash_approved(self, hashes: VouchedDigests) -> None:
+        """Have the cache files the lock approves hashed by ``hashes``, after what it has."""
+        self.hashes = hashes
+        for source, (files, _) in self.by_hash.items():
+            paths = [os.path.join(file.site_dir, file.cache) for file in files]  # noqa: PTH118
+            self.by_hash[source] = (files, hashes.add("", paths))
+
     def _not_approved(self) -> dict[str, list[CacheFile]]:
         """By distribution source: its cache files the lock approves whose bytes are not the
         approved ones (they are proven like any other)."""
         late: dict[str, list[CacheFile]] = {}
         for source, (files, index) in self.by_hash.items():
             approved = self.approved[source]
+            assert self.hashes is not None, "the approved cache files were never hashed"
             found = self.hashes.of(index)
             differing = [
                 file
