@@ -45,10 +45,11 @@ SHARED_FROM = 1_000
 """Files from which a run's hashing is shared with a helper: below, starting a process costs
 more than hashing them here."""
 
-WINDOW = 4
+WINDOW = 8
 """Parts the helper holds at once: enough that it never waits for the next (handing one over
 waits for this process's interpreter lock, up to its switch interval of 5 ms), few enough that
-every later part can still be taken here."""
+later parts can still be taken here.  Its unread answers stay under a pipe's 64 KiB (a part's
+answer is at most about 7 KiB), so it never blocks on them while this process writes to it."""
 
 PART = 100
 """Files per part, the unit the two processes share: small enough that neither is left with a
@@ -122,14 +123,15 @@ class VouchedDigests:
 
     def share(self, groups: int | None = None, *, at_least: int | None = None) -> None:
         """Let the helper be handed the parts of the first ``groups`` groups (default: every
-        group, also those added later), if they hold ``at_least`` files (default:
-        :data:`SHARED_FROM`), starting it if it does not run yet; the other parts are hashed
-        here.  Called again, it can hand over more, never less."""
+        group, also those added later), starting it if it does not run yet and they hold
+        ``at_least`` files (default: :data:`SHARED_FROM`); the other parts are hashed here.
+        Called again, it can hand over more, never less."""
         handed = (
             len(self._parts) if groups is None else self._groups[groups - 1].stop if groups else 0
         )
         wanted = SHARED_FROM if at_least is None else at_least
-        if sum(len(paths) for _, paths in self._parts[:handed]) < max(wanted, 1):
+        files = sum(len(paths) for _, paths in self._parts[:handed])
+        if not files or (self._process is None and files < wanted):
             return
         with self._state:
             self._every = self._every or groups is None
