@@ -376,9 +376,12 @@ def recorded_compilation(source: bytes) -> tuple[str | None, str | None]:
     )
 
 
-PLACEHOLDER = "<importspy: the source's path>"
+PLACEHOLDER = " ".join(("<importspy:", "the", "source's", "path>"))
 """The file name a module is compiled under for its :func:`cache_template`: no module's code
-holds it but as ``co_filename`` (it is no identifier, so never interned with a constant)."""
+holds it but as ``co_filename`` (it is no identifier, so never interned with a constant).  Put
+together when this module runs, so that not even this module's own code holds it as a constant:
+its cache file too has a template, and a run of ``verify`` in an environment that holds
+hatch-importspy needs no prover for it."""
 _STRING_TYPES = frozenset(b"zZaAut")
 """marshal's type codes of a ``str``: short ASCII, ASCII and Unicode, each plain or interned."""
 _SHORT_STRINGS = frozenset(b"zZ")
