@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import tempfile
 from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hatch_importspy.compare.entry_points import entry_point_findings, requires_findings
 from hatch_importspy.compare.wrappers import wrapper_call, wrapper_findings
@@ -20,7 +23,7 @@ from hatch_importspy.formats.entry_points import (
 )
 from hatch_importspy.formats.manifest import dumps, loads, to_data
 from hatch_importspy.model import EntryPoint, SpyModel
-from hatch_importspy.verify.declared import read_requires_dist
+from hatch_importspy.verify.declared import _plain_requires_dist, read_requires_dist
 from hatch_importspy.verify.verifier import verify_installed
 from tests.helpers.fakedist import install, model_for, record_hash
 
@@ -343,6 +346,64 @@ def test_embed_records_the_wheels_own_entry_points(tmp_path: Path) -> None:
     plain = make_wheel(tmp_path / "plain" / "pkg-1.0-py3-none-any.whl", "pkg", "1.0", files={})
     none = describe_wheel(plain, options=parse_options({}, where="t", requires_python=None))
     assert none.entry_points == ()
+
+
+_LINE_PIECES = st.sampled_from(
+    [
+        "Requires-Dist: b>=1",
+        "requires-dist:c; extra == 'x'",
+        "REQUIRES-DIST: \t d ",
+        "Requires-Dist:",
+        "Requires-Dist: e\x0b\x85\u2028f",
+        "Requires-Dist: =?utf-8?q?g?=",
+        "Name: caf\u00e9",
+        "Summary: a: b",
+        " continued",
+        "\tcontinued",
+        "From somebody",
+        "From: somebody",
+        "not a header line",
+        ":no name",
+        "",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(_LINE_PIECES, max_size=8),
+    ends=st.lists(st.sampled_from(["\n", "\r\n", "\r"]), min_size=8, max_size=8),
+    body=st.booleans(),
+)
+def test_requires_dist_is_read_as_the_email_parser_reads_it(
+    lines: list[str], ends: list[str], body: bool
+) -> None:
+    """Plain header lines are read without the parser, anything else by it: either way the
+    values are the parser's, whatever the lines, their ends and their order."""
+    text = "".join(line + end for line, end in zip(lines, ends, strict=False))
+    if body:
+        text += "\nRequires-Dist: in-the-body\n"
+    whole = HeaderParser().parsestr(text, headersonly=True).get_all("Requires-Dist") or []
+    with tempfile.TemporaryDirectory() as directory:
+        metadata = Path(directory, "METADATA")
+        metadata.write_bytes(text.encode())
+        assert read_requires_dist(metadata) == tuple(str(value) for value in whole)
+
+
+def test_plain_metadata_is_read_without_the_email_parser(tmp_path: Path) -> None:
+    """(What the fast reading is for: METADATA as build back-ends write it.)"""
+    metadata = tmp_path / "METADATA"
+    metadata.write_text(
+        "Metadata-Version: 2.4\nName: demo\nVersion: 1.0\nSummary: x: y\n"
+        "Requires-Python: >=3.10\nRequires-Dist: packaging>=24\n"
+        "Requires-Dist: pyyaml; extra == 'yaml'\nDescription-Content-Type: text/markdown\n"
+        "\n# demo\n\nRequires-Dist: not-this\n"
+    )
+    assert _plain_requires_dist(metadata.read_text().partition("\n\n")[0] + "\n") == (
+        "packaging>=24",
+        "pyyaml; extra == 'yaml'",
+    )
+    assert read_requires_dist(metadata) == ("packaging>=24", "pyyaml; extra == 'yaml'")
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,6 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from pathlib import Path
 
 from hatch_importspy.compare.entry_points import entry_point_findings, requires_findings
@@ -113,12 +112,51 @@ def read_requires_dist(path: Path) -> tuple[str, ...]:
     # The parser reads headers up to the first empty line at the latest; the body after it
     # (often a whole README) would still be split into lines, for nothing.
     end = _EMPTY_LINE.search(text)
-    headers = HeaderParser().parsestr(text if end is None else text[: end.end()], headersonly=True)
+    block = text if end is None else text[: end.end()]
+    plain = _plain_requires_dist(block)
+    if plain is not None:
+        return plain
+    from email.parser import HeaderParser  # only for what is not plain header lines
+
+    headers = HeaderParser().parsestr(block, headersonly=True)
     return tuple(str(value) for value in headers.get_all("Requires-Dist") or [])
+
+
+def _plain_requires_dist(block: str) -> tuple[str, ...] | None:
+    """The ``Requires-Dist`` values of a header block made of plain header lines only, read as
+    the email parser reads them; ``None`` for anything else (a continued or malformed line, a
+    ``From `` line), which is left to the parser.
+
+    Most METADATA is plain lines, and the parser (with the ``email`` package it imports) is
+    about a twentieth of ``verify`` as a command.  A plain line is a field name of the
+    characters the parser allows, a colon and a value on that line; the parser gives the value
+    with its leading blanks removed, and matches the name whatever its case.
+    """
+    lines = _LINE_END.split(block)
+    if lines and not lines[-1]:
+        lines.pop()
+    if lines and not lines[-1]:
+        lines.pop()  # the empty line that ends the block
+    values: list[str] = []
+    for line in lines:
+        match = _PLAIN_HEADER.fullmatch(line)
+        if match is None:
+            return None  # continued or malformed: the parser's business
+        name, value = match.groups()
+        if name.lower() == "requires-dist":
+            values.append(value.lstrip(" \t"))
+    return tuple(values)
 
 
 _EMPTY_LINE = re.compile(r"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
 """Two line ends in a row (each CR LF, CR or LF, as the email parser splits lines)."""
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+"""A line end as the email parser finds one."""
+
+_PLAIN_HEADER = re.compile(r"([\x21-\x39\x3b-\x7e]+):(.*)", re.DOTALL)
+"""A header line complete on its own: a name of the characters the parser's header pattern
+allows (printable, no colon), the colon, and the value."""
 
 
 def _check_requires(
