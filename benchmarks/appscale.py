@@ -108,11 +108,11 @@ def read_whole(site: Path, loader: BytecodeLoader) -> list[Path]:
     """Every file ``verify`` of every distribution reads whole: the files the manifests vouch
     for, the cache files of their sources (each is read to be proven), and every file a RECORD
     states a digest for (pip's and setuptools' too: every distribution is held to its RECORD).
-    A floor that leaves none of that work out."""
+    A floor that leaves none of that work out (but the ``.data`` files installed elsewhere)."""
     files = vouched(site, ())
     sources = {str(path.relative_to(site)): "" for path in files if path.suffix == ".py"}
     caches = [site / file.cache for file in cache_files(site, sources, loader)]
-    return sorted({*files, *caches, *recorded_files(site)})
+    return sorted(path for path in {*files, *caches, *recorded_files(site)} if path.is_file())
 
 
 def selected_manifests(site: Path, names: Sequence[str]) -> dict[Path, bytes]:
