@@ -76,6 +76,7 @@ from hatch_importspy.verify.bytecode import (
     cache_files,
     prove,
     prove_in_background,
+    provers_needed,
 )
 from hatch_importspy.verify.declared import declared_findings
 from hatch_importspy.verify.hashing import VouchedDigests
@@ -116,13 +117,11 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------- entry points
 
 EARLY_HELPER_FROM = 10
-"""Distributions from which ``verify --lock`` starts the hashing helper before their files are
-known.  Under a lock every distribution's RECORD and the bytecode it approves are hashed, not
-proven, so nothing else runs beside the verifier and an environment of this many usually has a
-thousand files or more: the helper's interpreter starts while the manifests and RECORDs are
-read, instead of after.  (Without a lock, provers may take the other cores, and a helper started
-for nothing slowed the run.)  What it is handed is decided once the files are known
-(:meth:`.VouchedDigests.share`)."""
+"""Distributions from which ``verify`` starts the hashing helper before their files are known:
+every distribution's RECORD is hashed, so an environment of this many usually has a thousand
+files or more, and the helper's interpreter starts while the manifests and RECORDs are read,
+instead of after.  What it is handed is decided once the files are known
+(:meth:`.VouchedDigests.share`, and :func:`_verify_loaded`)."""
 
 
 def verify_installed(
@@ -160,7 +159,7 @@ def verify_installed(
             raise UnusableInputError(f"{directory}: not a directory")
     distributions = find_distributions(directories)
     with VouchedDigests(shared=False) as hashes:
-        if lock is not None and lock.approves_bytecode and len(distributions) >= EARLY_HELPER_FROM:
+        if len(distributions) >= EARLY_HELPER_FROM:
             hashes.start()  # it starts while the manifests and RECORDs are read
         records = RecordIndex(distributions)
         first, notices = _imported_copies(distributions)
@@ -241,6 +240,11 @@ def _verify_loaded(
     if lock is not None and lock.approves_bytecode:
         for distribution in recorded_only:
             bytecode.add_recorded(distribution, records, check)
+    # A running helper (see EARLY_HELPER_FROM) takes the vouched files; every other file too
+    # when no prover is to run.  Beside provers, even a few, a helper for those slowed the run
+    # on two cores: they and this process waited for each other's start-up and for the core.
+    if not bytecode.provers_needed():
+        hashed.hashes.share()
     bytecode.start()
     # Then the RECORD rows each distribution is held to, and the bytecode a lock approves.
     for distribution, model in loaded:
@@ -249,11 +253,6 @@ def _verify_loaded(
     for distribution, skip in record_held:
         hashed.add(distribution, _hashed_rows(distribution, records, skip))
     bytecode.hash_approved(hashed.hashes)
-    # A helper (started for the vouched files of a large run) takes every other file too when
-    # no prover runs.  Beside provers, even a few, a helper for those slowed the run on two
-    # cores: they and this process waited for each other's start-up and for the core.
-    if not bytecode.proving:
-        hashed.hashes.share()
     expectations = ExpectationChecker(
         directories,
         versions=versions,
@@ -768,10 +767,11 @@ class _Bytecode:
         if every:
             self._proofs = prove_in_background(every, self.loader)
 
-    @property
-    def proving(self) -> bool:
-        """Whether prover processes work beside this one."""
-        return self._proofs is not None and self._proofs.proving
+    def provers_needed(self) -> bool:
+        """Whether :meth:`start` will start provers even if every recorded shape matches (see
+        :func:`.bytecode.provers_needed`)."""
+        every = [file for _, _, files in self.pending.values() for file in files]
+        return bool(every) and provers_needed(every)
 
     def unchanged(self, distribution: InstalledDistribution, sources: Mapping[str, str]) -> None:
         """The distribution's vouched ``sources`` found with their vouched digest."""
