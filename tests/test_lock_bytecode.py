@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import py_compile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from hatch_importspy.cli import main
 from hatch_importspy.facts import current_environment
 from hatch_importspy.pyrules.bytecode import BY_DIGEST, recorded_compilation
 from hatch_importspy.verify import bytecode as prover
-from hatch_importspy.verify import lock_bytecode
+from hatch_importspy.verify import hashing, lock_bytecode, verifier
 from hatch_importspy.verify.bytecode import BytecodeLoader, prefixed_cache_directory
 from hatch_importspy.verify.installed import find_distributions
 from hatch_importspy.verify.lock import (
@@ -284,6 +285,55 @@ def test_bytecode_that_differs_from_the_lock_is_proven(
     assert verify(site, lock) == []
     opt = f"{TAG}.opt-1.pyc"
     assert provers == [[f"__init__.{opt}", f"__init__.{opt}", f"core.{opt}"]]  # demo's, plain's
+
+
+def test_under_a_lock_the_helper_starts_at_once_and_hashes_the_approved_bytecode(
+    site: Path, provers: list[list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``verify --lock`` of a large environment starts the hashing helper before the manifests
+    are read, and hands it everything, the approved cache files too (nothing is proven beside
+    it); a forged one is still found by its bytes and proven."""
+    lock = lock_of(site)
+    monkeypatch.setattr(verifier, "EARLY_HELPER_FROM", 1)  # two distributions are "large"
+    asked: list[list[str]] = []
+    real_start, real_hand_over = hashing.VouchedDigests.start, hashing.VouchedDigests._hand_over
+
+    def start(self: hashing.VouchedDigests) -> None:
+        asked.append([])
+        real_start(self)
+
+    def hand_over(self: hashing.VouchedDigests) -> None:
+        before = set(self._sent)
+        real_hand_over(self)
+        asked[-1].extend(
+            path for part in sorted(set(self._sent) - before) for path in self._parts[part][1]
+        )
+
+    monkeypatch.setattr(hashing.VouchedDigests, "start", start)
+    monkeypatch.setattr(hashing.VouchedDigests, "_hand_over", hand_over)
+    monkeypatch.setattr(hashing.VouchedDigests, "of", _after_hand_over(hashing.VouchedDigests.of))
+    provers.clear()
+    forge(site / "demo/core.py", stat_header(site / "demo/core.py"), body(PAYLOAD))
+    assert verify(site, lock) == [("ISP311", "demo", CORE_PYC)]
+    assert provers == [[f"core.{TAG}.pyc"]]  # only the forged file, found by its bytes
+    (handed,) = asked
+    assert str(site / CORE_PYC) in handed  # the approved cache files went to the helper
+
+
+def _after_hand_over(
+    of: Callable[[hashing.VouchedDigests, int], dict[str, str | None]],
+) -> Callable[[hashing.VouchedDigests, int], dict[str, str | None]]:
+    """``VouchedDigests.of``, once the helper has started and been handed what it may take: a
+    run this small would otherwise hash everything before the helper is up."""
+
+    def waiting(self: hashing.VouchedDigests, index: int) -> dict[str, str | None]:
+        deadline = time.monotonic() + 10
+        while not self.ready and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)
+        return of(self, index)
+
+    return waiting
 
 
 def test_an_approval_holds_only_for_the_build_the_lock_approves(site: Path) -> None:
