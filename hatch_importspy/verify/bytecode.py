@@ -234,6 +234,11 @@ class PendingProofs:
         self._verdicts = verdicts
         self._provers = provers
 
+    @property
+    def proving(self) -> bool:
+        """Whether prover processes work on them (else every verdict is in already)."""
+        return self._provers is not None
+
     def result(self) -> list[BytecodeProof]:
         """The verdict on each cache file, in order (the provers' exceptions are raised)."""
         verdicts = self._verdicts
@@ -263,7 +268,7 @@ def prove_in_background(
     at every read and both took three times as long.  ``beside``: the caller works meanwhile
     (see :func:`run_provers`); :func:`prove` waits at once.
     """
-    elsewhere = provers_needed(files)
+    elsewhere = len(files) > SHAPES_HERE or not all(file.template for file in files)
     verdicts: list[tuple[str, str] | None] = [
         None
         if elsewhere or not file.template or not _has_template(file)
@@ -292,12 +297,6 @@ def prove_in_background(
     finally:
         executor.shutdown(wait=False)  # the thread ends with its one job
     return PendingProofs(files, verdicts, provers)
-
-
-def provers_needed(files: Sequence[CacheFile]) -> bool:
-    """Whether :func:`prove_in_background` starts provers for ``files`` even when every
-    recorded shape matches: more than :data:`SHAPES_HERE` of them, or one without a shape."""
-    return len(files) > SHAPES_HERE or not all(file.template for file in files)
 
 
 SHAPES_HERE = 1_000

@@ -76,7 +76,6 @@ from hatch_importspy.verify.bytecode import (
     cache_files,
     prove,
     prove_in_background,
-    provers_needed,
 )
 from hatch_importspy.verify.declared import declared_findings
 from hatch_importspy.verify.hashing import VouchedDigests
@@ -240,12 +239,13 @@ def _verify_loaded(
     if lock is not None and lock.approves_bytecode:
         for distribution in recorded_only:
             bytecode.add_recorded(distribution, records, check)
-    # A running helper (see EARLY_HELPER_FROM) takes the vouched files; every other file too
-    # when no prover is to run.  Beside provers, even a few, a helper for those slowed the run
-    # on two cores: they and this process waited for each other's start-up and for the core.
-    if not bytecode.provers_needed():
-        hashed.hashes.share()
     bytecode.start()
+    # A running helper (see EARLY_HELPER_FROM) takes the vouched files; every other file too
+    # when no prover runs (the recorded shapes all matched here).  Beside provers, even a few,
+    # a helper for those slowed the run on two cores: they and this process waited for each
+    # other's start-up and for the core.
+    if not bytecode.proving():
+        hashed.hashes.share()
     # Then the RECORD rows each distribution is held to, and the bytecode a lock approves.
     for distribution, model in loaded:
         if isinstance(model, _Loaded):
@@ -767,11 +767,9 @@ class _Bytecode:
         if every:
             self._proofs = prove_in_background(every, self.loader)
 
-    def provers_needed(self) -> bool:
-        """Whether :meth:`start` will start provers even if every recorded shape matches (see
-        :func:`.bytecode.provers_needed`)."""
-        every = [file for _, _, files in self.pending.values() for file in files]
-        return bool(every) and provers_needed(every)
+    def proving(self) -> bool:
+        """Whether prover processes work beside this one."""
+        return self._proofs is not None and self._proofs.proving
 
     def unchanged(self, distribution: InstalledDistribution, sources: Mapping[str, str]) -> None:
         """The distribution's vouched ``sources`` found with their vouched digest."""
