@@ -116,10 +116,10 @@ if TYPE_CHECKING:
 # --------------------------------------------------------------------------- entry points
 
 EARLY_HELPER_FROM = 10
-"""Distributions from which ``verify`` starts the hashing helper before their files are known:
-every distribution's RECORD is hashed, so an environment of this many usually has a thousand
-files or more, and the helper's interpreter starts while the manifests and RECORDs are read,
-instead of after.  What it is handed is decided once the files are known
+"""Distributions from which ``verify`` starts the hashing helper before their files are known
+(those of the environment, or the ones named): each is held to its RECORD, so this many usually
+have a thousand files or more, and the helper's interpreter starts while the manifests and
+RECORDs are read, instead of after.  What it is handed is decided once the files are known
 (:meth:`.VouchedDigests.share`, and :func:`_verify_loaded`)."""
 
 
@@ -158,12 +158,12 @@ def verify_installed(
             raise UnusableInputError(f"{directory}: not a directory")
     distributions = find_distributions(directories)
     with VouchedDigests(shared=False) as hashes:
-        if len(distributions) >= EARLY_HELPER_FROM:
-            hashes.start()  # it starts while the manifests and RECORDs are read
         records = RecordIndex(distributions)
         first, notices = _imported_copies(distributions)
         carrying = {d.canonical_name for d in distributions if has_manifest(d)}
         targets = _select(names, distributions, carrying, directories)
+        if len(targets if names else distributions) >= EARLY_HELPER_FROM:
+            hashes.start()  # it starts while the manifests and RECORDs are read
         if not names and not targets:
             notices.append(NOTICE_NO_MANIFEST)
         if facts is None:
