@@ -106,14 +106,13 @@ class VouchedDigests:
         self._ready = False
         """The helper said it has started: parts are handed over only from then on, so that
         nothing waits for an interpreter still starting."""
-        self._finished = False
+        self._finished = True
         """No more answers will come: the helper ended, or was stopped, or never started."""
         self._process: subprocess.Popen[bytes] | None = None
         self._handed = 0
         """Parts before this one may be handed to the helper (see :meth:`share`)."""
         self._every = False
         """Every part may be handed to the helper, also of groups added later."""
-        self._finished = True
         for directory, paths in groups:
             self._append(directory, paths)
         if shared is None:
@@ -126,9 +125,10 @@ class VouchedDigests:
         group, also those added later), starting it if it does not run yet and they hold
         ``at_least`` files (default: :data:`SHARED_FROM`); the other parts are hashed here.
         Called again, it can hand over more, never less."""
-        handed = (
-            len(self._parts) if groups is None else self._groups[groups - 1].stop if groups else 0
-        )
+        if groups is None:
+            handed = len(self._parts)
+        else:
+            handed = self._groups[groups - 1].stop if groups else 0
         wanted = SHARED_FROM if at_least is None else at_least
         files = sum(len(paths) for _, paths in self._parts[:handed])
         if not files or (self._process is None and files < wanted):
