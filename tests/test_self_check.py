@@ -7,12 +7,14 @@ runtime dependencies, which carry no manifest.
 
 from __future__ import annotations
 
+import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from hatch_importspy.formats.manifest import MANIFEST_LOCATION
+from hatch_importspy.formats.manifest import MANIFEST_LOCATION, load_bytes
+from hatch_importspy.pyrules.bytecode import cache_path, matches_template
 from hatch_importspy.results import VerifyResult
 from hatch_importspy.verify.self_check import (
     running_distribution,
@@ -97,6 +99,29 @@ def _others(venv: Venv) -> list[str]:
     """Every distribution installed in ``venv`` but hatch-importspy: its runtime dependencies."""
     names = [path.name.split("-")[0] for path in venv.site_packages.glob("*.dist-info")]
     return sorted(name for name in names if name.lower() != "hatch_importspy")
+
+
+@pytest.mark.e2e
+def test_pip_writes_every_cache_file_of_the_verifier_in_its_recorded_shape(
+    verifier_venv: Venv,
+) -> None:
+    # Built by its own hook, with hatchling and all of hatch-importspy loaded in the build
+    # process: recorded there, 11 of these shapes differed from pip's cache files (marshal
+    # writes a one-character string as interned when anything in the process interned it).
+    (dist_info,) = verifier_venv.site_packages.glob("hatch_importspy-*.dist-info")
+    model = load_bytes((dist_info / MANIFEST_LOCATION).read_bytes(), "the verifier's manifest")
+    assert len(model.modules) > 100
+    assert [module.path for module in model.modules if not module.pyc] == []
+    tag = sys.implementation.cache_tag
+    missed = [
+        module.path
+        for module in model.modules
+        if not matches_template(
+            (verifier_venv.site_packages / cache_path(module.path, tag)).read_bytes(),
+            module.pyc or "",
+        )
+    ]
+    assert missed == []
 
 
 @pytest.mark.e2e

@@ -16,6 +16,8 @@ The same parse feeds the inference of expectations (:mod:`hatch_importspy.descri
 selected modules use from other distributions' modules, recorded in the manifest's ``expects``
 together with the expectations of the project's contracts.  Each module is parsed once, in the
 worker process that describes it; only the structure and the (small) record of uses come back.
+Each module's compilation is recorded meanwhile in an interpreter of its own
+(:mod:`hatch_importspy.describe.compilations`), as an installer would compile it.
 
 It knows nothing about hatchling: the build hook feeds it hatchling's file list, and ``importspy
 embed`` the members of a wheel built by another backend.
@@ -42,6 +44,7 @@ from hatch_importspy import GENERATOR
 from hatch_importspy.compare.expectations.lookup import ModuleLookup
 from hatch_importspy.describe.bindings import module_bindings
 from hatch_importspy.describe.build_check import BuildProviders, mark_unmet_at_build
+from hatch_importspy.describe.compilations import CompilationRecorder
 from hatch_importspy.describe.config import HOOK_TABLE, ConfigError, ImportSpyOptions
 from hatch_importspy.describe.extract import ExtractionError, parse, structure_of
 from hatch_importspy.describe.infer import (
@@ -63,7 +66,6 @@ from hatch_importspy.model import (
     SpyModel,
     module_name,
 )
-from hatch_importspy.pyrules.bytecode import recorded_compilation
 from hatch_importspy.pyrules.extensions import running_extensions
 
 Warn = Callable[[str], None]
@@ -149,24 +151,27 @@ def describe_distribution(
     """
     entries: list[FileEntry] = []
     pending: list[tuple[str, str, str, bytes]] = []  # path, dotted name, digest, content
-    seen: set[str] = set()
+    loose: list[tuple[str, str, bytes]] = []  # path, digest, content
+    sources: dict[str, Path] = {}
     for raw_path, source in files:
         path = wheel_path(raw_path)
-        if path in seen:
+        if path in sources:
             raise UnusableInputError(f"{path}: given twice (two files for one wheel path)")
-        seen.add(path)
+        sources[path] = source
         content = _read(source, path)
         digest = hashlib.sha256(content).hexdigest()
         dotted = module_name(path)
         if dotted is None and _is_source(path):
             # Python source importlib can still load by path (``unicode10-0-0.py``): its
             # compilation is recorded as a module's is, to prove its bytecode without compiling.
-            code, pyc = recorded_compilation(content)
-            entries.append(FileEntry(path=path, sha256=digest, code=code, pyc=pyc))
+            loose.append((path, digest, content))
         elif dotted is None or not is_selected(dotted, options):
             entries.append(FileEntry(path=path, sha256=digest))
         else:
             pending.append((path, dotted, digest, content))
+    seen = sources.keys()
+    recorded = [(path, digest, content) for path, _, digest, content in pending] + loose
+    compilations = CompilationRecorder([(sources[path], digest) for path, digest, _ in recorded])
 
     count = default_workers(len(pending)) if workers is None else workers
     own = own_top_level(seen) if options.infer_expectations else None
@@ -176,14 +181,20 @@ def describe_distribution(
         workers=count,
         infer_for=own,
     )
+    recordings = compilations.recordings([content for _, _, content in recorded])
+    for (path, digest, _), (code, pyc) in zip(loose, recordings[len(pending) :], strict=True):
+        entries.append(FileEntry(path=path, sha256=digest, code=code, pyc=pyc))
     recorder = ExpectationRecorder(own_top_level=own or ())
     extensions = running_extensions(seen)
     modules: list[Module] = []
-    for (path, dotted, digest, _), (outcome, uses) in zip(pending, outcomes, strict=True):
+    for (path, dotted, digest, _), (outcome, uses), (code, pyc) in zip(
+        pending, outcomes, recordings[: len(pending)], strict=True
+    ):
         recorder.merge(uses)
         runs = extensions.get(path)
         if runs is not None:  # the extension runs: the source's structure is not described
-            code, pyc = (None, None) if isinstance(outcome, str) else outcome[2]
+            if isinstance(outcome, str):  # nor does the source parse: it compiles to nothing
+                code = pyc = None
             modules.append(
                 Module(name=dotted, path=path, sha256=digest, runs=runs, code=code, pyc=pyc)
             )
@@ -192,7 +203,7 @@ def describe_distribution(
                 warn(f"{outcome}; recorded as a plain file, its structure is not described")
             entries.append(FileEntry(path=path, sha256=digest))
         else:
-            structure, bindings, (code, pyc) = outcome
+            structure, bindings = outcome
             modules.append(Module(dotted, path, digest, structure, bindings, code=code, pyc=pyc))
 
     check_unmatched(options, seen, where=where)
@@ -330,9 +341,8 @@ PARALLEL_THRESHOLD = 64
 MAX_WORKERS = 2
 """Parsing is CPU-bound and holds the GIL; two processes halve it on the usual 2-core runner."""
 
-Outcome = tuple[ModuleStructure, ModuleBindings, tuple[str | None, str | None]] | str
-"""A module's structure, bindings and compilation (``recorded_compilation``), or the one-line
-reason it could not be described."""
+Outcome = tuple[ModuleStructure, ModuleBindings] | str
+"""A module's structure and bindings, or the one-line reason it could not be described."""
 
 Extracted = tuple[Outcome, ModuleUses]
 """What one module gave: its outcome and, when inference is on, what it uses of others."""
@@ -384,9 +394,6 @@ def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] |
     name = module_name(path) or ""
     try:
         tree = parse(content, path)
-        # From the source, as py_compile compiles it: compiling the tree would share its
-        # constants with it, and marshal marks shared objects, so the bytes would differ.
-        code = recorded_compilation(content)
         structure = structure_of(tree, private=private)
         bindings = module_bindings(
             tree, name=name, is_package=path.endswith("/__init__.py"), source=content
@@ -396,7 +403,7 @@ def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] |
     except RecursionError:
         return f"{path}: nested too deeply to describe", {}
     uses = {} if own is None else uses_of(tree, own_top_level=own, source=content)
-    return (structure, bindings, code), uses
+    return (structure, bindings), uses
 
 
 @contextmanager

@@ -629,8 +629,43 @@ def _same_bytes(body: memoryview, compiled: CodeType) -> bool:
     return len(dumped) == len(body) and body == dumped
 
 
+ISOLATION_FLAGS = ("-I", "-S", "-B")
+"""How this module is run as a script: isolated, without ``site``, writing no bytecode."""
+RECORD = "record"
+"""The argument that runs this module as the build's recorder (:func:`record`) instead of
+a prover."""
+
+
+def record() -> None:
+    """Record the compilation of every file named on standard input (a JSON list of paths) as
+    :func:`recorded_compilation` does, answering one JSON list of ``[sha256, code, template]``:
+    the hex sha256 of the bytes compiled, so that the caller takes a recording only for the bytes
+    it describes (``null`` when the file cannot be read), then the two recordings.
+
+    Run in an interpreter of its own (``python -I -S -B -c <this file> record``): what
+    ``marshal`` writes of a compilation depends on the process that writes it (a one-character
+    string is written as interned when anything in that process interned it), and a fresh
+    interpreter that ran nothing but this module writes what a fresh installer's does, where a
+    build process with a backend and its plugins loaded differs for some modules.
+    """
+    answers: list[list[str | None]] = []
+    for path in json.loads(sys.stdin.buffer.read().decode("utf-8")):
+        try:
+            with open(path, "rb") as file:  # noqa: PTH123  (standard library only)
+                content = file.read()
+        except OSError:
+            answers.append([None, None, None])
+            continue
+        code, template = recorded_compilation(content)
+        answers.append([hashlib.sha256(content).hexdigest(), code, template])
+    sys.stdout.write(json.dumps(answers))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
 def main() -> None:
-    """Prove the jobs read from standard input, answering one JSON line each.
+    """Prove the jobs read from standard input, answering one JSON line each (or, given
+    :data:`RECORD`, record compilations: :func:`record`).
 
     Input: ``{"stand_in": bool, "careful": bool, "jobs": [[source, cache, optimization, sha256,
     code, template], ...]}`` (``code`` and ``template`` may be left out).  Output: first
@@ -642,6 +677,9 @@ def main() -> None:
     """
     import importlib.util
 
+    if sys.argv[1:] == [RECORD]:
+        record()
+        return
     request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
     magic = importlib.util.MAGIC_NUMBER
     stand_in, careful = bool(request.get("stand_in")), bool(request.get("careful"))
