@@ -1021,7 +1021,7 @@ def test_the_proofs_start_before_anything_is_hashed_and_overlap_the_other_checks
         events.append(f"hash {index}")
         return real_of(self, index)
 
-    monkeypatch.setattr("hatch_importspy.verify.verifier.prove_in_background", start)
+    monkeypatch.setattr("hatch_importspy.verify.cache_proofs.prove_in_background", start)
     monkeypatch.setattr(hashing.VouchedDigests, "of", hashed)
     forge(site / "demo/core.py", stat_header(site / "demo/core.py"), body(PAYLOAD))
     result = verify_installed([site], [], current_environment())

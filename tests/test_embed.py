@@ -27,7 +27,7 @@ from hatch_importspy.formats.manifest import load_bytes
 from hatch_importspy.formats.wheel import read_wheel
 from hatch_importspy.model import SpyModel
 from hatch_importspy.release.embed import describe_wheel, embed_manifest
-from hatch_importspy.verify.verifier import verify_wheels
+from hatch_importspy.verify.wheels import verify_wheels
 
 SOURCE_DATE_EPOCH = "1700000000"
 DIST_INFO = "tiny_st-0.1.0.dist-info"

@@ -5,7 +5,7 @@ examples are checked as far as this machine allows: every YAML file parses and h
 its system requires, the Dockerfile's stages depend on each other so that a failing verify step
 fails the build, and every ``python -m importspy`` command line uses only options the verifier
 documents, with the formats and files the surrounding configuration expects.  Each command line is
-parsed by the verifier's own argument parser (``hatch_importspy.cli.build_parser``), so an
+parsed by the verifier's own argument parser (``hatch_importspy.arguments.build_parser``), so an
 example cannot drift from the options the command really has.  The sample policy file is loaded
 by the real policy reader.
 """
@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 import yaml
 
-from hatch_importspy.cli import UsageError, build_parser, planned_outputs
+from hatch_importspy.arguments import UsageError, build_parser
+from hatch_importspy.cli import planned_outputs
 from hatch_importspy.errors import UnusableInputError
 from hatch_importspy.verify.policy import load_policy, loads_policy, loads_pyproject_policy
 

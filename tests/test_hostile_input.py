@@ -19,6 +19,7 @@ import pytest
 from hatch_importspy.errors import ManifestError, UnusableInputError
 from hatch_importspy.formats import digest as digest_module
 from hatch_importspy.formats import manifest as manifest_format
+from hatch_importspy.formats import manifest_reader
 from hatch_importspy.formats.digest import sha256_file
 from hatch_importspy.formats.manifest import dumps, load_bytes, loads
 from hatch_importspy.formats.record import parse_record, read_regular_file
@@ -123,7 +124,7 @@ def test_classes_nested_past_the_limit_are_refused() -> None:
 
 
 def test_too_many_entries_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(manifest_format, "MANIFEST_ENTRIES", 5)
+    monkeypatch.setattr(manifest_reader, "MANIFEST_ENTRIES", 5)
     files = [{"path": f"pkg/f{i}.txt", "sha256": "0" * 64} for i in range(6)]
     with pytest.raises(ManifestError, match="beyond the limit of 5"):
         load_bytes(manifest_bytes(files=files), "m.yaml")

@@ -20,7 +20,8 @@ from hatch_importspy.results import (
     DistributionResult,
     VerifyResult,
 )
-from hatch_importspy.verify.verifier import verify_installed, verify_wheels
+from hatch_importspy.verify.verifier import verify_installed
+from hatch_importspy.verify.wheels import verify_wheels
 from tests.helpers.fakedist import LINUX_FACTS as FACTS
 from tests.helpers.fakedist import install, make_wheel, model_for
 

@@ -28,7 +28,8 @@ from hatch_importspy.results import (
 )
 from hatch_importspy.verify.installed import default_site_dirs
 from hatch_importspy.verify.targets import load_model
-from hatch_importspy.verify.verifier import verify_installed, verify_wheels
+from hatch_importspy.verify.verifier import verify_installed
+from hatch_importspy.verify.wheels import verify_wheels
 from tests.helpers.fakedist import LINUX_FACTS as FACTS
 from tests.helpers.fakedist import install, make_wheel, model_for, record_hash, sha
 

@@ -1,33 +1,33 @@
-"""``verify``: hold installed distributions or wheels against their embedded manifests.
+"""``verify``: hold installed distributions against their embedded manifests.
 
-This module only wires readers to comparisons.  The readers (:mod:`.installed`,
-:mod:`.wheelfile`) gather bytes and digests; the pure functions of :mod:`.compare` turn them into
-findings.  It is read-only: nothing is written, and nothing from the environment under check is
-imported or run -- a module is read as bytes, and re-described statically, only when its digest
-differs from the manifest's, so an unchanged environment costs little more than hashing its files.
-The one exception to "little more" is bytecode: each ``__pycache__`` file Python would run instead
-of a vouched source is proven to be its compilation (:mod:`.bytecode`), which costs a compile --
-unless an approval lock approves those very bytes (:mod:`.lock_bytecode`): then it costs a hash.
+This module only wires readers to comparisons.  The readers (:mod:`.installed` and its neighbours)
+gather bytes and digests; the pure functions of :mod:`hatch_importspy.compare` turn them into
+findings.  The checks a wheel shares with an installed distribution are :mod:`.manifest_checks`;
+wheels themselves are verified by :mod:`.wheels`, and the run's bytecode is listed and proven by
+:mod:`.cache_proofs`.  It is read-only: nothing is written, and nothing from the environment under
+check is imported or run -- a module is read as bytes, and re-described statically, only when its
+digest differs from the manifest's, so an unchanged environment costs little more than hashing its
+files. The one exception to "little more" is bytecode: each ``__pycache__`` file Python would run
+instead of a vouched source is proven to be its compilation (:mod:`.bytecode`), which costs a
+compile -- unless an approval lock approves those very bytes (:mod:`.lock_bytecode`): then it costs
+a hash.
 
 A problem with one distribution (an unreadable manifest, a missing RECORD) is a finding for that
 distribution and verification goes on with the others.  Only input that makes the whole run
-meaningless -- a site directory that cannot be listed, an unknown distribution name, a wheel that
-is not a wheel -- raises :class:`~hatch_importspy.errors.UnusableInputError`.
+meaningless -- a site directory that cannot be listed, an unknown distribution name, a wheel that is
+not a wheel -- raises :class:`~hatch_importspy.errors.UnusableInputError`.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import os
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
-from hatch_importspy.compare.bytecode import bytecode_findings
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
@@ -47,36 +47,27 @@ from hatch_importspy.facts import EnvironmentFacts
 from hatch_importspy.findings import Finding, sort_key
 from hatch_importspy.formats.manifest import (
     DOCUMENT_SEPARATOR,
-    MANIFEST_LOCATION,
     FactsReader,
-    StructureReader,
-    load_bytes_deferred,
     load_facts_deferred,
 )
-from hatch_importspy.formats.record import data_directory, installed_path, stated_digests
-from hatch_importspy.model import FileEntry, Module, ModuleStructure, SpyModel
+from hatch_importspy.formats.record import data_directory, installed_path
+from hatch_importspy.model import Module, ModuleStructure, SpyModel
 from hatch_importspy.pyrules.finder import LoaderSuffixes
 from hatch_importspy.results import (
     CHECK_DEPENDENCIES,
-    CHECK_ENVIRONMENT,
     CHECK_EXPECTATIONS,
     CHECK_INTEGRITY,
     CHECK_STRUCTURE,
     NOTICE_NO_FACTS,
     NOTICE_NO_MANIFEST,
     NOTICE_NO_MARKERS,
-    NOTICE_WHEEL_DEPENDENCIES,
     DistributionResult,
     VerifyResult,
 )
 from hatch_importspy.verify.bytecode import (
     BytecodeLoader,
-    CacheFile,
-    PendingProofs,
-    cache_files,
-    prove,
-    prove_in_background,
 )
+from hatch_importspy.verify.cache_proofs import CacheFileProofs
 from hatch_importspy.verify.declared import declared_findings
 from hatch_importspy.verify.hashing import VouchedDigests
 from hatch_importspy.verify.importable import (
@@ -99,6 +90,15 @@ from hatch_importspy.verify.installed import (
 )
 from hatch_importspy.verify.links import inspect_links, link_findings
 from hatch_importspy.verify.listings import DirectoryListings
+from hatch_importspy.verify.manifest_checks import (
+    changed_structures,
+    environment_check,
+    identity_findings,
+    manifest_file,
+    no_manifest,
+    stopped_result,
+    unusable,
+)
 from hatch_importspy.verify.outside import outside_files, outside_findings, place
 from hatch_importspy.verify.providers import ExpectationChecker
 from hatch_importspy.verify.record_check import RecordCheck
@@ -106,7 +106,6 @@ from hatch_importspy.verify.schemes import InstallScheme
 from hatch_importspy.verify.walk import walk_findings, walk_package_directories
 
 if TYPE_CHECKING:
-    from hatch_importspy.formats.wheel import WheelContents
     from hatch_importspy.surface import StartupFile
     from hatch_importspy.verify.lock import Lock, LockEntry
 
@@ -230,7 +229,7 @@ def _verify_loaded(
     check = RecordCheck.of(directories)
     recorded_only = [d for d, _ in record_held if not has_manifest(d)]
     # The bytecode is listed before anything else is hashed, and proven while the rest goes on.
-    bytecode = _Bytecode(
+    bytecode = CacheFileProofs(
         loader or BytecodeLoader.running(), _approved(lock, distributions, lock_entries)
     )
     for distribution, model in loaded:
@@ -312,21 +311,6 @@ def _approved(
     return approved_bytecode(lock, installed_entries(distributions) if entries is None else entries)
 
 
-def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> VerifyResult:
-    """Verify wheel files against the manifests they carry.
-
-    Dependencies are not checked (nothing is installed); a notice says so.  A file that is not a
-    readable wheel raises :class:`UnusableInputError` naming it.
-    """
-    from hatch_importspy.formats.wheel import read_wheel
-
-    results = tuple(_verify_wheel(read_wheel(wheel), facts) for wheel in wheels)
-    notices = [NOTICE_WHEEL_DEPENDENCIES] if wheels else []
-    if facts is None:
-        notices.append(NOTICE_NO_FACTS)
-    return VerifyResult(results, (), tuple(notices))
-
-
 # --------------------------------------------------------------------------- installed
 
 
@@ -390,7 +374,7 @@ def _held_to_record(
     return [
         (
             distribution,
-            frozenset({_manifest_file(distribution.metadata_name)})
+            frozenset({manifest_file(distribution.metadata_name)})
             if distribution.source in stopped and has_manifest(distribution)
             else frozenset(),
         )
@@ -491,7 +475,7 @@ def _verify_distribution(
     check: RecordCheck,
     notices: list[str],
     scheme: InstallScheme | None,
-    bytecode: _Bytecode,
+    bytecode: CacheFileProofs,
 ) -> DistributionResult:
     """Verify one installed distribution, whose manifest is ``loaded`` and whose vouched files
     hash to ``found``; what could not be checked is added to ``notices``."""
@@ -506,7 +490,7 @@ def _verify_distribution(
         loaded.expected,
         loaded.modules,
     )
-    checks, findings = _environment_check(name, model, facts)
+    checks, findings = environment_check(name, model, facts)
 
     checks.append(CHECK_INTEGRITY)
     module_names = {path: module.name for path, module in modules.items()}
@@ -548,7 +532,7 @@ def _verify_distribution(
 
     checks.append(CHECK_STRUCTURE)
     read = functools.partial(read_file, site_dir)
-    findings.extend(_changed_structures(name, model, structures, modules, found, read))
+    findings.extend(changed_structures(name, model, structures, modules, found, read))
 
     checks.append(CHECK_DEPENDENCIES)
     markers = facts.markers if facts is not None else None
@@ -640,13 +624,13 @@ def _load_installed_model(distribution: InstalledDistribution) -> _Loaded | Dist
     """The manifest (structures deferred), or the result that stops here: no manifest, or one
     that cannot be used (ISP309)."""
     name, version, source = distribution.name, distribution.version, distribution.source
-    where = _manifest_file(distribution.metadata_name)
+    where = manifest_file(distribution.metadata_name)
     try:
         data = read_manifest_start(distribution, until=DOCUMENT_SEPARATOR.encode())
     except UnusableInputError as error:
-        return _stopped(name, version, source, True, (_unusable(name, str(error), where),))
+        return stopped_result(name, version, source, True, (unusable(name, str(error), where),))
     if data is None:
-        return _stopped(name, version, source, False, (_no_manifest(name),))
+        return stopped_result(name, version, source, False, (no_manifest(name),))
     try:
         model, facts = load_facts_deferred(
             data,
@@ -654,10 +638,10 @@ def _load_installed_model(distribution: InstalledDistribution) -> _Loaded | Dist
             whole=lambda: read_manifest_bytes(distribution) or b"",
         )
     except ManifestError as error:
-        return _stopped(name, version, source, True, (_unusable(name, str(error), where),))
-    mismatch = _identity_findings(name, version, model)
+        return stopped_result(name, version, source, True, (unusable(name, str(error), where),))
+    mismatch = identity_findings(name, version, model)
     if mismatch:
-        return _stopped(name, version, source, True, mismatch)
+        return stopped_result(name, version, source, True, mismatch)
     expected, modules = _installed_expectations(model, distribution.metadata_name)
     return _Loaded(model, facts, expected, modules)
 
@@ -686,330 +670,3 @@ def _installed_expectations(
         if target is not None:
             installed[target] = module
     return expected, installed
-
-
-class _Bytecode:
-    """The cache files named for the vouched sources of every verified distribution, listed
-    before any source is hashed and proven while the other checks go on: one set of prover
-    processes per run (see :func:`.bytecode.prove_in_background`).  Those an approval lock
-    approves are hashed with the run's other files instead, and accepted when their bytes are
-    the approved ones; the few that are not are proven at the end.  A proof counts only for a
-    source later found unchanged (:meth:`unchanged`): a changed one is already ISP301 or
-    ISP317, and its bytecode cannot be the vouched source's."""
-
-    def __init__(
-        self, loader: BytecodeLoader, approved: Mapping[str, Mapping[str, str]] | None
-    ) -> None:
-        self.loader = loader
-        self.hashes: VouchedDigests | None = None
-        """Where the approved cache files are hashed (:meth:`hash_approved`)."""
-        self.approved = approved or {}
-        """By distribution source: the approved cache files' hex sha256 by path."""
-        self.locked = approved is not None
-        """Under a lock, the compilations a manifest records are trusted only where the lock
-        approves that manifest (:attr:`approved` has its source): a manifest rewritten after
-        the lock would otherwise vouch for the bytecode rewritten with it."""
-        self.pending: dict[str, tuple[str, Mapping[str, str], list[CacheFile]]] = {}
-        """By distribution source: its name, module names by path, and its cache files to prove."""
-        self.by_hash: dict[str, tuple[list[CacheFile], int]] = {}
-        """By distribution source: its cache files the lock approves, and their hash group
-        (-1 until :meth:`hash_approved`)."""
-        self.confirmed: dict[str, frozenset[str]] = {}
-        """By distribution source: its sources found unchanged."""
-        self._proofs: PendingProofs | None = None
-
-    def add(
-        self,
-        distribution: InstalledDistribution,
-        sources: Mapping[str, str],
-        modules: Mapping[str, Module] | None = None,
-        other: Sequence[FileEntry] = (),
-    ) -> None:
-        """List the cache files of the distribution's vouched ``sources`` (path -> hex
-        sha256); ``modules``: its manifest's modules by path, whose recorded compilations
-        prove their cache files, and whose names the findings give; ``other``: its manifest's
-        other files, whose recorded compilations (of sources that are not modules) do too."""
-        names = {path: module.name for path, module in (modules or {}).items()}
-        recorded: dict[str, Module | FileEntry] | None = {
-            **{file.path: file for file in other if file.code or file.pyc},
-            **(modules or {}),
-        }
-        if self.locked and distribution.source not in self.approved:
-            recorded = None  # a manifest the lock did not approve: do not take its word
-        files = cache_files(distribution.site_dir, sources, self.loader, recorded)
-        approved = self.approved.get(distribution.source, {})
-        listed = [file for file in files if file.cache in approved]
-        if listed:
-            files = [file for file in files if file.cache not in approved]
-            self.by_hash[distribution.source] = (listed, -1)
-        if files or listed:
-            self.pending[distribution.source] = (distribution.name, names, files)
-
-    def add_recorded(
-        self, distribution: InstalledDistribution, records: RecordIndex, check: RecordCheck
-    ) -> None:
-        """List the cache files of the sources a distribution without a manifest lists in its
-        RECORD with a digest, inside its site directory: the rows
-        :meth:`.RecordCheck.installed_rows` hashes (a RECORD that cannot be read is its ISP310
-        there)."""
-        from hatch_importspy.verify.lock_bytecode import sources_among
-
-        try:
-            stated = records.digests(distribution)
-        except UnusableInputError:
-            return
-        if stated is not None:
-            self.add(distribution, sources_among(check.hashed_rows(stated)))
-
-    def start(self) -> None:
-        """Start proving everything listed (nothing is started when nothing is listed)."""
-        every = [file for _, _, files in self.pending.values() for file in files]
-        if every:
-            self._proofs = prove_in_background(every, self.loader)
-
-    def proving(self) -> bool:
-        """Whether prover processes work beside this one."""
-        return self._proofs is not None and self._proofs.proving
-
-    def unchanged(self, distribution: InstalledDistribution, sources: Mapping[str, str]) -> None:
-        """The distribution's vouched ``sources`` found with their vouched digest."""
-        self.confirmed[distribution.source] = frozenset(sources)
-
-    def hash_approved(self, hashes: VouchedDigests) -> None:
-        """Have the cache files the lock approves hashed by ``hashes``, after what it has."""
-        self.hashes = hashes
-        for source, (files, _) in self.by_hash.items():
-            paths = [os.path.join(file.site_dir, file.cache) for file in files]  # noqa: PTH118
-            self.by_hash[source] = (files, hashes.add("", paths))
-
-    def _not_approved(self) -> dict[str, list[CacheFile]]:
-        """By distribution source: its cache files the lock approves whose bytes are not the
-        approved ones (they are proven like any other)."""
-        late: dict[str, list[CacheFile]] = {}
-        for source, (files, index) in self.by_hash.items():
-            approved = self.approved[source]
-            assert self.hashes is not None, "the approved cache files were never hashed"
-            found = self.hashes.of(index)
-            differing = [
-                file
-                for file in files
-                if found[os.path.join(file.site_dir, file.cache)] != approved[file.cache]  # noqa: PTH118
-            ]
-            if differing:
-                late[source] = differing
-        return late
-
-    def proven(
-        self, results: tuple[DistributionResult, ...]
-    ) -> tuple[tuple[DistributionResult, ...], list[Finding]]:
-        """``results`` with the findings of the proofs added (ISP311, ISP312), and the findings
-        about distributions ``results`` does not hold (those without a manifest)."""
-        late = self._not_approved()
-        if self._proofs is None and not late:
-            return results, []
-        proofs = iter(self._proofs.result() if self._proofs is not None else ())
-        late_proofs = iter(prove([f for files in late.values() for f in files], self.loader))
-        added: dict[str, list[Finding]] = {}
-        for source, (name, modules, files) in self.pending.items():
-            kept = self.confirmed.get(source, frozenset())
-            mine = [proof for proof in (next(proofs) for _ in files) if proof.source in kept]
-            mine.extend(
-                proof
-                for proof in (next(late_proofs) for _ in late.get(source, ()))
-                if proof.source in kept
-            )
-            added[source] = bytecode_findings(name, mine, modules=modules)
-        held = {result.source for result in results}
-        stray = [
-            finding for source, found in added.items() if source not in held for finding in found
-        ]
-        return tuple(
-            dataclasses.replace(result, findings=(*result.findings, *added[result.source]))
-            if added.get(result.source)
-            else result
-            for result in results
-        ), stray
-
-
-# --------------------------------------------------------------------------- wheels
-
-
-def _verify_wheel(contents: WheelContents, facts: EnvironmentFacts | None) -> DistributionResult:
-    from hatch_importspy.formats.wheel import read_member
-
-    name, version, source = contents.name, contents.version, str(contents.path)
-    if contents.manifest is None:
-        return _stopped(name, version, source, False, (_no_manifest(name),))
-    try:
-        model, structures = load_bytes_deferred(contents.manifest, contents.manifest_source)
-    except ManifestError as error:
-        finding = _unusable(name, str(error), _manifest_file(contents.metadata_dir))
-        return _stopped(name, version, source, True, (finding,))
-    mismatch = _identity_findings(name, version, model)
-    if mismatch:
-        return _stopped(name, version, source, True, mismatch)
-
-    checks, findings = _environment_check(name, model, facts)
-
-    checks.append(CHECK_INTEGRITY)
-    expected = {path: digest.lower() for path, digest in model.file_digests().items()}
-    modules = model.module_by_path()
-    found = {path: contents.digests.get(path) for path in expected}
-    findings.extend(
-        file_findings(name, expected, found, modules={p: m.name for p, m in modules.items()})
-    )
-    stated = stated_digests(contents.record)
-    findings.extend(record_findings(name, expected, stated, metadata_dir=contents.metadata_dir))
-    members = [m for m in contents.digests if not m.startswith(f"{contents.metadata_dir}/")]
-    findings.extend(
-        added_file_findings(name, members, owned=stated, vouched=expected, in_wheel=True)
-    )
-
-    checks.append(CHECK_STRUCTURE)
-    read = functools.partial(read_member, contents.path)
-    findings.extend(_changed_structures(name, model, structures, modules, found, read))
-    return DistributionResult(name, version, source, True, tuple(findings), tuple(checks))
-
-
-# --------------------------------------------------------------------------- shared
-
-
-def _environment_check(
-    name: str, model: SpyModel, facts: EnvironmentFacts | None
-) -> tuple[list[str], list[Finding]]:
-    """The checks run and findings so far: the environment check, when there are facts about
-    the target interpreter to hold the manifest's constraints against (none: skipped, and a
-    notice of the run says so)."""
-    if facts is None:
-        return [], []
-    from hatch_importspy.compare.constraints import environment_findings
-
-    return [CHECK_ENVIRONMENT], environment_findings(name, model.environment, facts)
-
-
-def _changed_structures(
-    name: str,
-    model: SpyModel,
-    structures: StructureReader,
-    modules: Mapping[str, Module],
-    found: Mapping[str, str | None],
-    read: Callable[[str], bytes | None],
-) -> list[Finding]:
-    """Structure findings for every module whose digest differs from the manifest's.
-
-    ``found`` maps a module's path to its actual digest (``None``: missing, already an
-    integrity finding); ``read`` gives a changed module's bytes, ``None`` when it has gone.
-    Unchanged modules are neither read nor described: that keeps a clean run cheap.  A module
-    that runs from an extension beside it (``runs``) is not re-described either: its source's
-    structure is not what an import loads, so comparing it would report on code that never runs
-    (its changed digest is already ``ISP301``, and the extension is hashed as a file).
-    """
-    findings: list[Finding] = []
-    for path, module in modules.items():
-        digest = found.get(path)
-        if digest is None or digest == module.sha256.lower() or not module.described:
-            continue
-        source = read(path)
-        if source is not None:
-            findings.extend(_structure_of_changed(name, module, structures, source, model.private))
-    return findings
-
-
-def _structure_of_changed(
-    distribution: str,
-    module: Module,
-    structures: StructureReader,
-    source: bytes,
-    private: bool,
-) -> list[Finding]:
-    """Re-describe a module whose digest differs and compare it with the manifest's structure.
-
-    Only here is the manifest's description of the module read: for unchanged files it is never
-    needed, and reading it costs more than hashing the file.
-    """
-    from hatch_importspy.compare.structure import structure_findings
-    from hatch_importspy.describe.extract import ExtractionError, extract_structure
-
-    try:
-        module = dataclasses.replace(module, structure=structures(module.path))
-    except ManifestError as error:
-        return [_unusable(distribution, str(error), module.path)]
-    try:
-        structure = extract_structure(source, filename=module.path, private=private)
-    except ExtractionError as error:
-        problem = str(error).removeprefix(f"{module.path}: ")
-    except RecursionError:
-        problem = "nested too deeply to describe"
-    else:
-        return structure_findings(distribution, module, structure)
-    return [
-        Finding(
-            "ISP208",
-            distribution,
-            f"{module.path} does not parse: {problem}",
-            module=module.name,
-            file=module.path,
-            object=module.name,
-            expected="valid Python source",
-            found=problem,
-        )
-    ]
-
-
-def _same_version(left: str, right: str) -> bool:
-    try:
-        return Version(left) == Version(right)
-    except InvalidVersion:
-        return left == right
-
-
-def _identity_findings(name: str, version: str, model: SpyModel) -> tuple[Finding, ...]:
-    """ISP309 when the manifest describes another distribution or another version."""
-    findings: list[Finding] = []
-    if canonicalize_name(model.name) != canonicalize_name(name):
-        findings.append(
-            Finding(
-                "ISP309",
-                name,
-                f"the manifest describes distribution {model.name!r}, not {name!r}",
-                expected=name,
-                found=model.name,
-            )
-        )
-    if not _same_version(model.version, version):
-        findings.append(
-            Finding(
-                "ISP309",
-                name,
-                f"the manifest describes version {model.version}, not {version}",
-                expected=version,
-                found=model.version,
-            )
-        )
-    return tuple(findings)
-
-
-def _no_manifest(name: str) -> Finding:
-    return Finding(
-        "ISP309",
-        name,
-        f"{name} carries no importspy manifest",
-        expected="an embedded manifest",
-        found="none",
-    )
-
-
-def _stopped(
-    name: str, version: str, source: str, has_manifest: bool, findings: tuple[Finding, ...]
-) -> DistributionResult:
-    """The result of a distribution whose manifest is missing or unusable: nothing else can be
-    held against it, so only the manifest check (part of integrity) ran."""
-    return DistributionResult(name, version, source, has_manifest, findings, (CHECK_INTEGRITY,))
-
-
-def _manifest_file(metadata_dir: str) -> str:
-    return f"{metadata_dir}/{MANIFEST_LOCATION}"
-
-
-def _unusable(name: str, problem: str, where: str) -> Finding:
-    return Finding("ISP309", name, problem, file=where)
