@@ -833,6 +833,14 @@ def fake_jobs(*names: str) -> list[tuple[str, str, int, str]]:
     return [(f"/nowhere/{name}.py", f"/nowhere/{name}.pyc", 0, "00") for name in names]
 
 
+def test_the_prover_command_fits_a_windows_command_line() -> None:
+    # Windows refuses a command line over 32,767 characters, and the prover's source alone,
+    # quoted for it, is about that long: it is read from standard input instead.
+    python = r"C:\Users\runneradmin\AppData\Local\Temp\pytest-0\venv0\Scripts\python.exe"
+    assert len(subprocess.list2cmdline(prover.prover_command(python))) < 300
+    assert len(subprocess.list2cmdline([python, "-c", prover.prover_script()])) > 30_000
+
+
 def test_a_file_that_stops_the_prover_is_disproven_and_the_rest_proven(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -133,3 +134,27 @@ def test_nothing_to_record_starts_nothing(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(compilations, "_start", lambda *args: started.append(args))
     assert CompilationRecorder([]).recordings([]) == []
     assert started == []
+
+
+def test_the_recorder_command_fits_a_windows_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows refuses a command line over 32,767 characters; the recorder's source alone, quoted
+    # for it, is about that long, so it is read from standard input instead.
+    commands: list[list[str]] = []
+    real = subprocess.Popen
+
+    def popen(command: list[str], **kwargs: Any) -> subprocess.Popen[bytes]:
+        commands.append(command)
+        return real(command, **kwargs)
+
+    path = tmp_path / "m.py"
+    path.write_bytes(SOURCE)
+    written = written_by_another_process(path)
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    (code, template) = CompilationRecorder([(path, sha(SOURCE))]).recordings([SOURCE])[0]
+    assert code == recorded_compilation(SOURCE)[0]
+    assert template is not None and matches_template(written, template)
+    (command,) = commands
+    assert len(subprocess.list2cmdline(command)) < len(sys.executable) + 200
+    assert len(subprocess.list2cmdline([sys.executable, "-c", compilations._script()])) > 30_000

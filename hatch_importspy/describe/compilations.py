@@ -76,12 +76,12 @@ class CompilationRecorder:
 
 
 def _start(python: str, paths: list[str]) -> subprocess.Popen[bytes] | None:
-    """The recorder, handed its paths (it reads them all before it answers anything, so the
-    request never waits on its answer); ``None`` when it cannot be started."""
+    """The recorder, handed its source and paths (it reads them all before it answers anything,
+    so the request never waits on its answer); ``None`` when it cannot be started."""
     try:
-        command = [python, *rules.ISOLATION_FLAGS, "-c", _script(), rules.RECORD]
+        given = rules.script_input(_script(), json.dumps(paths).encode())  # JSON: ASCII
         process = subprocess.Popen(
-            command,
+            [python, *rules.ISOLATION_FLAGS, "-c", rules.FROM_INPUT, rules.RECORD],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -92,7 +92,7 @@ def _start(python: str, paths: list[str]) -> subprocess.Popen[bytes] | None:
     try:
         # Written and closed now, before any worker process is forked: a worker holding the
         # write end would keep the recorder waiting for the end of its input.
-        process.stdin.write(json.dumps(paths).encode())  # ASCII: JSON escapes the rest
+        process.stdin.write(given)
         process.stdin.close()
     except OSError:  # it stopped at once
         process.kill()

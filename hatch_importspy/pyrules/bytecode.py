@@ -34,9 +34,9 @@ it (:func:`code_digest`).
 
 This module imports only the standard library and keeps to Python 3.7 syntax: ``verify`` runs
 it, as a script on standard input's job list, in the very interpreter whose bytecode it proves
-(``python -I -S -B -c <this file>``), since only that interpreter's ``compile()`` gives its
-bytecode.  Run that way it executes nothing it checks: ``compile()`` and ``marshal.loads`` build
-code objects, and nothing calls them.
+(``python -I -S -B -c FROM_INPUT``, which reads this file's source from standard input first),
+since only that interpreter's ``compile()`` gives its bytecode.  Run that way it executes nothing
+it checks: ``compile()`` and ``marshal.loads`` build code objects, and nothing calls them.
 """
 
 from __future__ import annotations
@@ -631,6 +631,22 @@ def _same_bytes(body: memoryview, compiled: CodeType) -> bool:
 
 ISOLATION_FLAGS = ("-I", "-S", "-B")
 """How this module is run as a script: isolated, without ``site``, writing no bytecode."""
+FROM_INPUT = (
+    "import sys;i=sys.stdin.buffer;"
+    "exec(compile(i.read(int(i.readline())),'<hatch-importspy>','exec'))"
+)
+"""The ``-c`` program that runs this module as a script: it reads the module's source from
+standard input (:func:`script_input`), and the module then reads the rest of its input.  On the
+command line itself, the source would pass Windows' limit of 32,767 characters."""
+
+
+def script_input(source: str, rest: bytes) -> bytes:
+    """Standard input for :data:`FROM_INPUT`: the length of ``source`` in UTF-8 bytes, a line
+    end, those bytes, then ``rest`` (what the script itself reads)."""
+    encoded = source.encode("utf-8")
+    return str(len(encoded)).encode("ascii") + b"\n" + encoded + rest
+
+
 RECORD = "record"
 """The argument that runs this module as the build's recorder (:func:`record`) instead of
 a prover."""
@@ -642,7 +658,7 @@ def record() -> None:
     the hex sha256 of the bytes compiled, so that the caller takes a recording only for the bytes
     it describes (``null`` when the file cannot be read), then the two recordings.
 
-    Run in an interpreter of its own (``python -I -S -B -c <this file> record``): what
+    Run in an interpreter of its own (``python -I -S -B -c FROM_INPUT record``): what
     ``marshal`` writes of a compilation depends on the process that writes it (a one-character
     string is written as interned when anything in that process interned it), and a fresh
     interpreter that ran nothing but this module writes what a fresh installer's does, where a

@@ -438,8 +438,9 @@ def prover_script() -> str:
 
 
 def prover_command(python: str) -> list[str]:
-    """The exact command a prover runs: ``PYTHON -I -S -B -c <pyrules/bytecode.py>``."""
-    return [python, *ISOLATION_FLAGS, "-c", prover_script()]
+    """The exact command a prover runs: ``PYTHON -I -S -B -c FROM_INPUT``; its standard input
+    starts with :func:`prover_script` (:func:`rules.script_input`)."""
+    return [python, *ISOLATION_FLAGS, "-c", rules.FROM_INPUT]
 
 
 @dataclass
@@ -464,10 +465,11 @@ class _Run:
         request = {"stand_in": self.stand_in, "careful": self.careful, "jobs": self.jobs}
         timeout = BASE_TIMEOUT + self.weight / BYTES_PER_SECOND
         try:
-            command = prover_command(self.python)
+            script = prover_script()
         except OSError as error:  # hatch-importspy installed without its sources
             self.problem = f"cannot read the prover's source: {error}"
             return
+        command = prover_command(self.python)
         try:
             process = subprocess.Popen(
                 command,
@@ -479,7 +481,8 @@ class _Run:
             self.problem = f"cannot run it: {error.strerror or error}"
             return
         try:
-            output, errors = process.communicate(json.dumps(request).encode(), timeout=timeout)
+            given = rules.script_input(script, json.dumps(request).encode())
+            output, errors = process.communicate(given, timeout=timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             output, errors = process.communicate()
