@@ -50,9 +50,6 @@ from hatch_importspy.formats import digest
 from hatch_importspy.model import FileEntry, Module
 from hatch_importspy.pyrules import bytecode as rules
 
-ISOLATION_FLAGS = ("-I", "-S", "-B")
-"""How the prover is started: isolated, without ``site``, writing no bytecode."""
-
 BASE_TIMEOUT = 60.0
 """Seconds a prover process gets beyond its share of the work (:data:`BYTES_PER_SECOND`): a cold
 interpreter start can be slow, and one file that stalls a prover costs at most about this."""
@@ -440,7 +437,7 @@ def prover_script() -> str:
 def prover_command(python: str) -> list[str]:
     """The exact command a prover runs: ``PYTHON -I -S -B -c FROM_INPUT``; its standard input
     starts with :func:`prover_script` (:func:`rules.script_input`)."""
-    return [python, *ISOLATION_FLAGS, "-c", rules.FROM_INPUT]
+    return [python, *rules.ISOLATION_FLAGS, "-c", rules.FROM_INPUT]
 
 
 @dataclass
