@@ -104,9 +104,7 @@ def _start(python: str, paths: list[str]) -> subprocess.Popen[bytes] | None:
 
 
 def _script() -> str:
-    import inspect
-
-    return inspect.getsource(rules)
+    return rules.script_source()
 
 
 def _answer(answer: object) -> tuple[str, str | None, str | None] | None:

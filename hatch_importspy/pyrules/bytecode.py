@@ -640,6 +640,14 @@ standard input (:func:`script_input`), and the module then reads the rest of its
 command line itself, the source would pass Windows' limit of 32,767 characters."""
 
 
+def script_source() -> str:
+    """This module's source, as :data:`FROM_INPUT` runs it (``OSError`` when hatch-importspy is
+    installed without its sources)."""
+    import inspect
+
+    return inspect.getsource(sys.modules[__name__])
+
+
 def script_input(source: str, rest: bytes) -> bytes:
     """Standard input for :data:`FROM_INPUT`: the length of ``source`` in UTF-8 bytes, a line
     end, those bytes, then ``rest`` (what the script itself reads)."""

@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import inspect
 import json
 import os
 import subprocess
@@ -430,8 +429,8 @@ def _cores() -> int:
 
 @functools.cache
 def prover_script() -> str:
-    """The source of :mod:`hatch_importspy.pyrules.bytecode`, run as ``python -c``."""
-    return inspect.getsource(rules)
+    """The source of :mod:`hatch_importspy.pyrules.bytecode`, which the provers run."""
+    return rules.script_source()
 
 
 def prover_command(python: str) -> list[str]:
