@@ -95,10 +95,13 @@ class Listing:
     files: frozenset[str] = frozenset()
     """Names of the regular files in it (symbolic links followed, as ``os.stat`` does)."""
     directories: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    """Each subdirectory's name -> the ``__init__`` + suffix regular files it holds."""
+    """Each subdirectory's name -> the ``__init__`` + suffix regular files it holds.  A ``dict``
+    is copied; any other mapping is taken as given (a reader may look the files up only when
+    asked, see :mod:`hatch_importspy.verify.listings`), and must not change."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "directories", MappingProxyType(dict(self.directories)))
+        if isinstance(self.directories, dict):
+            object.__setattr__(self, "directories", MappingProxyType(dict(self.directories)))
 
 
 @dataclass(frozen=True)
@@ -182,46 +185,58 @@ def find_on_path(
     return None, tuple(portions)
 
 
-Searched = dict[tuple[str, tuple[str, ...]], tuple["Resolved | None", tuple[str, ...]]]
-"""What :func:`find_on_path` answered, by name and search path: modules of one package share
-their parents' searches."""
-
-
 def resolve(
     dotted: str,
     path: Sequence[str],
     listing_of: Callable[[str], Listing],
     suffixes: LoaderSuffixes,
-    searched: Searched | None = None,
 ) -> Resolved | None:
     """The entry an ``import a.b.c`` loads with ``path`` as ``sys.path``: each parent is found
     first, and the next name is searched in the parent's ``__path__`` -- the package directory
     of a regular package, every portion of a namespace package.  ``None`` when the import would
-    fail (a parent is missing, or is a plain module) or ends at a namespace package.
-    ``searched`` keeps the searches for the next call (the listings must not change meanwhile)."""
-    search: Sequence[str] = path
-    parts = dotted.split(".")
-    for index, part in enumerate(parts):
-        if searched is None:
-            winner, portions = find_on_path(part, search, listing_of, suffixes)
-        else:
-            key = (part, tuple(search))
-            answer = searched.get(key)
-            if answer is None:
-                answer = searched[key] = find_on_path(part, search, listing_of, suffixes)
-            winner, portions = answer
-        last = index == len(parts) - 1
-        if winner is not None:
-            if last:
-                return winner
-            if winner.found.kind is not EntryKind.PACKAGE:
-                return None  # a module has no ``__path__``: no submodule can be found in it
-            search = (f"{winner.directory}/{part}",)
-        elif portions and not last:
-            search = portions
-        else:
+    fail (a parent is missing, or is a plain module) or ends at a namespace package.  For many
+    names on one path, :class:`PathResolver` finds each parent once."""
+    return PathResolver(path, listing_of, suffixes)(dotted)
+
+
+class PathResolver:
+    """:func:`resolve` for many names on one ``sys.path``: the ``__path__`` of each package is
+    found once and kept, so the modules of one package cost one directory lookup each.  The
+    listings must not change while it is used."""
+
+    def __init__(
+        self, path: Sequence[str], listing_of: Callable[[str], Listing], suffixes: LoaderSuffixes
+    ) -> None:
+        self._path = tuple(path)
+        self._listing_of = listing_of
+        self._suffixes = suffixes
+        self._package_paths: dict[str, tuple[str, ...] | None] = {}
+
+    def __call__(self, dotted: str) -> Resolved | None:
+        parent, _, name = dotted.rpartition(".")
+        search = self._package_path(parent) if parent else self._path
+        if search is None:
             return None
-    return None
+        winner, _ = find_on_path(name, search, self._listing_of, self._suffixes)
+        return winner  # ``None`` also for a namespace package: nothing of it runs
+
+    def _package_path(self, package: str) -> tuple[str, ...] | None:
+        """The ``__path__`` an import of ``package`` gives it: its directory for a regular
+        package, every portion for a namespace package; ``None`` when it is missing or a plain
+        module (which has no ``__path__``: no submodule can be found in it)."""
+        if package in self._package_paths:
+            return self._package_paths[package]
+        parent, _, name = package.rpartition(".")
+        search = self._package_path(parent) if parent else self._path
+        found: tuple[str, ...] | None = None
+        if search is not None:
+            winner, portions = find_on_path(name, search, self._listing_of, self._suffixes)
+            if winner is None:
+                found = portions or None
+            elif winner.found.kind is EntryKind.PACKAGE:
+                found = (f"{winner.directory}/{name}",)
+        self._package_paths[package] = found
+        return found
 
 
 def module_of_path(path: str, suffixes: LoaderSuffixes) -> str | None:

@@ -391,7 +391,7 @@ class RecordIndex:
             entries: Iterable[RecordEntry] = self._record_or_empty(distribution)
         else:
             try:
-                content = self._content(distribution)
+                content = self.content(distribution)
                 wanted = name.encode("utf-8")
             except (UnusableInputError, UnicodeEncodeError):
                 return False  # unreadable: owns nothing; a name RECORD cannot spell: not listed
@@ -417,7 +417,9 @@ class RecordIndex:
         """A view answering ``"pkg/x.py" in view`` for paths relative to ``site_dir``."""
         return _RelativeOwnership(self, str(site_dir))
 
-    def _content(self, distribution: InstalledDistribution) -> bytes | None:
+    def content(self, distribution: InstalledDistribution) -> bytes | None:
+        """The RECORD's bytes, read once (``None`` without one); :class:`UnusableInputError`
+        when it cannot be read or is larger than :data:`RECORD_BYTES`."""
         where = distribution.metadata_dir
         if where not in self._contents:
             self._contents[where] = read_optional_bytes(where / "RECORD", limit=RECORD_BYTES)
@@ -426,7 +428,7 @@ class RecordIndex:
     def _text(self, distribution: InstalledDistribution) -> str | None:
         where = distribution.metadata_dir
         if where not in self._texts:
-            content = self._content(distribution)
+            content = self.content(distribution)
             try:
                 self._texts[where] = None if content is None else content.decode("utf-8")
             except UnicodeDecodeError:
