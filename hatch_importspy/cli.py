@@ -544,8 +544,11 @@ def _parse_and_run(arguments: list[str]) -> int:
         "embed": _embed_command,
         "run": _run_command,
     }[args.command]
+    from hatch_importspy.collection import collection_paused  # not for --version: see main
+
     try:
-        return command(args)
+        with collection_paused():
+            return command(args)
     except UnusableInputError as error:
         return _fail(f"importspy: error: {error}")
     except OSError as error:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
+from hatch_importspy.collection import collection_paused
 from hatch_importspy.compare.dependencies import dependency_findings
 from hatch_importspy.compare.integrity import (
     added_file_findings,
@@ -122,6 +123,7 @@ RECORDs are read, instead of after.  What it is handed is decided once the files
 (:meth:`.VouchedDigests.share`, and :func:`_verify_loaded`)."""
 
 
+@collection_paused()
 def verify_installed(
     site_dirs: Sequence[Path],
     names: Sequence[str],

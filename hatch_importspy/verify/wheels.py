@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hatch_importspy.collection import collection_paused
 from hatch_importspy.compare.integrity import added_file_findings, file_findings, record_findings
 from hatch_importspy.errors import ManifestError
 from hatch_importspy.facts import EnvironmentFacts
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from hatch_importspy.formats.wheel import WheelContents
 
 
+@collection_paused()
 def verify_wheels(wheels: Sequence[Path], facts: EnvironmentFacts | None) -> VerifyResult:
     """Verify wheel files against the manifests they carry.
 
