@@ -1143,3 +1143,31 @@ def test_the_target_says_which_prefix_its_loader_reads_from(tmp_path: Path) -> N
     assert query_interpreter(sys.executable, env=environment).pycache_prefix == prefix
     without = {k: v for k, v in os.environ.items() if k != "PYTHONPYCACHEPREFIX"}
     assert query_interpreter(sys.executable, env=without).pycache_prefix is None
+
+
+def test_a_job_with_a_recorded_shape_is_weighed_without_a_stat(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread that starts the provers weighs every job first: one ``stat`` each held their
+    start up on the application benchmark, so a shape's own sizes are used instead."""
+    source = tmp_path / "m.py"
+    source.write_bytes(b"x = 1\n" * 2000)
+    _, template = recorded_compilation(source.read_bytes())
+    assert template is not None
+    shaped: prover.Job = (str(source), str(tmp_path / "m.pyc"), 0, "0" * 64, "", template)
+    plain: prover.Job = (str(source), str(tmp_path / "m.pyc"), 0, "0" * 64, "", "")
+    _, before, _, after, _ = template.split(":")
+    stats: list[str] = []
+    real = os.stat
+
+    def counting(path: str, *args: object, **kwargs: object) -> os.stat_result:
+        stats.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "stat", counting)
+    assert prover._weight(shaped) == (int(before) + int(after)) // prover.TEMPLATE_SHARE
+    assert stats == []
+    assert prover._weight(plain) == len(source.read_bytes())  # no shape: the source is weighed
+    assert stats == [str(source)]
+    broken = (*shaped[:5], f"{MAGIC.hex()}:x:y:z:w")
+    assert prover._weight(broken) == len(source.read_bytes()) // prover.TEMPLATE_SHARE
