@@ -8,6 +8,12 @@ finds almost nothing: on the application benchmark (37 distributions) it found a
 per ``verify`` and cost about a tenth of it (183 to 162 ms in process).  So the runs pause it,
 and restore it as they found it when they end, when whatever cycles were made are collected as
 usual.
+
+The runs are :func:`~hatch_importspy.verify.verifier.verify_installed`,
+:func:`~hatch_importspy.verify.wheels.verify_wheels`,
+:func:`~hatch_importspy.describe.distribution.describe_distribution` and every command of the
+command line.  Called as a library, they pause the caller's collector too, for as long as the
+call lasts: cycles the caller's other threads make meanwhile are collected after it.
 """
 
 from __future__ import annotations

@@ -36,8 +36,9 @@ def collect_rarely() -> None:
 
     A run of ``verify`` allocates many small objects (a manifest's structures, findings) and
     keeps most of them to the end, so the default thresholds make the collector walk them again
-    and again for almost nothing: about a tenth of ``verify`` at application scale.  Only for
-    the process the command line owns: a library call leaves its caller's collector alone.
+    and again for almost nothing: about a tenth of ``verify`` at application scale.  The
+    command itself runs with the collector paused (:mod:`hatch_importspy.collection`); this
+    keeps it rare for the rest of the process, its imports and the reading of its arguments.
     """
     gc.set_threshold(COLLECTION_THRESHOLD)
 
