@@ -374,7 +374,9 @@ def extract_all(
     for a
     module that does not parse, they are empty.  If worker processes cannot be started or die
     (a sandbox without process support, memory limits), the work is done again in this process:
-    the result never depends on it.
+    the result never depends on it.  Trees are freed by reference counting as each module is
+    described, so the workers pause the cyclic garbage collector, as
+    :func:`describe_distribution` does here (:mod:`hatch_importspy.collection`).
     """
     own = None if infer_for is None else frozenset(infer_for)
     if workers > 1 and len(sources) > 1:
@@ -386,8 +388,7 @@ def extract_all(
                 )
         except (OSError, BrokenProcessPool, PicklingError):
             pass
-    with collection_paused():  # trees are freed by reference counting as they are described
-        return [_extract_one(source, private, own) for source in sources]
+    return [_extract_one(source, private, own) for source in sources]
 
 
 def _extract_one(source: tuple[str, bytes], private: bool, own: frozenset[str] | None) -> Extracted:
